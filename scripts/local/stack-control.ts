@@ -1,0 +1,125 @@
+// Brings the local stack up and down. Used by `npm run stack`, `npm test` and `npm start`.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { binDir, localDir, repoRoot } from "./paths.ts";
+import { ensureDebianPackages } from "./system.ts";
+import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
+import { freePort, portFromEnv, waitForPort } from "./ports.ts";
+import { databaseUrl, loadState, newSecrets, saveState, stackEnv, type StackState } from "./state.ts";
+import { isAlive, serviceSpecs, startService, stopService } from "./services.ts";
+
+export const TEMPLATE_DB = "watermark_template";
+
+function psqlFile(url: string, file: string, vars: Record<string, string> = {}): void {
+  const args = [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file];
+  for (const [k, v] of Object.entries(vars)) args.push("-v", `${k}=${v}`);
+  const res = spawnSync("psql", args, { encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`psql -f ${path.relative(repoRoot, file)} failed:\n${res.stderr}`);
+}
+
+/** Applies supabase/migrations with the real Supabase CLI. */
+export function pushMigrations(url: string): void {
+  const res = spawnSync(path.join(binDir, "supabase"), ["db", "push", `--remote=${url}`, "--yes", "--workdir", repoRoot], {
+    encoding: "utf8",
+    env: { ...process.env, SUPABASE_YES: "1" },
+  });
+  if (res.status !== 0) throw new Error(`supabase db push failed:\n${res.stdout}\n${res.stderr}`);
+}
+
+/** Migrations' fingerprint: the template database is rebuilt when it changes. */
+function migrationsHash(): string {
+  const dir = path.join(repoRoot, "supabase/migrations");
+  const hash = createHash("sha256");
+  for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(path.join(dir, name)));
+  return hash.digest("hex").slice(0, 16);
+}
+
+function psqlValue(url: string, sql: string): string {
+  const res = spawnSync("psql", [url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
+  return res.stdout.trim();
+}
+
+/**
+ * Keeps `watermark_template` migrated: test files clone it (CREATE DATABASE … TEMPLATE)
+ * so each gets a private, fully migrated database in a fraction of a second.
+ */
+function ensureTemplate(state: StackState): void {
+  const admin = databaseUrl(state);
+  const hash = migrationsHash();
+  const current = psqlValue(admin, `select shobj_description(oid, 'pg_database') from pg_database where datname = '${TEMPLATE_DB}'`);
+  if (current === hash) return;
+  psqlValue(admin, `drop database if exists ${TEMPLATE_DB} with (force)`);
+  psqlValue(admin, `create database ${TEMPLATE_DB}`);
+  const url = databaseUrl(state, TEMPLATE_DB);
+  psqlFile(url, path.join(repoRoot, "scripts/local/bootstrap.sql"), { authenticator_password: state.authenticatorPassword });
+  pushMigrations(url);
+  psqlValue(admin, `comment on database ${TEMPLATE_DB} is '${hash}'`);
+}
+
+export async function stackUp(log: (line: string) => void = () => {}): Promise<StackState> {
+  ensureDebianPackages();
+  let state = loadState();
+  if (!state || !clusterExists()) {
+    rmSync(localDir, { recursive: true, force: true });
+    const dbPort = portFromEnv("WATERMARK_DB_PORT") ?? (await freePort());
+    state = { ...newSecrets(), dbPort, gatewayPort: portFromEnv("WATERMARK_API_PORT") ?? (await freePort()), services: {} };
+    log(`creating PostgreSQL 15 cluster in .local/pg on port ${dbPort}`);
+    initCluster(dbPort, state.dbPassword);
+    saveState(state);
+  }
+  state.dbPort = clusterPort();
+  if (!clusterRunning()) {
+    log("starting PostgreSQL");
+    startCluster();
+  }
+  await waitForPort(state.dbPort);
+  const url = databaseUrl(state);
+  psqlFile(url, path.join(repoRoot, "scripts/local/bootstrap.sql"), { authenticator_password: state.authenticatorPassword });
+  log("applying migrations (supabase db push)");
+  pushMigrations(url);
+  ensureTemplate(state);
+  const env = stackEnv(state);
+  for (const spec of serviceSpecs(state, env)) {
+    const running = state.services[spec.name];
+    if (running && isAlive(running.pid)) continue;
+    log(`starting ${spec.name}`);
+    state.services[spec.name] = { pid: startService(spec), port: spec.port };
+    saveState(state);
+    if (spec.port) await waitForPort(spec.port, 30000);
+  }
+  saveState(state);
+  return state;
+}
+
+export async function stackDown(): Promise<void> {
+  const state = loadState();
+  if (state) {
+    for (const svc of Object.values(state.services)) await stopService(svc.pid);
+    state.services = {};
+    saveState(state);
+  }
+  if (clusterExists()) stopCluster();
+}
+
+export async function stackReset(log: (line: string) => void): Promise<StackState> {
+  await stackDown();
+  rmSync(localDir, { recursive: true, force: true });
+  return stackUp(log);
+}
+
+export function stackStatus(): { cluster: "running" | "stopped" | "absent"; state?: StackState; services: Record<string, boolean> } {
+  const state = loadState();
+  const cluster = !clusterExists() ? "absent" : clusterRunning() ? "running" : "stopped";
+  const services = Object.fromEntries(Object.entries(state?.services ?? {}).map(([n, s]) => [n, isAlive(s.pid)]));
+  return { cluster, state, services };
+}
+
+/** The stack's env, or a clear error when it is not up. */
+export function requireStackEnv(): Record<string, string> {
+  const state = loadState();
+  if (!state || !clusterRunning()) throw new Error("the local stack is not running: start it with `npm run stack -- up`");
+  return stackEnv(state);
+}
