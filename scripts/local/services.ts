@@ -14,8 +14,8 @@ export interface ServiceSpec {
 }
 
 /** The services `up` starts, in order. Each reads its settings from env. */
-export function serviceSpecs(_state: StackState, _env: Record<string, string>): ServiceSpec[] {
-  return [];
+export function serviceSpecs(state: StackState, _env: Record<string, string>): ServiceSpec[] {
+  return [{ name: "gateway", entry: "scripts/local/gateway.ts", port: state.gatewayPort, env: {} }];
 }
 
 export function isAlive(pid: number): boolean {

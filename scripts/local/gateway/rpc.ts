@@ -1,0 +1,120 @@
+// Resolves `/rpc/<fn>` to a function in `public` and calls it the way PostgREST does:
+// named arguments cast through json_to_record, results shaped by the return type.
+import type { PoolClient } from "pg";
+import { pgrstError } from "./errors.ts";
+
+export const API_SCHEMA = "public";
+
+interface InputArg {
+  name: string;
+  type: string;
+  hasDefault: boolean;
+}
+
+export interface RoutineInfo {
+  name: string;
+  signature: string;
+  /** i immutable, s stable, v volatile */
+  volatility: "i" | "s" | "v";
+  returnsSet: boolean;
+  returnsVoid: boolean;
+  returnsComposite: boolean;
+  args: InputArg[];
+}
+
+// Input args (IN, INOUT, VARIADIC) in order; the last pronargdefaults of them have defaults.
+const routinesSql = `
+  select p.proname as name,
+         p.oid::regprocedure::text as signature,
+         p.provolatile as volatility,
+         p.proretset as returns_set,
+         p.prorettype = 'void'::regtype as returns_void,
+         (t.typtype = 'c' or (p.prorettype = 'record'::regtype and p.proargmodes && array['o', 't']::"char"[])) as returns_composite,
+         p.pronargs as nargs,
+         p.pronargdefaults as ndefaults,
+         coalesce((
+           select json_agg(json_build_object('name', a.name, 'type', format_type(a.type, null)) order by a.ord)
+           from unnest(coalesce(p.proallargtypes, p.proargtypes::oid[]), coalesce(p.proargnames, '{}'::text[]),
+                       coalesce(p.proargmodes, '{}'::"char"[])) with ordinality as a(type, name, mode, ord)
+           where coalesce(a.mode, 'i') in ('i', 'b', 'v')
+         ), '[]'::json) as args
+  from pg_catalog.pg_proc p
+  join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+  join pg_catalog.pg_type t on t.oid = p.prorettype
+  where n.nspname = $1 and p.proname = $2 and p.prokind = 'f'`;
+
+interface RoutineRow {
+  name: string;
+  signature: string;
+  volatility: "i" | "s" | "v";
+  returns_set: boolean;
+  returns_void: boolean;
+  returns_composite: boolean;
+  nargs: number;
+  ndefaults: number;
+  args: Array<{ name: string | null; type: string }>;
+}
+
+function toRoutine(row: RoutineRow): RoutineInfo {
+  return {
+    name: row.name,
+    signature: row.signature,
+    volatility: row.volatility,
+    returnsSet: row.returns_set,
+    returnsVoid: row.returns_void,
+    returnsComposite: row.returns_composite,
+    args: row.args.map((a, i) => ({ name: a.name ?? "", type: a.type, hasDefault: i >= row.nargs - row.ndefaults })),
+  };
+}
+
+/** PostgREST's overload choice: every given key is a parameter and every parameter without default is given. */
+export async function resolveRoutine(client: PoolClient, fn: string, keys: string[]): Promise<RoutineInfo> {
+  const { rows } = await client.query<RoutineRow>(routinesSql, [API_SCHEMA, fn]);
+  const routines = rows.map(toRoutine);
+  const matches = routines.filter(
+    (r) => keys.every((k) => r.args.some((a) => a.name === k)) && r.args.every((a) => a.hasDefault || keys.includes(a.name)),
+  );
+  if (matches.length === 1) return matches[0] as RoutineInfo;
+  const qualified = `${API_SCHEMA}.${fn}`;
+  const sortedKeys = [...keys].sort();
+  if (matches.length > 1) {
+    throw pgrstError(
+      300,
+      "PGRST203",
+      `Could not choose the best candidate function between: ${matches.map((m) => `${API_SCHEMA}.${m.signature}`).join(", ")}`,
+      null,
+      "Try renaming the parameters or the function itself in the database so function overloading can be resolved",
+    );
+  }
+  const described = sortedKeys.length > 0 ? `(${sortedKeys.join(", ")})` : " without parameters";
+  const searched = sortedKeys.length > 0 ? ` with parameters ${sortedKeys.join(", ")}` : " without parameters";
+  const closest = routines[0];
+  throw pgrstError(
+    404,
+    "PGRST202",
+    `Could not find the function ${qualified}${described} in the schema cache`,
+    `Searched for the function ${qualified}${searched} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+    closest ? `Perhaps you meant to call the function ${API_SCHEMA}.${closest.signature}` : null,
+  );
+}
+
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * The statement calling the routine with the JSON object in $1 as named arguments. It yields one
+ * row with one text column `body`: the response JSON exactly as PostgreSQL rendered it.
+ */
+export function callSql(routine: RoutineInfo, keys: string[]): string {
+  const given = routine.args.filter((a) => keys.includes(a.name));
+  const call = `${ident(API_SCHEMA)}.${ident(routine.name)}(${given.map((a) => `${ident(a.name)} := _args.${ident(a.name)}`).join(", ")})`;
+  const from =
+    given.length > 0 ? `from json_to_record($1::json) as _args(${given.map((a) => `${ident(a.name)} ${a.type}`).join(", ")})` : "";
+  const lateral = given.length > 0 ? ", lateral" : "from";
+  if (routine.returnsVoid) return `select ${call} as body ${from}`;
+  if (routine.returnsComposite) {
+    const agg = routine.returnsSet ? `coalesce(json_agg(_t), '[]'::json)` : `json_agg(_t) -> 0`;
+    return `select (${agg})::text as body ${from} ${lateral} ${call} as _t`;
+  }
+  if (routine.returnsSet) return `select coalesce(json_agg(_t.v), '[]'::json)::text as body ${from} ${lateral} ${call} as _t(v)`;
+  return `select coalesce(to_json(${call}), 'null'::json)::text as body ${from}`;
+}

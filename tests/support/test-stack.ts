@@ -1,0 +1,144 @@
+// A private, fully migrated database per test file (a clone of watermark_template) with its own
+// in-process RPC gateway, so integration tests call RPCs over HTTP exactly as clients do.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { type Gateway, startGateway } from "../../scripts/local/gateway/server.ts";
+import { apiKey, userJwt } from "../../scripts/local/jwt.ts";
+import { databaseUrl, loadState, type StackState } from "../../scripts/local/state.ts";
+
+export const TEMPLATE_DB = "watermark_template";
+
+export interface TestKeys {
+  /** anon key: reaches nothing in Watermark. */
+  anon: string;
+  serviceRole: string;
+  /** authenticated, app_metadata.watermark_role = viewer */
+  viewer: string;
+  /** authenticated, app_metadata.watermark_role = operator */
+  operator: string;
+  /** authenticated without Watermark rights */
+  user: string;
+}
+
+export interface TestStack {
+  /** Name of the private database. */
+  database: string;
+  /** Superuser URL of the private database. */
+  databaseUrl: string;
+  /** http://127.0.0.1:<port>: POST /rest/v1/rpc/<fn> with PostgREST semantics. */
+  supabaseUrl: string;
+  jwtSecret: string;
+  keys: TestKeys;
+  /** Superuser query on the private database. */
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Stops the gateway and drops the database; fails when the gateway leaked a database client. */
+  close(): Promise<void>;
+}
+
+const notRunning = "the local stack is not running: start it with `npm run stack -- up` (vitest's global setup does this for you)";
+
+function requireState(): StackState {
+  const state = loadState();
+  if (!state) throw new Error(notRunning);
+  return state;
+}
+
+function databaseName(label: string): string {
+  const slug =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "")
+      .slice(0, 40) || "file";
+  return `test_${slug}_${randomBytes(4).toString("hex")}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** CREATE DATABASE … TEMPLATE fails while anyone is connected to the template or while `stack up` rebuilds it: retry. */
+async function cloneTemplate(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl, application_name: "watermark-test-stack" });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(`${notRunning} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+  }
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`create database "${name}" template ${TEMPLATE_DB}`);
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const retryable = code === "55006" || code === "3D000";
+        if (!retryable || attempt >= 60) {
+          throw new Error(`could not clone ${TEMPLATE_DB} into ${name}: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+          });
+        }
+        await sleep(500);
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl, application_name: "watermark-test-stack" });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function createTestStack(label: string): Promise<TestStack> {
+  const state = requireState();
+  const adminUrl = databaseUrl(state);
+  const database = databaseName(label);
+  await cloneTemplate(adminUrl, database);
+  let gateway: Gateway | undefined;
+  const pool = new pg.Pool({ connectionString: databaseUrl(state, database), max: 4, application_name: `test:${label}` });
+  pool.on("error", () => {});
+  try {
+    gateway = await startGateway({
+      authenticatorUrl: `postgresql://authenticator:${encodeURIComponent(state.authenticatorPassword)}@127.0.0.1:${state.dbPort}/${database}`,
+      jwtSecret: state.jwtSecret,
+    });
+  } catch (err) {
+    await pool.end();
+    await dropDatabase(adminUrl, database);
+    throw err;
+  }
+  const secret = state.jwtSecret;
+  let closed = false;
+  const running = gateway;
+  return {
+    database,
+    databaseUrl: databaseUrl(state, database),
+    supabaseUrl: running.url,
+    jwtSecret: secret,
+    keys: {
+      anon: apiKey("anon", secret),
+      serviceRole: apiKey("service_role", secret),
+      viewer: userJwt(secret, "00000000-0000-4000-8000-0000000000a1", "viewer"),
+      operator: userJwt(secret, "00000000-0000-4000-8000-0000000000b1", "operator"),
+      user: userJwt(secret, "00000000-0000-4000-8000-0000000000c1", null),
+    },
+    async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+      return (await pool.query<T>(sql, params)).rows;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const leaked = running.busyClients();
+      await running.close();
+      await pool.end();
+      await dropDatabase(adminUrl, database);
+      if (leaked > 0)
+        throw new Error(`the gateway still held ${leaked} database client(s) at close: a request path does not release its client`);
+    },
+  };
+}
