@@ -1,0 +1,513 @@
+// Sportmonks Football v3 client: the endpoints the collector needs, every
+// response parsed with zod, typed errors, per-entity rate limiting fed by the
+// API's `rate_limit` object, bounded retries with full-jitter backoff, and a
+// per-request timeout. Web APIs only (fetch, AbortController, setTimeout) so
+// Node and the Deno edge functions share it.
+import { z } from "zod";
+import {
+  SPORTMONKS_CODES,
+  SportmonksAuthError,
+  SportmonksError,
+  type SportmonksErrorKind,
+  SportmonksIncludeError,
+  SportmonksInvalidArgument,
+  SportmonksMalformedResponse,
+  SportmonksNetworkError,
+  SportmonksNotFound,
+  SportmonksRateLimited,
+  SportmonksRequestError,
+  SportmonksServerError,
+  SportmonksTimeout,
+} from "./errors.ts";
+import { nextPageParams, type Page, Paged } from "./paged.ts";
+import { InMemoryRateLimitStore, RateLimiter, type RateLimitStore } from "./rate-limit.ts";
+import { backoffDelayMs, defaultSleep, parseRetryAfterMs } from "./retry.ts";
+import {
+  type Envelope,
+  envelopeSchema,
+  type Fixture,
+  fixtureSchema,
+  type League,
+  leagueSchema,
+  type RateLimit,
+  type ScheduleStage,
+  type Season,
+  scheduleStageSchema,
+  seasonSchema,
+} from "./schemas.ts";
+
+export const SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/football";
+/** `fixtures/multi` takes at most 50 ids. */
+export const SPORTMONKS_MAX_MULTI_IDS = 50;
+/** `per_page` is capped at 50. */
+export const SPORTMONKS_MAX_PER_PAGE = 50;
+/** `fixtures/between` spans at most 100 days. */
+export const SPORTMONKS_MAX_BETWEEN_DAYS = 100;
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** One HTTP attempt, for metrics. Never carries the API key. */
+export interface SportmonksRequestEvent {
+  /** Endpoint template, e.g. `fixtures/multi/{ids}` (low cardinality). */
+  endpoint: string;
+  entity: string | null;
+  /** HTTP status; null when no response arrived (timeout, network). */
+  status: number | null;
+  durationMs: number;
+  /** 1 for the first try. */
+  attempt: number;
+  /** `rate_limit.remaining` from this response, when it had one. */
+  rateLimitRemaining: number | null;
+  /** The error kind this attempt ended with; null on success. */
+  error: SportmonksErrorKind | null;
+}
+
+/** A pause the client takes, so the collector can log why it is idle. */
+export interface SportmonksWaitEvent {
+  endpoint: string;
+  entity: string | null;
+  waitMs: number;
+  reason: "budget_reserve" | "rate_limited" | "backoff";
+  attempt: number;
+}
+
+export interface SportmonksClientOptions {
+  apiKey: string;
+  /** Default: the public v3 football base URL. Any server that follows the v3 API works. */
+  baseUrl?: string;
+  fetch?: FetchLike;
+  /** Per attempt, headers and body included. Default 30 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for retryable failures. Default 3. */
+  maxRetries?: number;
+  /** Backoff base and cap. Defaults 500 and 30 000. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Requests kept back per entity before pausing for the reset. Default 10. */
+  rateLimitReserve?: number;
+  /**
+   * Longest the client sleeps for a rate-limit reset; a longer reset throws
+   * SportmonksRateLimited (with `resetsAt`) so a time-boxed run can stop. Default 60 000.
+   */
+  maxRateLimitWaitMs?: number;
+  rateLimitStore?: RateLimitStore;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  onRequest?: (event: SportmonksRequestEvent) => void;
+  onWait?: (event: SportmonksWaitEvent) => void;
+}
+
+const optionsSchema = z.object({
+  apiKey: z.string().trim().min(1, "must be a non-empty string; set SPORTMONKS_API_KEY to your Sportmonks API token"),
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. the public v3 football base URL" })
+    .default(SPORTMONKS_DEFAULT_BASE_URL),
+  timeoutMs: z.number().int().positive().default(30_000),
+  maxRetries: z.number().int().min(0).max(10).default(3),
+  baseDelayMs: z.number().int().nonnegative().default(500),
+  maxDelayMs: z.number().int().nonnegative().default(30_000),
+  rateLimitReserve: z.number().int().nonnegative().default(10),
+  maxRateLimitWaitMs: z.number().int().nonnegative().default(60_000),
+});
+
+interface EndpointSpec {
+  /** Template used in errors and metrics. */
+  name: string;
+  /** The rate-limit entity assumed until a response names it. */
+  entity: string;
+}
+
+const ENDPOINTS = {
+  leagues: { name: "leagues", entity: "League" },
+  seasons: { name: "seasons", entity: "Season" },
+  schedule: { name: "schedules/seasons/{id}", entity: "Schedule" },
+  fixturesMulti: { name: "fixtures/multi/{ids}", entity: "Fixture" },
+  fixturesBetween: { name: "fixtures/between/{start}/{end}", entity: "Fixture" },
+  fixturesLatest: { name: "fixtures/latest", entity: "Fixture" },
+} as const satisfies Record<string, EndpointSpec>;
+
+export interface IncludeOption {
+  /** Includes, joined with `;` (e.g. FIXTURE_INCLUDES). */
+  include?: readonly string[];
+}
+export interface PageOption {
+  /** 1..50, default 50. */
+  perPage?: number;
+}
+
+/** Facts about one attempt, gathered as it goes so failures are reported too. */
+interface Attempt {
+  status: number | null;
+  rateLimit: RateLimit | null;
+}
+
+export class SportmonksClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string;
+  readonly #fetch: FetchLike;
+  readonly #options: z.infer<typeof optionsSchema>;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #onRequest?: (event: SportmonksRequestEvent) => void;
+  readonly #onWait?: (event: SportmonksWaitEvent) => void;
+  readonly #limiter: RateLimiter;
+  /** Entity names learned from responses (`requested_entity`), by endpoint template. */
+  readonly #entityByEndpoint = new Map<string, string>();
+
+  constructor(options: SportmonksClientOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SportmonksInvalidArgument(`${issue?.path.join(".") || "options"}: ${issue?.message ?? "invalid"}`);
+    }
+    this.#options = parsed.data;
+    this.#apiKey = parsed.data.apiKey;
+    this.baseUrl = parsed.data.baseUrl.replace(/\/+$/, "");
+    this.#fetch = options.fetch ?? ((url, init) => fetch(url, init));
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? defaultSleep;
+    this.#random = options.random ?? Math.random;
+    this.#onRequest = options.onRequest;
+    this.#onWait = options.onWait;
+    this.#limiter = new RateLimiter({
+      store: options.rateLimitStore ?? new InMemoryRateLimitStore(),
+      reserve: parsed.data.rateLimitReserve,
+      now: this.#now,
+    });
+  }
+
+  /** All leagues in the subscription. */
+  leagues(options: PageOption = {}): Paged<League> {
+    return this.#list(ENDPOINTS.leagues, "leagues", pageParams(options), leagueSchema);
+  }
+
+  /** All seasons, or one league's (`filters=seasonLeagues:<id>`). */
+  seasons(options: PageOption & { leagueId?: number } = {}): Paged<Season> {
+    const params = pageParams(options);
+    if (options.leagueId !== undefined) params.set("filters", `seasonLeagues:${positiveId("leagueId", options.leagueId)}`);
+    return this.#list(ENDPOINTS.seasons, "seasons", params, seasonSchema);
+  }
+
+  /** A season's schedule: stages → rounds → fixtures. An unknown season is SportmonksNotFound. */
+  async seasonSchedule(seasonId: number): Promise<ScheduleStage[]> {
+    const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
+    const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z.array(scheduleStageSchema));
+    return data;
+  }
+
+  /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
+  async fixturesByIds(ids: readonly number[], options: IncludeOption = {}): Promise<Fixture[]> {
+    if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
+    const unique = [...new Set(ids.map((id, i) => positiveId(`ids[${i}]`, id)))];
+    if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
+      throw new SportmonksInvalidArgument(
+        `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
+        { endpoint: ENDPOINTS.fixturesMulti.name },
+      );
+    }
+    if (unique.length === 0) return [];
+    const params = includeParams(options);
+    return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
+  }
+
+  /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
+  fixturesBetween(start: string | Date, end: string | Date, options: IncludeOption & PageOption = {}): Paged<Fixture> {
+    const from = isoDate("start", start);
+    const to = isoDate("end", end);
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+    if (days < 0) throw new SportmonksInvalidArgument(`end: ${to} is before start ${from}; swap them`);
+    if (days > SPORTMONKS_MAX_BETWEEN_DAYS) {
+      throw new SportmonksInvalidArgument(
+        `end: ${from}..${to} spans ${days} days, fixtures/between allows at most ${SPORTMONKS_MAX_BETWEEN_DAYS}; split the range`,
+        { endpoint: ENDPOINTS.fixturesBetween.name },
+      );
+    }
+    const params = includeParams(options, pageParams(options));
+    return this.#list(ENDPOINTS.fixturesBetween, `fixtures/between/${from}/${to}`, params, fixtureSchema);
+  }
+
+  /** Fixtures the API changed recently (`fixtures/latest`). */
+  latestFixtures(options: IncludeOption = {}): Promise<Fixture[]> {
+    return this.#list(ENDPOINTS.fixturesLatest, "fixtures/latest", includeParams(options), fixtureSchema).toArray();
+  }
+
+  /** A paginated list. A miss (200 + message) ends the list: an empty page is not an error. */
+  #list<S extends z.ZodType>(spec: EndpointSpec, path: string, params: URLSearchParams, item: S): Paged<z.output<S>> {
+    const client = this;
+    return new Paged(async function* (): AsyncGenerator<Page<z.output<S>>> {
+      const current = new URLSearchParams(params);
+      const seen = new Set<string>();
+      while (true) {
+        let result: { data: z.output<S>[]; envelope: Envelope };
+        try {
+          result = await client.#get(spec, path, current, z.array(item));
+        } catch (error) {
+          if (error instanceof SportmonksNotFound && error.status === 200) return;
+          throw error;
+        }
+        const { data, envelope } = result;
+        yield { items: data, pagination: envelope.pagination ?? null, rateLimit: envelope.rate_limit ?? null };
+        const next = nextPageParams(envelope.pagination);
+        if (!next) return;
+        const key = next.toString();
+        if (seen.has(key)) {
+          throw new SportmonksMalformedResponse(`${spec.name}: pagination says has_more but points back to a page already read (${key})`, {
+            endpoint: spec.name,
+            status: 200,
+          });
+        }
+        seen.add(key);
+        current.delete("page");
+        current.delete("cursor");
+        for (const [name, value] of next) current.set(name, value);
+      }
+    });
+  }
+
+  /** One logical GET: budget check, attempts with retries, parsing. */
+  async #get<S extends z.ZodType>(
+    spec: EndpointSpec,
+    path: string,
+    params: URLSearchParams,
+    dataSchema: S,
+  ): Promise<{ data: z.output<S>; envelope: Envelope }> {
+    const query = params.toString();
+    const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
+    for (let attempt = 1; ; attempt++) {
+      const entity = this.#entityFor(spec);
+      await this.#awaitBudget(spec, entity, attempt);
+      const facts: Attempt = { status: null, rateLimit: null };
+      const started = this.#now();
+      try {
+        const envelope = await this.#attempt(spec, url, facts);
+        const data = dataSchema.safeParse(envelope.data);
+        if (!data.success) {
+          const issue = data.error.issues[0];
+          throw new SportmonksMalformedResponse(
+            `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+            { endpoint: spec.name, status: facts.status },
+          );
+        }
+        this.#report(spec, entity, facts, started, attempt, null);
+        return { data: data.data, envelope };
+      } catch (caught) {
+        const error = this.#normalise(spec, caught);
+        this.#report(spec, facts.rateLimit?.requested_entity ?? entity, facts, started, attempt, error.kind);
+        if (!error.retryable || attempt > this.#options.maxRetries) throw error;
+        await this.#pauseBeforeRetry(spec, error, attempt);
+      }
+    }
+  }
+
+  /** Send one request and turn the response into an envelope or a typed error. */
+  async #attempt(spec: EndpointSpec, url: string, facts: Attempt): Promise<Envelope> {
+    const response = await this.#send(spec, url);
+    facts.status = response.status;
+    const json = parseJson(response.body);
+    const parsed = json === undefined ? null : envelopeSchema.safeParse(json);
+    const envelope = parsed?.success ? parsed.data : null;
+    if (envelope?.rate_limit) {
+      facts.rateLimit = envelope.rate_limit;
+      this.#entityByEndpoint.set(spec.name, envelope.rate_limit.requested_entity);
+      await this.#limiter.record(envelope.rate_limit);
+    }
+    const status = response.status;
+    const code = envelope?.code ?? null;
+    const details = { endpoint: spec.name, status, code };
+    const said = envelope?.message ? `: Sportmonks says "${this.#redact(envelope.message).slice(0, 300)}"` : "";
+
+    if (status === 429 || code === SPORTMONKS_CODES.rateLimit) {
+      const entity = envelope?.rate_limit?.requested_entity ?? this.#entityFor(spec);
+      const waitMs =
+        parseRetryAfterMs(response.retryAfter, this.#now()) ?? (envelope?.rate_limit ? envelope.rate_limit.resets_in_seconds * 1000 : null);
+      const resetsAt = waitMs === null ? null : new Date(this.#now() + waitMs);
+      if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
+      throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
+    }
+    if (code === SPORTMONKS_CODES.includeNotAllowed || code === SPORTMONKS_CODES.insufficientIncludes) {
+      throw new SportmonksIncludeError(
+        `${spec.name}: include rejected (code ${code})${said}; drop it or check the plan's includes`,
+        details,
+      );
+    }
+    if (status === 401 || status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
+      throw new SportmonksAuthError(
+        `${spec.name}: access denied (HTTP ${status}${code ? `, code ${code}` : ""})${said}; check SPORTMONKS_API_KEY and the plan`,
+        details,
+      );
+    }
+    if (status >= 500) throw new SportmonksServerError(`${spec.name}: server error HTTP ${status}${said}`, details);
+    if (status === 404 || code === SPORTMONKS_CODES.paginationLimit) {
+      throw new SportmonksNotFound(`${spec.name}: not found (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+    }
+    if (status < 200 || status > 299) {
+      throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
+    }
+    if (json === undefined) {
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.length} bytes)`, details);
+    }
+    if (!envelope) {
+      const issue = parsed?.success === false ? parsed.error.issues[0] : undefined;
+      throw new SportmonksMalformedResponse(
+        `${spec.name}: envelope does not match the v3 schema at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "not an object"}`,
+        details,
+      );
+    }
+    if (code !== null) throw new SportmonksRequestError(`${spec.name}: Sportmonks error code ${code}${said}`, details);
+    if (envelope.data === undefined) {
+      if (envelope.message !== undefined) throw new SportmonksNotFound(`${spec.name}: no result${said}`, details);
+      throw new SportmonksMalformedResponse(`${spec.name}: response has neither data nor message`, details);
+    }
+    return envelope;
+  }
+
+  /** fetch with a per-attempt timeout covering headers and body. */
+  async #send(spec: EndpointSpec, url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
+    try {
+      const response = await this.#fetch(url, {
+        method: "GET",
+        headers: { Authorization: this.#apiKey, Accept: "application/json" },
+        signal: controller.signal,
+      });
+      const body = await response.text();
+      return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new SportmonksTimeout(`${spec.name}: no complete response within ${this.#options.timeoutMs} ms`, {
+          endpoint: spec.name,
+        });
+      }
+      throw new SportmonksNetworkError(`${spec.name}: request failed before a response (${errorName(error)})`, {
+        endpoint: spec.name,
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Pause while the entity is down to its reserve; refuse when the reset is too far away. */
+  async #awaitBudget(spec: EndpointSpec, entity: string, attempt: number): Promise<void> {
+    const permit = await this.#limiter.acquire(entity);
+    if (permit.waitMs <= 0) return;
+    if (permit.waitMs > this.#options.maxRateLimitWaitMs) {
+      throw new SportmonksRateLimited(
+        `${spec.name}: entity ${entity} is down to its reserve of ${this.#options.rateLimitReserve} requests until ${permit.resetsAt?.toISOString()}; resume after the reset`,
+        { endpoint: spec.name, entity, resetsAt: permit.resetsAt },
+      );
+    }
+    this.#emitWait({ endpoint: spec.name, entity, waitMs: permit.waitMs, reason: "budget_reserve", attempt });
+    await this.#sleep(permit.waitMs);
+  }
+
+  async #pauseBeforeRetry(spec: EndpointSpec, error: SportmonksError, attempt: number): Promise<void> {
+    if (error instanceof SportmonksRateLimited && error.resetsAt) {
+      const waitMs = Math.max(0, error.resetsAt.getTime() - this.#now());
+      if (waitMs > this.#options.maxRateLimitWaitMs) throw error;
+      this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs, reason: "rate_limited", attempt });
+      await this.#sleep(waitMs);
+      return;
+    }
+    const waitMs = backoffDelayMs(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs, this.#random);
+    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt });
+    await this.#sleep(waitMs);
+  }
+
+  #entityFor(spec: EndpointSpec): string {
+    return this.#entityByEndpoint.get(spec.name) ?? spec.entity;
+  }
+
+  #normalise(spec: EndpointSpec, error: unknown): SportmonksError {
+    if (error instanceof SportmonksError) return error;
+    // Anything else (a store that threw, a bug) is not retried: surface it with its cause.
+    return new SportmonksRequestError(`${spec.name}: ${this.#redact(errorName(error))}`, { endpoint: spec.name, cause: error });
+  }
+
+  #report(spec: EndpointSpec, entity: string, facts: Attempt, started: number, attempt: number, error: SportmonksErrorKind | null): void {
+    if (!this.#onRequest) return;
+    const event: SportmonksRequestEvent = {
+      endpoint: spec.name,
+      entity,
+      status: facts.status,
+      durationMs: Math.max(0, this.#now() - started),
+      attempt,
+      rateLimitRemaining: facts.rateLimit?.remaining ?? null,
+      error,
+    };
+    try {
+      this.#onRequest(event);
+    } catch {
+      // A metrics hook must never fail the request it reports on.
+    }
+  }
+
+  #emitWait(event: SportmonksWaitEvent): void {
+    try {
+      this.#onWait?.(event);
+    } catch {
+      // Same as #report: observation never changes the outcome.
+    }
+  }
+
+  #redact(text: string): string {
+    return text.split(this.#apiKey).join("[redacted]");
+  }
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function positiveId(field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new SportmonksInvalidArgument(`${field}: ${JSON.stringify(value)} is not a positive integer id`);
+  }
+  return value;
+}
+
+function pageParams(options: PageOption): URLSearchParams {
+  const perPage = options.perPage ?? SPORTMONKS_MAX_PER_PAGE;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > SPORTMONKS_MAX_PER_PAGE) {
+    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${SPORTMONKS_MAX_PER_PAGE}; the API caps per_page at 50`);
+  }
+  return new URLSearchParams({ per_page: String(perPage) });
+}
+
+const INCLUDE_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
+
+function includeParams(options: IncludeOption, params = new URLSearchParams()): URLSearchParams {
+  const include = options.include ?? [];
+  if (!Array.isArray(include)) throw new SportmonksInvalidArgument("include: must be an array of include names");
+  include.forEach((name, i) => {
+    if (typeof name !== "string" || !INCLUDE_NAME.test(name)) {
+      throw new SportmonksInvalidArgument(
+        `include[${i}]: ${JSON.stringify(name)} is not an include name like "events" or "lineups.player"`,
+      );
+    }
+  });
+  if (include.length > 0) params.set("include", [...new Set(include)].join(";"));
+  return params;
+}
+
+/** A calendar date as YYYY-MM-DD (Dates are taken in UTC); rejects impossible dates like 2025-02-30. */
+function isoDate(field: string, value: string | Date): string {
+  const text = value instanceof Date ? (Number.isNaN(value.getTime()) ? "" : value.toISOString().slice(0, 10)) : value;
+  const time = typeof text === "string" && /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text) {
+    throw new SportmonksInvalidArgument(`${field}: ${JSON.stringify(value)} is not a date; use YYYY-MM-DD`);
+  }
+  return text;
+}

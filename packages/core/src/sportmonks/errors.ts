@@ -1,0 +1,120 @@
+// Typed errors of the Sportmonks client. Callers branch on the class (or on
+// `kind`, which survives serialisation into logs). Messages name the endpoint
+// and the fix; they never contain the API key (the client redacts it).
+
+/** In-body codes documented by Sportmonks v3 ("Include Exceptions", "Other Exceptions"). */
+export const SPORTMONKS_CODES = {
+  includeNotAllowed: 5001,
+  insufficientIncludes: 5002,
+  paginationLimit: 5003,
+  rateLimit: 5005,
+  insufficientResources: 5007,
+} as const;
+
+export type SportmonksErrorKind =
+  | "not_found"
+  | "include"
+  | "rate_limited"
+  | "auth"
+  | "server"
+  | "timeout"
+  | "network"
+  | "malformed"
+  | "request"
+  | "invalid_argument";
+
+export interface SportmonksErrorDetails {
+  /** Endpoint template, e.g. `fixtures/multi/{ids}`. */
+  endpoint?: string;
+  status?: number | null;
+  /** Sportmonks in-body error code, when the body had one. */
+  code?: number | null;
+  cause?: unknown;
+}
+
+export abstract class SportmonksError extends Error {
+  abstract readonly kind: SportmonksErrorKind;
+  /** Whether retrying the same request can succeed. */
+  abstract readonly retryable: boolean;
+  readonly endpoint: string | null;
+  readonly status: number | null;
+  readonly code: number | null;
+
+  constructor(message: string, details: SportmonksErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.endpoint = details.endpoint ?? null;
+    this.status = details.status ?? null;
+    this.code = details.code ?? null;
+  }
+}
+
+/** A miss: HTTP 200 with a `message` and no `data` (or HTTP 404). */
+export class SportmonksNotFound extends SportmonksError {
+  readonly kind = "not_found";
+  readonly retryable = false;
+}
+
+/** An include the endpoint or the plan does not allow (5001, 5002). */
+export class SportmonksIncludeError extends SportmonksError {
+  readonly kind = "include";
+  readonly retryable = false;
+}
+
+/** Rate limit hit (HTTP 429 or code 5005), or about to be hit with the reset too far away to wait for. */
+export class SportmonksRateLimited extends SportmonksError {
+  readonly kind = "rate_limited";
+  readonly retryable = true;
+  /** The rate-limited entity (`requested_entity`), when known. */
+  readonly entity: string | null;
+  /** When the entity's hourly budget resets, when known. */
+  readonly resetsAt: Date | null;
+
+  constructor(message: string, details: SportmonksErrorDetails & { entity: string | null; resetsAt: Date | null }) {
+    super(message, details);
+    this.entity = details.entity;
+    this.resetsAt = details.resetsAt;
+  }
+}
+
+/** 401/403 or plan without access (5007): retrying cannot help. */
+export class SportmonksAuthError extends SportmonksError {
+  readonly kind = "auth";
+  readonly retryable = false;
+}
+
+/** HTTP 5xx. */
+export class SportmonksServerError extends SportmonksError {
+  readonly kind = "server";
+  readonly retryable = true;
+}
+
+/** No complete response within the per-request timeout. */
+export class SportmonksTimeout extends SportmonksError {
+  readonly kind = "timeout";
+  readonly retryable = true;
+}
+
+/** The request never got an HTTP response (DNS, connection reset, ...). */
+export class SportmonksNetworkError extends SportmonksError {
+  readonly kind = "network";
+  readonly retryable = true;
+}
+
+/** The body is not JSON or does not match the v3 schema. */
+export class SportmonksMalformedResponse extends SportmonksError {
+  readonly kind = "malformed";
+  readonly retryable = true;
+}
+
+/** Any other rejected request (400, other 4xx, unknown in-body codes). */
+export class SportmonksRequestError extends SportmonksError {
+  readonly kind = "request";
+  readonly retryable = false;
+}
+
+/** The caller's arguments break an API limit; thrown before any request is made. */
+export class SportmonksInvalidArgument extends SportmonksError {
+  readonly kind = "invalid_argument";
+  readonly retryable = false;
+}
