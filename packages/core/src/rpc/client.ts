@@ -1,0 +1,100 @@
+// A typed RPC client: arguments checked by zod before sending, results parsed
+// on the way back, every failure thrown as WatermarkError (or Error with cause).
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { z } from "zod";
+import { fromApiError, WatermarkError } from "../errors/index.ts";
+import { monitoringRpcs } from "./schemas.ts";
+
+export interface RpcSpec {
+  args: z.ZodType<Record<string, unknown>>;
+  result: z.ZodType;
+}
+export type RpcRegistry = Record<string, RpcSpec>;
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** Sends already-validated arguments and returns the raw result, or throws. */
+export type RpcTransport = (name: string, args: Record<string, unknown>, options: CallOptions) => Promise<unknown>;
+
+export type RpcArgs<R extends RpcRegistry, N extends keyof R> = z.input<R[N]["args"]>;
+export type RpcResult<R extends RpcRegistry, N extends keyof R> = z.output<R[N]["result"]>;
+
+export interface RpcClient<R extends RpcRegistry = typeof monitoringRpcs> {
+  readonly registry: R;
+  call<N extends keyof R & string>(name: N, args: RpcArgs<R, N>, options?: CallOptions): Promise<RpcResult<R, N>>;
+}
+
+/** `["events", 3, "level"]` → `events[3].level`, the form the database's messages use. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
+  return out;
+}
+
+/** A zod failure as the API's own WM001, so callers branch on one error type. */
+export function invalidParameter(rpc: string, error: z.ZodError, where = "argument"): WatermarkError {
+  const issue = error.issues[0];
+  const field = issue ? formatPath(issue.path) || "(arguments)" : "(arguments)";
+  return new WatermarkError({
+    code: "WM001",
+    message: `${field}: ${issue?.message ?? "is invalid"}`,
+    hint: `${rpc}: fix the ${where}; it was rejected before sending`,
+    cause: error,
+  });
+}
+
+export function rpcClientFromTransport<R extends RpcRegistry>(registry: R, transport: RpcTransport): RpcClient<R> {
+  return {
+    registry,
+    async call(name, args, options = {}) {
+      const spec = registry[name];
+      if (!spec) throw new Error(`unknown RPC ${name}: add it to the registry this client was built with`);
+      const parsed = spec.args.safeParse(args);
+      if (!parsed.success) throw invalidParameter(name, parsed.error);
+      const raw = await transport(name, parsed.data, options);
+      const result = spec.result.safeParse(raw);
+      if (!result.success) {
+        throw new Error(
+          `${name} returned an unexpected result (${formatPath(result.error.issues[0]?.path ?? [])}: ${result.error.issues[0]?.message}); is the database migrated and are the types regenerated?`,
+          {
+            cause: result.error,
+          },
+        );
+      }
+      return result.data as RpcResult<R, typeof name>;
+    },
+  };
+}
+
+/** supabase-js as the transport: `POST /rest/v1/rpc/<name>`. */
+export function supabaseTransport(supabase: SupabaseClient): RpcTransport {
+  return async (name, args, options) => {
+    let request = supabase.rpc(name, args);
+    if (options.signal) request = request.abortSignal(options.signal);
+    const { data, error, status } = await request;
+    if (error) throw fromApiError(error, status);
+    return data;
+  };
+}
+
+export interface RpcClientOptions<R extends RpcRegistry> {
+  /** SUPABASE_URL. */
+  url: string;
+  /** The project API key (anon or service role): sent as `apikey`. */
+  apiKey: string;
+  /** A user JWT (viewer/operator); defaults to the API key itself. */
+  accessToken?: string;
+  registry?: R;
+  fetch?: typeof fetch;
+}
+
+export function createRpcClient<R extends RpcRegistry = typeof monitoringRpcs>(options: RpcClientOptions<R>): RpcClient<R> {
+  const headers: Record<string, string> = options.accessToken ? { Authorization: `Bearer ${options.accessToken}` } : {};
+  const supabase = createClient(options.url, options.apiKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers, ...(options.fetch ? { fetch: options.fetch } : {}) },
+  });
+  return rpcClientFromTransport((options.registry ?? monitoringRpcs) as R, supabaseTransport(supabase));
+}
