@@ -1,0 +1,228 @@
+// The /v3/football endpoints the simulator serves, each with the rate-limit
+// entity the real API bills it to.
+
+import type { Catalog } from "./catalog.ts";
+import { LEAGUE_INCLUDES } from "./catalog.ts";
+import { DAY, formatDate } from "./clock.ts";
+import type { Dataset, FixtureScript } from "./dataset.ts";
+import { FIXTURE_INCLUDES, lastChangeAt, momentAt, type RenderContext, renderFixture, STATES } from "./fixture-view.ts";
+import {
+  error,
+  type Pagination,
+  paginate,
+  parseFilters,
+  parseIncludes,
+  REAL_FIXTURE_INCLUDES,
+  REAL_LEAGUE_INCLUDES,
+  type RouteError,
+} from "./request-options.ts";
+
+export const MAX_MULTI_IDS = 50;
+export const MAX_BETWEEN_DAYS = 100;
+
+export type RouteResult = { kind: "data"; data: unknown; pagination?: Pagination } | { kind: "miss" } | RouteError;
+
+export interface RouteContext {
+  query: URLSearchParams;
+  nowMs: number;
+  /** Absolute URL of this endpoint (without query), for `next_page`. */
+  pageUrl: string;
+  render: RenderContext;
+  /** How far back `fixtures/latest` looks, in simulated ms. */
+  latestWindowMs: number;
+}
+
+export interface Route {
+  endpoint: string;
+  entity: string;
+  pattern: RegExp;
+  handle(params: string[], ctx: RouteContext): RouteResult;
+}
+
+export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
+  const fixtureIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, FIXTURE_INCLUDES, REAL_FIXTURE_INCLUDES);
+  const noIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, [], []);
+
+  const fixtureList = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
+    const includes = fixtureIncludes(ctx);
+    if (!(includes instanceof Set)) return includes;
+    const filters = parseFilters(ctx.query);
+    const leagues = filters.get("fixtureleagues");
+    const states = filters.get("fixturestates");
+    const filtered = items.filter((f) => (!leagues || leagues.has(f.leagueId)) && (!states || states.has(momentAt(f, ctx.nowMs).stateId)));
+    const page = paginate(filtered, ctx.query, ctx.pageUrl);
+    if (page === "miss") return { kind: "miss" };
+    if ("kind" in page) return page;
+    return { kind: "data", data: page.items.map((f) => renderFixture(f, includes, ctx.render)), pagination: page.pagination };
+  };
+
+  const fixtureArray = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
+    const includes = fixtureIncludes(ctx);
+    if (!(includes instanceof Set)) return includes;
+    if (items.length === 0) return { kind: "miss" };
+    return { kind: "data", data: items.map((f) => renderFixture(f, includes, ctx.render)) };
+  };
+
+  const byKickoff = (a: FixtureScript, b: FixtureScript) => a.kickoffMs - b.kickoffMs || a.id - b.id;
+
+  return [
+    {
+      endpoint: "leagues",
+      entity: "League",
+      pattern: /^leagues$/,
+      handle: (_, ctx) => {
+        const includes = parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
+        if (!(includes instanceof Set)) return includes;
+        const page = paginate(dataset.leagues, ctx.query, ctx.pageUrl);
+        if (page === "miss") return { kind: "miss" };
+        if ("kind" in page) return page;
+        return { kind: "data", data: page.items.map((l) => catalog.renderLeague(l, ctx.nowMs, includes)), pagination: page.pagination };
+      },
+    },
+    {
+      endpoint: "leagues/{id}",
+      entity: "League",
+      pattern: /^leagues\/(\d+)$/,
+      handle: ([id], ctx) => {
+        const includes = parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
+        if (!(includes instanceof Set)) return includes;
+        const league = catalog.leagueById(Number(id));
+        return league ? { kind: "data", data: catalog.renderLeague(league, ctx.nowMs, includes) } : { kind: "miss" };
+      },
+    },
+    {
+      endpoint: "seasons",
+      entity: "Season",
+      pattern: /^seasons$/,
+      handle: (_, ctx) => {
+        const includes = noIncludes(ctx);
+        if (!(includes instanceof Set)) return includes;
+        const leagues = parseFilters(ctx.query).get("seasonleagues");
+        const seasons = [...dataset.seasons.values()].filter((s) => !leagues || leagues.has(s.leagueId)).sort((a, b) => a.id - b.id);
+        const page = paginate(seasons, ctx.query, ctx.pageUrl);
+        if (page === "miss") return { kind: "miss" };
+        if ("kind" in page) return page;
+        return { kind: "data", data: page.items.map((s) => catalog.renderSeason(s, ctx.nowMs)), pagination: page.pagination };
+      },
+    },
+    {
+      endpoint: "seasons/{id}",
+      entity: "Season",
+      pattern: /^seasons\/(\d+)$/,
+      handle: ([id], ctx) => {
+        const includes = noIncludes(ctx);
+        if (!(includes instanceof Set)) return includes;
+        const season = dataset.seasons.get(Number(id));
+        return season ? { kind: "data", data: catalog.renderSeason(season, ctx.nowMs) } : { kind: "miss" };
+      },
+    },
+    {
+      endpoint: "schedules/seasons/{id}",
+      entity: "Schedule",
+      pattern: /^schedules\/seasons\/(\d+)$/,
+      handle: ([id], ctx) => {
+        const includes = noIncludes(ctx);
+        if (!(includes instanceof Set)) return includes;
+        const season = dataset.seasons.get(Number(id));
+        return season ? { kind: "data", data: catalog.renderSchedule(season, ctx.render) } : { kind: "miss" };
+      },
+    },
+    {
+      endpoint: "fixtures",
+      entity: "Fixture",
+      pattern: /^fixtures$/,
+      handle: (_, ctx) => fixtureList(dataset.fixtureList, ctx),
+    },
+    {
+      endpoint: "fixtures/multi/{ids}",
+      entity: "Fixture",
+      pattern: /^fixtures\/multi\/([^/]+)$/,
+      handle: ([raw], ctx) => {
+        const parts = (raw ?? "").split(",").map((p) => p.trim());
+        if (parts.some((p) => !/^\d+$/.test(p))) return error(400, "The ids must be a comma-separated list of fixture ids.");
+        const ids = [...new Set(parts.map(Number))];
+        if (ids.length > MAX_MULTI_IDS) {
+          return error(400, `You can request a maximum of ${MAX_MULTI_IDS} fixture ids at once; ${ids.length} were requested.`);
+        }
+        const found = ids
+          .map((id) => dataset.fixtures.get(id))
+          .filter((f): f is FixtureScript => f !== undefined)
+          .sort((a, b) => a.id - b.id);
+        return fixtureArray(found, ctx);
+      },
+    },
+    {
+      endpoint: "fixtures/between/{start}/{end}",
+      entity: "Fixture",
+      pattern: /^fixtures\/between\/([^/]+)\/([^/]+)$/,
+      handle: ([start, end], ctx) => {
+        const range = parseDateRange(start ?? "", end ?? "");
+        if ("kind" in range) return range;
+        const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
+        return fixtureList(items, ctx);
+      },
+    },
+    {
+      endpoint: "fixtures/date/{date}",
+      entity: "Fixture",
+      pattern: /^fixtures\/date\/([^/]+)$/,
+      handle: ([date], ctx) => {
+        const range = parseDateRange(date ?? "", date ?? "");
+        if ("kind" in range) return range;
+        const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
+        return fixtureList(items, ctx);
+      },
+    },
+    {
+      endpoint: "fixtures/latest",
+      entity: "Fixture",
+      pattern: /^fixtures\/latest$/,
+      handle: (_, ctx) => {
+        const since = ctx.nowMs - ctx.latestWindowMs;
+        const changed = dataset.fixtureList.filter((f) => lastChangeAt(f, ctx.nowMs) > since);
+        return fixtureArray(changed, ctx);
+      },
+    },
+    {
+      endpoint: "fixtures/{id}",
+      entity: "Fixture",
+      pattern: /^fixtures\/(\d+)$/,
+      handle: ([id], ctx) => {
+        const includes = fixtureIncludes(ctx);
+        if (!(includes instanceof Set)) return includes;
+        const fixture = dataset.fixtures.get(Number(id));
+        return fixture ? { kind: "data", data: renderFixture(fixture, includes, ctx.render) } : { kind: "miss" };
+      },
+    },
+    {
+      endpoint: "states",
+      entity: "State",
+      pattern: /^states$/,
+      handle: (_, ctx) => {
+        const includes = noIncludes(ctx);
+        if (!(includes instanceof Set)) return includes;
+        const page = paginate([...STATES], ctx.query, ctx.pageUrl);
+        if (page === "miss") return { kind: "miss" };
+        if ("kind" in page) return page;
+        return { kind: "data", data: page.items, pagination: page.pagination };
+      },
+    },
+  ];
+}
+
+/** Inclusive YYYY-MM-DD range → [fromMs, toMs) of at most 100 days. */
+function parseDateRange(start: string, end: string): { fromMs: number; toMs: number } | RouteError {
+  const parse = (value: string) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    return Number.isNaN(ms) || formatDate(ms) !== value ? null : ms;
+  };
+  const fromMs = parse(start);
+  const endMs = parse(end);
+  if (fromMs === null || endMs === null) return error(400, "Dates must be valid and in YYYY-MM-DD format.");
+  if (endMs < fromMs) return error(400, "The end date must be on or after the start date.");
+  if ((endMs - fromMs) / DAY > MAX_BETWEEN_DAYS) {
+    return error(400, `The requested date range exceeds the maximum of ${MAX_BETWEEN_DAYS} days.`);
+  }
+  return { fromMs, toMs: endMs + DAY };
+}
