@@ -48,7 +48,7 @@ const id = z.number().int().positive();
 const nullableId = id.nullish();
 
 /** Includes stay raw JSON: the collector stores them as jsonb. */
-const includeValue = z.unknown();
+const includeValue = z.unknown().optional();
 
 export const leagueSchema = z.looseObject({
   id,

@@ -1,0 +1,308 @@
+// Endpoints, parsing, pagination, argument guards and the mapping of v3 error
+// bodies to typed errors, against a scripted local server.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  FIXTURE_INCLUDES,
+  SportmonksAuthError,
+  SportmonksClient,
+  type SportmonksClientOptions,
+  SportmonksIncludeError,
+  SportmonksInvalidArgument,
+  SportmonksMalformedResponse,
+  SportmonksNotFound,
+  SportmonksRateLimited,
+  SportmonksRequestError,
+  scheduleFixtures,
+} from "../../src/sportmonks/index.ts";
+import { envelope, type FakeSportmonks, fixture, miss, rateLimit, startFakeSportmonks } from "./fake-sportmonks.ts";
+
+let server: FakeSportmonks;
+beforeAll(async () => {
+  server = await startFakeSportmonks();
+});
+afterAll(() => server.close());
+afterEach(() => {
+  server.requests.length = 0;
+  server.handle(() => ({ body: envelope([]) }));
+});
+
+const noWait = async () => {};
+function client(options: Partial<SportmonksClientOptions> = {}): SportmonksClient {
+  return new SportmonksClient({ apiKey: "test-key", baseUrl: server.url, sleep: noWait, ...options });
+}
+
+describe("requests", () => {
+  it("sends the key in the Authorization header, never in the query", async () => {
+    await client().leagues().toArray();
+    expect(server.requests).toHaveLength(1);
+    const [request] = server.requests;
+    expect(request?.authorization).toBe("test-key");
+    expect(request?.path).toBe("/v3/football/leagues");
+    expect(request?.query.get("api_token")).toBeNull();
+    expect(request?.query.get("per_page")).toBe("50");
+  });
+
+  it("joins includes with semicolons and ids with commas", async () => {
+    server.handle(() => ({ body: envelope([fixture(1), fixture(2)]) }));
+    const fixtures = await client().fixturesByIds([1, 2, 2], { include: FIXTURE_INCLUDES });
+    expect(fixtures.map((f) => f.id)).toEqual([1, 2]);
+    const [request] = server.requests;
+    expect(request?.path).toBe("/v3/football/fixtures/multi/1,2");
+    expect(request?.query.get("include")).toBe("events;lineups;statistics;participants;scores");
+  });
+
+  it("filters seasons by league", async () => {
+    server.handle(() => ({ body: envelope([{ id: 19735, league_id: 501, name: "2022/2023", is_current: true }]) }));
+    const seasons = await client().seasons({ leagueId: 501 }).toArray();
+    expect(seasons).toEqual([expect.objectContaining({ id: 19735, league_id: 501, name: "2022/2023" })]);
+    expect(server.requests[0]?.query.get("filters")).toBe("seasonLeagues:501");
+  });
+
+  it("asks fixtures/latest with includes", async () => {
+    server.handle(() => ({ body: envelope([fixture(7, { state_id: 1, result_info: null })]) }));
+    const latest = await client().latestFixtures({ include: ["scores"] });
+    expect(latest.map((f) => [f.id, f.state_id, f.result_info])).toEqual([[7, 1, null]]);
+    expect(server.requests[0]?.path).toBe("/v3/football/fixtures/latest");
+    expect(server.requests[0]?.query.get("include")).toBe("scores");
+  });
+});
+
+describe("parsing", () => {
+  it("types the fixture fields and keeps includes and unknown fields as JSON", async () => {
+    const events = [{ id: 1, type_id: 14, minute: 23, player_name: "A. Player" }];
+    server.handle(() => ({ body: envelope([fixture(18537988, { events, scores: [], weather_report: { temp: 12 } })]) }));
+    const [parsed] = await client().fixturesByIds([18537988], { include: ["events", "scores"] });
+    expect(parsed?.league_id).toBe(501);
+    expect(parsed?.starting_at).toBe("2023-03-04 15:00:00");
+    expect(parsed?.events).toEqual(events);
+    expect(parsed?.scores).toEqual([]);
+    expect(parsed?.lineups).toBeUndefined();
+    expect((parsed as Record<string, unknown>).weather_report).toEqual({ temp: 12 });
+  });
+
+  it("reads a schedule as stages → rounds → fixtures, including round-less stages", async () => {
+    server.handle(() => ({
+      body: envelope([
+        {
+          id: 77457866,
+          season_id: 19735,
+          name: "Regular Season",
+          rounds: [
+            { id: 1, stage_id: 77457866, name: "1", fixtures: [{ id: 10, state_id: 5 }, { id: 11 }] },
+            { id: 2, stage_id: 77457866, name: "2", fixtures: [{ id: 12 }] },
+          ],
+        },
+        { id: 77457867, season_id: 19735, name: "Final", fixtures: [{ id: 13 }] },
+      ]),
+    }));
+    const stages = await client().seasonSchedule(19735);
+    expect(server.requests[0]?.path).toBe("/v3/football/schedules/seasons/19735");
+    expect(stages.map((s) => s.rounds.length)).toEqual([2, 0]);
+    expect(scheduleFixtures(stages).map((f) => f.id)).toEqual([10, 11, 12, 13]);
+  });
+
+  it("rejects data that does not match the schema as malformed", async () => {
+    server.handle(() => ({ body: envelope([fixture(1, { league_id: "501" })]) }));
+    const error = await client({ maxRetries: 0 })
+      .fixturesByIds([1])
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksMalformedResponse);
+    expect(error.message).toContain("data.0.league_id");
+  });
+
+  it("rejects an envelope whose rate_limit is broken as malformed", async () => {
+    server.handle(() => ({ body: envelope([], { rate_limit: { remaining: "many" } }) }));
+    const error = await client({ maxRetries: 0 })
+      .leagues()
+      .toArray()
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksMalformedResponse);
+    expect(error.message).toContain("rate_limit");
+  });
+});
+
+describe("pagination", () => {
+  const page = (n: number, hasMore: boolean, nextPage: string | null) =>
+    envelope([fixture(n * 100 + 1), fixture(n * 100 + 2)], {
+      pagination: { count: 2, per_page: 2, current_page: n, next_page: nextPage, has_more: hasMore },
+    });
+
+  it("follows next_page until has_more is false, keeping per_page and includes", async () => {
+    server.handle((request) => {
+      const n = Number(request.query.get("page") ?? "1");
+      return {
+        body: page(n, n < 3, n < 3 ? `https://api.sportmonks.com/v3/football/fixtures/between/2023-03-01/2023-03-31?page=${n + 1}` : null),
+      };
+    });
+    const pages = [];
+    for await (const p of client()
+      .fixturesBetween("2023-03-01", "2023-03-31", { include: ["scores"], perPage: 2 })
+      .pages())
+      pages.push(p);
+    expect(pages.map((p) => p.items.map((f) => f.id))).toEqual([
+      [101, 102],
+      [201, 202],
+      [301, 302],
+    ]);
+    expect(pages.map((p) => p.pagination?.current_page)).toEqual([1, 2, 3]);
+    // Every page went to our server (not the host named in next_page) with the same options.
+    expect(server.requests.map((r) => [r.path, r.query.get("page"), r.query.get("per_page"), r.query.get("include")])).toEqual([
+      ["/v3/football/fixtures/between/2023-03-01/2023-03-31", null, "2", "scores"],
+      ["/v3/football/fixtures/between/2023-03-01/2023-03-31", "2", "2", "scores"],
+      ["/v3/football/fixtures/between/2023-03-01/2023-03-31", "3", "2", "scores"],
+    ]);
+  });
+
+  it("iterates items lazily: stopping early stops requesting", async () => {
+    server.handle((request) => {
+      const n = Number(request.query.get("page") ?? "1");
+      return { body: page(n, true, `/v3/football/leagues?page=${n + 1}`) };
+    });
+    const seen: number[] = [];
+    for await (const f of client().fixturesBetween("2023-03-01", "2023-03-02")) {
+      seen.push(f.id);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([101, 102, 201]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("uses next_cursor when the API paginates by cursor", async () => {
+    server.handle((request) =>
+      request.query.get("cursor") === "abc"
+        ? {
+            body: envelope([{ id: 2, name: "B" }], {
+              pagination: { count: 1, per_page: 1, current_page: 1, next_cursor: null, has_more: false },
+            }),
+          }
+        : {
+            body: envelope([{ id: 1, name: "A" }], {
+              pagination: { count: 1, per_page: 1, current_page: 1, next_cursor: "abc", has_more: true },
+            }),
+          },
+    );
+    const leagues = await client().leagues({ perPage: 1 }).toArray();
+    expect(leagues.map((l) => l.name)).toEqual(["A", "B"]);
+  });
+
+  it("refuses a pagination loop", async () => {
+    server.handle(() => ({ body: page(1, true, "/v3/football/leagues?page=1") }));
+    const error = await client({ maxRetries: 0 })
+      .fixturesBetween("2023-03-01", "2023-03-02")
+      .toArray()
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksMalformedResponse);
+    expect(server.requests.length).toBeLessThanOrEqual(3);
+  });
+
+  it("treats a miss as an empty list", async () => {
+    server.handle(() => ({ body: miss() }));
+    expect(await client().fixturesBetween("2023-03-01", "2023-03-02").toArray()).toEqual([]);
+    expect(await client().fixturesByIds([404])).toEqual([]);
+  });
+});
+
+describe("argument guards (no request is made)", () => {
+  it("refuses more than 50 ids", async () => {
+    const ids = Array.from({ length: 51 }, (_, i) => i + 1);
+    const error = await client()
+      .fixturesByIds(ids)
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksInvalidArgument);
+    expect(error.message).toBe("ids: 51 ids given, fixtures/multi takes at most 50; split them into batches of 50");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("accepts exactly 50 ids in one request", async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => i + 1);
+    server.handle(() => ({ body: envelope(ids.map((id) => fixture(id))) }));
+    expect(await client().fixturesByIds(ids)).toHaveLength(50);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("refuses bad ids and empty lists cost nothing", async () => {
+    await expect(client().fixturesByIds([1, -2])).rejects.toThrow("ids[1]: -2 is not a positive integer id");
+    await expect(client().fixturesByIds([])).resolves.toEqual([]);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("refuses a date range over 100 days, reversed or invalid dates", () => {
+    const c = client();
+    expect(() => c.fixturesBetween("2023-01-01", "2023-04-12")).toThrow(
+      "end: 2023-01-01..2023-04-12 spans 101 days, fixtures/between allows at most 100; split the range",
+    );
+    expect(() => c.fixturesBetween("2023-01-01", "2023-04-11")).not.toThrow();
+    expect(() => c.fixturesBetween("2023-02-01", "2023-01-01")).toThrow("end: 2023-01-01 is before start 2023-02-01; swap them");
+    expect(() => c.fixturesBetween("2023-02-30", "2023-03-01")).toThrow('start: "2023-02-30" is not a date; use YYYY-MM-DD');
+    expect(() => c.fixturesBetween(new Date("2023-01-01T10:00:00Z"), "2023-01-05")).not.toThrow();
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("caps per_page at 50 and checks include names", () => {
+    expect(() => client().leagues({ perPage: 51 })).toThrow("perPage: 51 is outside 1..50; the API caps per_page at 50");
+    expect(() => client().fixturesBetween("2023-01-01", "2023-01-02", { include: ["events;lineups"] })).toThrow(
+      'include[0]: "events;lineups" is not an include name like "events" or "lineups.player"',
+    );
+  });
+
+  it("validates the client options", () => {
+    expect(() => new SportmonksClient({ apiKey: " " })).toThrow("apiKey: must be a non-empty string; set SPORTMONKS_API_KEY");
+    expect(() => new SportmonksClient({ apiKey: "k", baseUrl: "ftp://x" })).toThrow("baseUrl: must be an http(s) URL");
+    expect(() => new SportmonksClient({ apiKey: "k", maxRetries: -1 })).toThrow(/^maxRetries:/);
+    expect(new SportmonksClient({ apiKey: "k" }).baseUrl).toBe("https://api.sportmonks.com/v3/football");
+  });
+});
+
+describe("error bodies", () => {
+  it("a miss on a single resource is SportmonksNotFound", async () => {
+    server.handle(() => ({ body: miss() }));
+    const error = await client()
+      .seasonSchedule(999)
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksNotFound);
+    expect(error.status).toBe(200);
+    expect(error.message).toMatch(/^schedules\/seasons\/\{id\}: no result: Sportmonks says "No result\(s\) found/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [5001, 400, SportmonksIncludeError],
+    [5002, 403, SportmonksIncludeError],
+    [5007, 403, SportmonksAuthError],
+    [5003, 400, SportmonksNotFound],
+    [5999, 400, SportmonksRequestError],
+  ])("in-body code %i (HTTP %i) is typed and not retried", async (code, status, type) => {
+    server.handle(() => ({ status, body: { message: `code ${code}`, code } }));
+    const error = await client({ maxRetries: 3 })
+      .fixturesByIds([1], { include: ["events"] })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(type);
+    expect(error.code).toBe(code);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("in-body 5005 is a rate limit carrying the entity and reset time", async () => {
+    const now = Date.parse("2026-11-22T12:00:00Z");
+    server.handle(() => ({ status: 429, body: { message: "rate limit", code: 5005, rate_limit: rateLimit(0, 1800, "Fixture") } }));
+    const error = await client({ now: () => now, maxRateLimitWaitMs: 1000 })
+      .fixturesByIds([1])
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksRateLimited);
+    expect(error.entity).toBe("Fixture");
+    expect(error.resetsAt).toEqual(new Date(now + 1_800_000));
+  });
+
+  it("401 and 403 are auth errors and are not retried", async () => {
+    for (const status of [401, 403]) {
+      server.requests.length = 0;
+      server.handle(() => ({ status, body: { message: "Unauthenticated." } }));
+      const error = await client({ maxRetries: 5 })
+        .leagues()
+        .toArray()
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(SportmonksAuthError);
+      expect(error.retryable).toBe(false);
+      expect(server.requests).toHaveLength(1);
+    }
+  });
+});
