@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { WatermarkError } from "../../src/errors/index.ts";
+import { formatPath, monitoringRpcs, type RpcTransport, rpcClientFromTransport } from "../../src/rpc/index.ts";
+
+function recording(result: unknown): { calls: [string, Record<string, unknown>][]; transport: RpcTransport } {
+  const calls: [string, Record<string, unknown>][] = [];
+  return {
+    calls,
+    transport: async (name, args) => {
+      calls.push([name, args]);
+      return result;
+    },
+  };
+}
+
+describe("rpc client", () => {
+  it("formats paths the way the database names fields", () => {
+    expect(formatPath(["events", 3, "level"])).toBe("events[3].level");
+    expect(formatPath(["metric_value"])).toBe("metric_value");
+  });
+
+  it("rejects bad arguments as WM001 with the field, sending nothing", async () => {
+    const { calls, transport } = recording(1);
+    const client = rpcClientFromTransport(monitoringRpcs, transport);
+    const bad = client.call("log_etl_events", {
+      events: [
+        { level: "INFO", component: "c", message: "m" },
+        { level: "NOTICE" as never, component: "c", message: "m" },
+      ],
+    });
+    await expect(bad).rejects.toBeInstanceOf(WatermarkError);
+    await expect(bad).rejects.toMatchObject({ code: "WM001", field: "events[1].level" });
+    await expect(
+      client.call("record_etl_metric", { execution_id: null, metric_name: "x", metric_value: Number.NaN }),
+    ).rejects.toMatchObject({
+      field: "metric_value",
+    });
+    await expect(client.call("log_etl_event", { level: "INFO", component: " ", message: "m" })).rejects.toMatchObject({
+      field: "component",
+    });
+    await expect(client.call("log_etl_event", { level: "INFO", component: "c", message: "m", duration_ms: -1 })).rejects.toMatchObject({
+      field: "duration_ms",
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it("sends parsed arguments and parses results", async () => {
+    const { calls, transport } = recording("etl_20261122_101010_abcdef");
+    const client = rpcClientFromTransport(monitoringRpcs, transport);
+    await expect(client.call("start_etl_execution", { pipeline: "p", trigger: "api" })).resolves.toBe("etl_20261122_101010_abcdef");
+    expect(calls).toEqual([["start_etl_execution", { pipeline: "p", trigger: "api" }]]);
+  });
+
+  it("fails clearly on an unexpected result shape", async () => {
+    const client = rpcClientFromTransport(monitoringRpcs, recording({ not: "a number" }).transport);
+    await expect(client.call("log_etl_events", { events: [{ level: "INFO", component: "c", message: "m" }] })).rejects.toThrow(
+      /log_etl_events returned an unexpected result/,
+    );
+  });
+});
