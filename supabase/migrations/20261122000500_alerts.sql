@@ -1,0 +1,1221 @@
+-- Why: the seed's alert manager checked four thresholds from a Python loop and
+-- printed them. Watermark evaluates alert rules inside Postgres, where the runs
+-- are recorded, so every transition (pending → firing → resolved) and the
+-- notification it causes commit together: nothing is lost if Slack, the edge
+-- function or the evaluator dies midway. This migration adds the rules, the
+-- alert instances with their history, the notification outbox that the
+-- `alerts` edge function drains, the stuck-run reaper, and their pg_cron jobs.
+
+-- ---------------------------------------------------------------------------
+-- Rule kinds: what each kind measures and how its value is compared.
+-- ---------------------------------------------------------------------------
+create table watermark.alert_rule_kinds (
+  kind text primary key,
+  comparison text not null check (comparison in ('>', '>=', '<', '<=')),
+  unit text not null,
+  scope text not null check (scope in ('pipeline', 'function', 'global')),
+  default_window_seconds integer,
+  description text not null
+);
+alter table watermark.alert_rule_kinds enable row level security;
+comment on table watermark.alert_rule_kinds is
+  'The alert rule kinds: a rule fires when the kind''s value compared to the rule''s threshold holds.';
+
+insert into watermark.alert_rule_kinds (kind, comparison, unit, scope, default_window_seconds, description) values
+  ('error_rate', '>', '%', 'pipeline', 3600,
+   'failed / processed fixtures of the runs finished within the window, in percent'),
+  ('run_duration', '>', 'min', 'pipeline', 3600,
+   'longest run in minutes: running now, or finished within the window'),
+  ('success_rate', '<', '%', 'pipeline', 86400,
+   'completed / finished runs (completed, failed, abandoned) within the window, in percent'),
+  ('consecutive_failures', '>=', 'runs', 'pipeline', null,
+   'failed or abandoned runs since the last completed one'),
+  ('stuck_run', '>=', 'runs', 'pipeline', 3600,
+   'runs whose heartbeat is older than their timeout, or that were reaped (ABANDONED) within the window'),
+  ('missed_schedule', '>', 's', 'pipeline', null,
+   'seconds overdue: time since the last completed run minus the expected interval (params.interval_seconds, else etl_control.expected_interval_seconds); the threshold is the grace'),
+  ('data_freshness', '>', 'min', 'pipeline', null,
+   'minutes since the stalest entity of the pipeline last succeeded (etl_control.last_success_at)'),
+  ('zero_rows', '<=', 'rows', 'pipeline', null,
+   'rows written by the latest completed run (enable it for pipelines that always write rows)'),
+  ('volume_anomaly', '>', 'z', 'pipeline', null,
+   '|z-score| of the latest completed run''s rows written against the params.samples (default 20) runs before it; needs params.min_samples (default 5); stddev floored at 1 row'),
+  ('invocation_failed', '>=', 'invocations', 'function', 86400,
+   'consecutive failed or timed-out scheduled invocations of a function (recorded pg_net responses) within the window'),
+  ('delivery_failing', '>=', 'notifications', 'global', 86400,
+   'alert notifications dead within the window, or still pending after 3 or more failed attempts');
+
+-- ---------------------------------------------------------------------------
+-- Rules
+-- ---------------------------------------------------------------------------
+create table watermark.alert_rules (
+  rule_id text primary key check (rule_id ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
+  kind text not null references watermark.alert_rule_kinds (kind),
+  description text,
+  -- null = every pipeline (for invocation_failed: every function)
+  pipeline text,
+  severity text not null default 'warning' check (severity in ('info', 'warning', 'critical')),
+  threshold double precision not null,
+  window_seconds integer check (window_seconds between 60 and 2592000),
+  for_seconds integer not null default 0 check (for_seconds between 0 and 604800),
+  -- null = notify a firing alert once only
+  repeat_seconds integer default 14400 check (repeat_seconds between 60 and 2592000),
+  enabled boolean not null default true,
+  muted_until timestamptz,
+  -- null = the default channel (SLACK_WEBHOOK_URL of the alerts function, or alert_channels 'default')
+  channel text check (channel ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
+  params jsonb not null default '{}' check (jsonb_typeof(params) = 'object'),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  updated_by text
+);
+alter table watermark.alert_rules enable row level security;
+comment on table watermark.alert_rules is 'Alert rules; operators manage them through the *_alert_rule RPCs.';
+
+-- The seed's four thresholds, then one rule for every other kind that needs no
+-- per-pipeline configuration. zero_rows only makes sense where rows are
+-- expected, so it ships disabled.
+insert into watermark.alert_rules (rule_id, kind, severity, threshold, for_seconds, enabled, description, params) values
+  ('error-rate', 'error_rate', 'warning', 5, 0, true, 'More than 5 % of the processed fixtures failed (seed default)', '{}'),
+  ('max-duration', 'run_duration', 'warning', 60, 0, true, 'A run took longer than 60 minutes (seed default)', '{}'),
+  ('min-success-rate', 'success_rate', 'warning', 90, 0, true, 'Fewer than 90 % of the runs completed (seed default)', '{}'),
+  ('consecutive-failures', 'consecutive_failures', 'critical', 3, 0, true, '3 runs in a row failed (seed default)', '{}'),
+  ('stuck-run', 'stuck_run', 'critical', 1, 0, true, 'A run stopped sending heartbeats', '{}'),
+  ('missed-schedule', 'missed_schedule', 'critical', 600, 0, true, 'No completed run within the expected interval + 10 min', '{}'),
+  ('data-freshness', 'data_freshness', 'warning', 1440, 0, true, 'An entity has not been refreshed for a day', '{}'),
+  ('zero-rows', 'zero_rows', 'warning', 0, 0, false, 'The latest completed run wrote no rows', '{}'),
+  ('volume-anomaly', 'volume_anomaly', 'info', 3, 0, true, 'Rows written are more than 3 standard deviations from the recent runs', '{}'),
+  ('invocation-failed', 'invocation_failed', 'warning', 2, 0, true, 'Two scheduled invocations of a function in a row failed', '{}'),
+  ('delivery-failing', 'delivery_failing', 'critical', 1, 0, true, 'Alert notifications cannot be delivered', '{}');
+update watermark.alert_rules set updated_by = 'migration';
+
+-- Webhook URLs per channel. Secrets: only the service role reads them.
+create table watermark.alert_channels (
+  channel text primary key check (channel ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
+  webhook_url text not null check (webhook_url ~ '^https?://[^\s]+$'),
+  updated_at timestamptz not null default now(),
+  updated_by text
+);
+alter table watermark.alert_channels enable row level security;
+comment on table watermark.alert_channels is
+  'Slack incoming-webhook URL per channel. Without a row, channel default uses the alerts function''s SLACK_WEBHOOK_URL.';
+
+-- ---------------------------------------------------------------------------
+-- Alert instances, history, evaluations, outbox
+-- ---------------------------------------------------------------------------
+create table watermark.alert_evaluations (
+  evaluation_id bigint generated always as identity primary key,
+  started_at timestamptz not null default now(),
+  finished_at timestamptz,
+  observations integer,
+  transitions integer,
+  notifications integer
+);
+alter table watermark.alert_evaluations enable row level security;
+
+create table watermark.alerts (
+  alert_id bigint generated always as identity primary key,
+  -- rule + scope: one instance per rule and pipeline (or function, or '*')
+  fingerprint text not null unique,
+  rule_id text not null references watermark.alert_rules (rule_id),
+  scope_key text not null,
+  state text not null check (state in ('inactive', 'pending', 'firing', 'resolved')),
+  value double precision,
+  threshold double precision not null,
+  summary text,
+  execution_ids text[] not null default '{}',
+  pending_since timestamptz,
+  firing_since timestamptz,
+  resolved_at timestamptz,
+  last_notified_at timestamptz,
+  notifications_sent integer not null default 0,
+  last_evaluation_id bigint,
+  last_evaluated_at timestamptz,
+  updated_at timestamptz not null default now()
+);
+alter table watermark.alerts enable row level security;
+create index alerts_active_idx on watermark.alerts (state) where state in ('pending', 'firing');
+
+create table watermark.alert_history (
+  history_id bigint generated always as identity primary key,
+  alert_id bigint not null references watermark.alerts (alert_id),
+  fingerprint text not null,
+  rule_id text not null,
+  scope_key text not null,
+  from_state text not null,
+  to_state text not null,
+  value double precision,
+  threshold double precision,
+  evaluation_id bigint,
+  at timestamptz not null default now()
+);
+alter table watermark.alert_history enable row level security;
+create index alert_history_alert_idx on watermark.alert_history (alert_id, history_id desc);
+create index alert_history_at_idx on watermark.alert_history (at desc);
+
+create table watermark.alert_notifications (
+  notification_id bigint generated always as identity primary key,
+  -- One key per notification; a second enqueue of the same transitions is a no-op,
+  -- and the key travels in the Slack message so a reader can spot a duplicate.
+  idempotency_key text not null unique,
+  kind text not null check (kind in ('alerts', 'test')),
+  evaluation_id bigint,
+  scope_key text not null,
+  channel text not null default 'default',
+  payload jsonb not null,
+  status text not null default 'pending' check (status in ('pending', 'sending', 'delivered', 'dead')),
+  attempts integer not null default 0,
+  max_attempts integer not null default 10 check (max_attempts between 1 and 100),
+  next_attempt_at timestamptz not null default now(),
+  claim_token uuid,
+  claimed_until timestamptz,
+  last_error text,
+  last_status_code integer,
+  created_at timestamptz not null default now(),
+  delivered_at timestamptz,
+  dead_at timestamptz
+);
+alter table watermark.alert_notifications enable row level security;
+create index alert_notifications_due_idx on watermark.alert_notifications (next_attempt_at)
+  where status in ('pending', 'sending');
+create index alert_notifications_created_idx on watermark.alert_notifications (created_at desc);
+
+-- Reads: viewers and up. Writes: service role (bypasses RLS) or the definer RPCs below.
+create policy "watermark viewers can read alert rule kinds" on watermark.alert_rule_kinds
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert rules" on watermark.alert_rules
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alerts" on watermark.alerts
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert history" on watermark.alert_history
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert evaluations" on watermark.alert_evaluations
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert notifications" on watermark.alert_notifications
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+
+grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alerts, watermark.alert_history,
+  watermark.alert_evaluations, watermark.alert_notifications to authenticated;
+grant select, insert, update on watermark.alert_rules, watermark.alerts, watermark.alert_history,
+  watermark.alert_evaluations, watermark.alert_notifications, watermark.alert_channels to service_role;
+grant select on watermark.alert_rule_kinds to service_role;
+grant delete on watermark.alert_channels to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Observers: one per kind. Each returns the rule's value per scope; a scope with
+-- no row (or a null value) is not breaching.
+-- ---------------------------------------------------------------------------
+create type watermark.alert_observation as (
+  scope_key text,
+  value double precision,
+  execution_ids text[],
+  summary text
+);
+
+-- Pipelines a rule with pipeline = null watches: recently active or under etl_control.
+create or replace function watermark.alert_pipelines(only_pipeline text)
+returns setof text
+language sql
+stable
+set search_path = ''
+as $$
+  select only_pipeline where only_pipeline is not null
+  union
+  select e.pipeline from watermark.etl_executions e
+   where only_pipeline is null and e.started_at > now() - interval '30 days'
+  union
+  select c.pipeline from watermark.etl_control c where only_pipeline is null
+$$;
+
+create or replace function watermark.observe_alert_rule(rule watermark.alert_rules)
+returns setof watermark.alert_observation
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  k watermark.alert_rule_kinds;
+  win interval;
+  min_samples integer := coalesce((rule.params ->> 'min_samples')::integer, 1);
+begin
+  select * into k from watermark.alert_rule_kinds where kind = rule.kind;
+  win := make_interval(secs => coalesce(rule.window_seconds, k.default_window_seconds, 3600));
+
+  case rule.kind
+  when 'error_rate' then
+    return query
+      select e.pipeline,
+             (100.0 * sum(coalesce(e.failed_fixtures, 0)) / sum(coalesce(e.processed_fixtures, 0)))::double precision,
+             (array_agg(e.execution_id order by e.finished_at desc) filter (where e.failed_fixtures > 0))[1:5],
+             format('%s of %s processed fixtures failed in %s run(s)',
+                    sum(coalesce(e.failed_fixtures, 0)), sum(coalesce(e.processed_fixtures, 0)), count(*))
+        from watermark.etl_executions e
+       where e.status <> 'RUNNING' and e.finished_at >= now() - win
+         and (rule.pipeline is null or e.pipeline = rule.pipeline)
+       group by e.pipeline
+      having sum(coalesce(e.processed_fixtures, 0)) >= greatest(min_samples, 1);
+
+  when 'run_duration' then
+    return query
+      with d as (
+        select e.pipeline, e.execution_id,
+               case when e.status = 'RUNNING' then extract(epoch from now() - e.started_at)
+                    else coalesce(e.duration_seconds, extract(epoch from e.finished_at - e.started_at)) end / 60.0 as minutes
+          from watermark.etl_executions e
+         where (e.status = 'RUNNING' or e.finished_at >= now() - win)
+           and (rule.pipeline is null or e.pipeline = rule.pipeline))
+      select d.pipeline, max(d.minutes)::double precision,
+             (array_agg(d.execution_id order by d.minutes desc) filter (where d.minutes > rule.threshold))[1:5],
+             format('the longest run took %s min', round(max(d.minutes)::numeric, 1))
+        from d group by d.pipeline;
+
+  when 'success_rate' then
+    return query
+      select e.pipeline,
+             (100.0 * count(*) filter (where e.status = 'COMPLETED') / count(*))::double precision,
+             (array_agg(e.execution_id order by e.finished_at desc) filter (where e.status <> 'COMPLETED'))[1:5],
+             format('%s of %s runs completed', count(*) filter (where e.status = 'COMPLETED'), count(*))
+        from watermark.etl_executions e
+       where e.status in ('COMPLETED', 'FAILED', 'ABANDONED') and e.finished_at >= now() - win
+         and (rule.pipeline is null or e.pipeline = rule.pipeline)
+       group by e.pipeline
+      having count(*) >= greatest(min_samples, 1);
+
+  when 'consecutive_failures' then
+    return query
+      with t as (
+        select e.pipeline, e.execution_id, e.status,
+               count(*) filter (where e.status = 'COMPLETED') over (
+                 partition by e.pipeline order by coalesce(e.finished_at, e.started_at) desc, e.execution_id desc
+                 rows between unbounded preceding and current row) as completed_since
+          from watermark.etl_executions e
+         where e.status in ('COMPLETED', 'FAILED', 'ABANDONED')
+           and e.started_at > now() - interval '30 days'
+           and (rule.pipeline is null or e.pipeline = rule.pipeline))
+      select t.pipeline, (count(*) filter (where t.completed_since = 0))::double precision,
+             coalesce((array_agg(t.execution_id) filter (where t.completed_since = 0))[1:10], '{}'),
+             format('%s run(s) in a row failed', count(*) filter (where t.completed_since = 0))
+        from t group by t.pipeline;
+
+  when 'stuck_run' then
+    return query
+      select e.pipeline, count(*)::double precision,
+             (array_agg(e.execution_id order by e.started_at desc))[1:10],
+             format('%s run(s) stopped sending heartbeats (%s still RUNNING, %s reaped)', count(*),
+                    count(*) filter (where e.status = 'RUNNING'), count(*) filter (where e.status = 'ABANDONED'))
+        from watermark.etl_executions e
+       where ((e.status = 'RUNNING'
+               and coalesce(e.heartbeat_at, e.started_at) < now() - make_interval(secs => e.heartbeat_timeout_seconds))
+              or (e.status = 'ABANDONED' and e.finished_at >= now() - win))
+         and (rule.pipeline is null or e.pipeline = rule.pipeline)
+       group by e.pipeline;
+
+  when 'missed_schedule' then
+    return query
+      with p as (
+        select pl as pipeline,
+               coalesce((rule.params ->> 'interval_seconds')::integer,
+                        (select max(c.expected_interval_seconds) from watermark.etl_control c where c.pipeline = pl)) as interval_seconds,
+               coalesce((select max(e.finished_at) from watermark.etl_executions e
+                          where e.pipeline = pl and e.status = 'COMPLETED'),
+                        (select min(e.started_at) from watermark.etl_executions e where e.pipeline = pl),
+                        (select min(c.last_run_at) from watermark.etl_control c where c.pipeline = pl)) as last_success
+          from watermark.alert_pipelines(rule.pipeline) pl)
+      select p.pipeline,
+             (extract(epoch from now() - p.last_success) - p.interval_seconds)::double precision,
+             '{}'::text[],
+             format('no completed run since %s (expected every %s s)',
+                    to_char(p.last_success at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), p.interval_seconds)
+        from p where p.interval_seconds is not null and p.last_success is not null;
+
+  when 'data_freshness' then
+    return query
+      select c.pipeline, (extract(epoch from now() - min(c.last_success_at)) / 60.0)::double precision,
+             '{}'::text[],
+             format('entity %s last refreshed %s min ago',
+                    (array_agg(c.entity order by c.last_success_at))[1],
+                    round((extract(epoch from now() - min(c.last_success_at)) / 60.0)::numeric))
+        from watermark.etl_control c
+       where c.last_success_at is not null and (rule.pipeline is null or c.pipeline = rule.pipeline)
+       group by c.pipeline;
+
+  when 'zero_rows' then
+    return query
+      select distinct on (e.pipeline) e.pipeline, e.rows_written::double precision, array[e.execution_id],
+             format('the latest completed run wrote %s rows', e.rows_written)
+        from watermark.etl_executions e
+       where e.status = 'COMPLETED' and e.rows_written is not null
+         and e.started_at > now() - interval '30 days'
+         and (rule.pipeline is null or e.pipeline = rule.pipeline)
+       order by e.pipeline, e.finished_at desc, e.execution_id desc;
+
+  when 'volume_anomaly' then
+    return query
+      with r as (
+        select e.pipeline, e.execution_id, e.rows_written::double precision as rows_written,
+               row_number() over (partition by e.pipeline order by e.finished_at desc, e.execution_id desc) as rn
+          from watermark.etl_executions e
+         where e.status = 'COMPLETED' and e.rows_written is not null
+           and (rule.pipeline is null or e.pipeline = rule.pipeline)),
+      s as (
+        select r.pipeline,
+               max(r.rows_written) filter (where r.rn = 1) as latest,
+               max(r.execution_id) filter (where r.rn = 1) as latest_id,
+               avg(r.rows_written) filter (where r.rn > 1) as mean,
+               stddev_samp(r.rows_written) filter (where r.rn > 1) as sd,
+               count(*) filter (where r.rn > 1) as samples
+          from r where r.rn <= 1 + coalesce((rule.params ->> 'samples')::integer, 20)
+         group by r.pipeline)
+      select s.pipeline, abs(s.latest - s.mean) / greatest(coalesce(s.sd, 0), 1), array[s.latest_id],
+             format('latest run wrote %s rows; the previous %s runs averaged %s (sd %s)',
+                    s.latest, s.samples, round(s.mean::numeric, 1), round(coalesce(s.sd, 0)::numeric, 1))
+        from s where s.samples >= coalesce((rule.params ->> 'min_samples')::integer, 5);
+
+  when 'invocation_failed' then
+    return query
+      with t as (
+        select i.function_name, i.id, i.status, i.execution_id,
+               count(*) filter (where i.status = 'succeeded') over (
+                 partition by i.function_name order by i.requested_at desc, i.id desc
+                 rows between unbounded preceding and current row) as succeeded_since
+          from watermark.function_invocations i
+         where i.trigger = 'schedule' and i.status <> 'queued' and i.requested_at >= now() - win
+           and (rule.pipeline is null or i.function_name = rule.pipeline))
+      select t.function_name, (count(*) filter (where t.succeeded_since = 0))::double precision,
+             coalesce((array_agg(t.execution_id) filter (where t.succeeded_since = 0 and t.execution_id is not null))[1:5], '{}'),
+             format('%s scheduled invocation(s) in a row failed (latest invocation ids: %s)',
+                    count(*) filter (where t.succeeded_since = 0),
+                    array_to_string((array_agg(t.id order by t.id desc) filter (where t.succeeded_since = 0))[1:5], ', '))
+        from t group by t.function_name;
+
+  when 'delivery_failing' then
+    return query
+      select '*'::text, count(*)::double precision, '{}'::text[],
+             format('%s notification(s) dead, %s retrying after 3+ failed attempts',
+                    count(*) filter (where n.status = 'dead'), count(*) filter (where n.status <> 'dead'))
+        from watermark.alert_notifications n
+       where (n.status = 'dead' and n.dead_at >= now() - win)
+          or (n.status in ('pending', 'sending') and n.attempts >= 3);
+  else
+    raise exception 'alert rule kind % has no observer', rule.kind;
+  end case;
+end
+$$;
+
+create or replace function watermark.alert_breached(comparison text, value double precision, threshold double precision)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select case comparison
+    when '>' then value > threshold
+    when '>=' then value >= threshold
+    when '<' then value < threshold
+    when '<=' then value <= threshold
+  end
+$$;
+
+-- ---------------------------------------------------------------------------
+-- Evaluation
+-- ---------------------------------------------------------------------------
+
+-- Moves one alert instance through its lifecycle and returns the notification
+-- event it causes ('firing', 'repeat', 'resolved') or null.
+create or replace function watermark.advance_alert(
+  alert watermark.alerts, rule watermark.alert_rules, breached boolean,
+  observation watermark.alert_observation, evaluation_id bigint)
+returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+  muted boolean := coalesce(rule.muted_until > now(), false);
+  next_state text := alert.state;
+  event text;
+begin
+  if breached then
+    if alert.state in ('inactive', 'resolved') then
+      next_state := case when rule.for_seconds = 0 then 'firing' else 'pending' end;
+      alert.pending_since := now();
+      alert.firing_since := null;
+      alert.resolved_at := null;
+      alert.last_notified_at := null;
+    elsif alert.state = 'pending' and now() - alert.pending_since >= make_interval(secs => rule.for_seconds) then
+      next_state := 'firing';
+    end if;
+    if next_state = 'firing' then
+      alert.firing_since := coalesce(alert.firing_since, now());
+      if muted then
+        event := null;
+      elsif alert.last_notified_at is null then
+        event := 'firing';
+      elsif rule.repeat_seconds is not null
+            and now() - alert.last_notified_at >= make_interval(secs => rule.repeat_seconds) then
+        event := 'repeat';
+      end if;
+    end if;
+  else
+    if alert.state = 'pending' then
+      next_state := 'inactive';
+    elsif alert.state = 'firing' then
+      next_state := 'resolved';
+      alert.resolved_at := now();
+      -- A resolution is announced only where the firing was.
+      if alert.last_notified_at is not null and not muted then
+        event := 'resolved';
+      end if;
+    end if;
+  end if;
+
+  if next_state <> alert.state then
+    insert into watermark.alert_history
+      (alert_id, fingerprint, rule_id, scope_key, from_state, to_state, value, threshold, evaluation_id)
+    values (alert.alert_id, alert.fingerprint, alert.rule_id, alert.scope_key, alert.state, next_state,
+            observation.value, rule.threshold, advance_alert.evaluation_id);
+  end if;
+
+  update watermark.alerts a set
+    state = next_state,
+    value = case when observation.scope_key is null then a.value else observation.value end,
+    threshold = rule.threshold,
+    summary = coalesce(observation.summary, a.summary),
+    execution_ids = case when observation.scope_key is null then a.execution_ids
+                         else coalesce(observation.execution_ids, '{}') end,
+    pending_since = alert.pending_since,
+    firing_since = alert.firing_since,
+    resolved_at = alert.resolved_at,
+    last_notified_at = case when event is null then alert.last_notified_at else now() end,
+    notifications_sent = a.notifications_sent + case when event is null then 0 else 1 end,
+    last_evaluation_id = advance_alert.evaluation_id,
+    last_evaluated_at = now(),
+    updated_at = case when next_state <> alert.state or event is not null then now() else a.updated_at end
+  where a.alert_id = alert.alert_id;
+  return event;
+end
+$$;
+
+create or replace function watermark.alert_notification_item(
+  alert_id bigint, rule watermark.alert_rules, event text)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'event', event,
+    'alert_id', a.alert_id,
+    'fingerprint', a.fingerprint,
+    'rule_id', rule.rule_id,
+    'kind', rule.kind,
+    'description', rule.description,
+    'severity', rule.severity,
+    'scope', a.scope_key,
+    'state', a.state,
+    'value', a.value,
+    'threshold', a.threshold,
+    'comparison', k.comparison,
+    'unit', k.unit,
+    'summary', a.summary,
+    'since', case when event = 'resolved' then a.firing_since else coalesce(a.firing_since, a.pending_since) end,
+    'resolved_at', a.resolved_at,
+    'execution_ids', to_jsonb(a.execution_ids),
+    'channel', coalesce(rule.channel, 'default'))
+  from watermark.alerts a
+  join watermark.alert_rule_kinds k on k.kind = rule.kind
+  where a.alert_id = alert_notification_item.alert_id
+$$;
+
+create or replace function public.evaluate_alerts()
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  evaluation bigint;
+  rule watermark.alert_rules;
+  obs watermark.alert_observation;
+  alert watermark.alerts;
+  comparison text;
+  event text;
+  items jsonb := '[]';
+  observed text[] := '{}';
+  observation_count integer := 0;
+  history_before bigint;
+  transition_count integer;
+  notification_count integer;
+begin
+  perform watermark.require_access(3, 'evaluate_alerts');
+  -- Overlapping runs (a slow evaluation and the next minute's) must not both
+  -- act: the second one returns at once and changes nothing.
+  if not pg_try_advisory_xact_lock(hashtext('watermark.evaluate_alerts')) then
+    return jsonb_build_object('skipped', true, 'reason', 'another evaluation is running');
+  end if;
+
+  insert into watermark.alert_evaluations default values returning evaluation_id into evaluation;
+  select coalesce(max(h.history_id), 0) into history_before from watermark.alert_history h;
+
+  for rule in select * from watermark.alert_rules r where r.enabled order by r.rule_id loop
+    select k.comparison into comparison from watermark.alert_rule_kinds k where k.kind = rule.kind;
+    for obs in select * from watermark.observe_alert_rule(rule) loop
+      observation_count := observation_count + 1;
+      observed := observed || (rule.rule_id || '/' || obs.scope_key);
+      select * into alert from watermark.alerts a where a.fingerprint = rule.rule_id || '/' || obs.scope_key for update;
+      if not found then
+        -- Healthy scopes get no row until they first breach.
+        if obs.value is null or not watermark.alert_breached(comparison, obs.value, rule.threshold) then
+          continue;
+        end if;
+        insert into watermark.alerts (fingerprint, rule_id, scope_key, state, threshold)
+        values (rule.rule_id || '/' || obs.scope_key, rule.rule_id, obs.scope_key, 'inactive', rule.threshold)
+        returning * into alert;
+      end if;
+      event := watermark.advance_alert(alert, rule,
+        coalesce(watermark.alert_breached(comparison, obs.value, rule.threshold), false), obs, evaluation);
+      if event is not null then
+        items := items || watermark.alert_notification_item(alert.alert_id, rule, event);
+      end if;
+    end loop;
+  end loop;
+
+  -- Active alerts nobody observed this time (rule disabled, scope gone, no data) clear.
+  for alert in
+    select a.* from watermark.alerts a
+     where a.state in ('pending', 'firing') and not (a.fingerprint = any (observed))
+     order by a.alert_id for update
+  loop
+    select * into rule from watermark.alert_rules r where r.rule_id = alert.rule_id;
+    event := watermark.advance_alert(alert, rule, false, null::watermark.alert_observation, evaluation);
+    if event is not null then
+      items := items || watermark.alert_notification_item(alert.alert_id, rule, event);
+    end if;
+  end loop;
+
+  -- One notification per scope (pipeline) and channel for this evaluation.
+  with grouped as (
+    select i ->> 'scope' as scope_key, i ->> 'channel' as channel,
+           jsonb_agg(i order by case i ->> 'severity' when 'critical' then 0 when 'warning' then 1 else 2 end,
+                     i ->> 'rule_id') as alerts
+      from jsonb_array_elements(items) i
+     group by 1, 2),
+  inserted as (
+    insert into watermark.alert_notifications (idempotency_key, kind, evaluation_id, scope_key, channel, payload)
+    select format('eval-%s:%s:%s', evaluation, g.scope_key, g.channel), 'alerts', evaluation, g.scope_key, g.channel,
+           jsonb_build_object('scope', g.scope_key, 'evaluation_id', evaluation, 'evaluated_at', now(), 'alerts', g.alerts)
+      from grouped g
+    on conflict (idempotency_key) do nothing
+    returning 1)
+  select count(*) into notification_count from inserted;
+
+  select count(*) into transition_count from watermark.alert_history h
+   where h.history_id > history_before and h.evaluation_id = evaluation;
+  update watermark.alert_evaluations e
+     set finished_at = clock_timestamp(), observations = observation_count,
+         transitions = transition_count, notifications = notification_count
+   where e.evaluation_id = evaluation;
+
+  return jsonb_build_object('evaluation_id', evaluation, 'observations', observation_count,
+                            'transitions', transition_count, 'notifications', notification_count);
+end
+$$;
+comment on function public.evaluate_alerts() is
+  'Evaluates every enabled alert rule, moves alert instances through pending/firing/resolved and writes their notifications to the outbox, all in one transaction. Run by pg_cron every minute.';
+grant execute on function public.evaluate_alerts() to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Stuck-run reaper
+-- ---------------------------------------------------------------------------
+create or replace function public.reap_stale_executions()
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  reaped record;
+  ids text[] := '{}';
+  released integer := 0;
+  n integer;
+begin
+  perform watermark.require_access(3, 'reap_stale_executions');
+  for reaped in
+    with stale as (
+      select e.execution_id from watermark.etl_executions e
+       where e.status = 'RUNNING'
+         and coalesce(e.heartbeat_at, e.started_at) < now() - make_interval(secs => e.heartbeat_timeout_seconds)
+       for update skip locked)
+    update watermark.etl_executions e set
+      status = 'ABANDONED',
+      finished_at = now(),
+      duration_seconds = extract(epoch from now() - e.started_at),
+      error_message = coalesce(e.error_message || '; ', '') ||
+        format('abandoned: no heartbeat since %s (timeout %s s)',
+               to_char(coalesce(e.heartbeat_at, e.started_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               e.heartbeat_timeout_seconds)
+    from stale where e.execution_id = stale.execution_id
+    returning e.execution_id, e.pipeline, e.heartbeat_at, e.started_at, e.heartbeat_timeout_seconds
+  loop
+    ids := ids || reaped.execution_id;
+    -- Its chunks go back to the pool at once instead of waiting for the lease to expire.
+    update watermark.chunks c
+       set lease_owner = null, lease_token = null, lease_expires_at = null,
+         status = case when c.status = 'running' then 'pending' else c.status end, updated_at = now()
+     where c.last_execution_id = reaped.execution_id and c.lease_token is not null;
+    get diagnostics n = row_count;
+    released := released + n;
+    insert into watermark.etl_logs (level, component, message, details, execution_id, pipeline)
+    values ('ERROR', 'REAPER',
+      format('execution %s abandoned: no heartbeat for more than %s s', reaped.execution_id, reaped.heartbeat_timeout_seconds),
+      jsonb_build_object('last_heartbeat_at', coalesce(reaped.heartbeat_at, reaped.started_at),
+                         'heartbeat_timeout_seconds', reaped.heartbeat_timeout_seconds,
+                         'chunks_released', n),
+      reaped.execution_id, reaped.pipeline);
+  end loop;
+  return jsonb_build_object('reaped', cardinality(ids), 'execution_ids', to_jsonb(ids), 'chunks_released', released);
+end
+$$;
+comment on function public.reap_stale_executions() is
+  'Marks RUNNING executions whose heartbeat is older than their timeout ABANDONED, releases their chunk leases and logs it. Run by pg_cron every minute.';
+grant execute on function public.reap_stale_executions() to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Outbox delivery RPCs (the alerts edge function, service role)
+-- ---------------------------------------------------------------------------
+create or replace function public.claim_alert_notifications(
+  batch_size integer default 20,
+  lease_seconds integer default 120,
+  default_webhook_configured boolean default false)
+returns table (notification_id bigint, idempotency_key text, kind text, channel text, webhook_url text,
+               payload jsonb, attempts integer, claim_token uuid)
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(3, 'claim_alert_notifications');
+  if batch_size is null or batch_size not between 1 and 100 then
+    perform watermark.raise_invalid('batch_size', 'must be between 1 and 100; pass e.g. 20');
+  end if;
+  if lease_seconds is null or lease_seconds not between 10 and 900 then
+    perform watermark.raise_invalid('lease_seconds', 'must be between 10 and 900; pass e.g. 120');
+  end if;
+  -- A claim that expired at its last allowed attempt will not be retried.
+  update watermark.alert_notifications n
+     set status = 'dead', dead_at = now(), claim_token = null,
+         last_error = coalesce(n.last_error, 'delivery did not report back before its claim expired')
+   where n.status = 'sending' and n.claimed_until < now() and n.attempts >= n.max_attempts;
+
+  return query
+  with due as (
+    select n.notification_id from watermark.alert_notifications n
+      left join watermark.alert_channels ch on ch.channel = n.channel
+     where ((n.status = 'pending' and n.next_attempt_at <= now())
+            or (n.status = 'sending' and n.claimed_until < now()))
+       -- Without a webhook the notification waits (and shows in the dashboard).
+       and (ch.webhook_url is not null or (n.channel = 'default' and default_webhook_configured))
+     order by n.next_attempt_at, n.notification_id
+     limit batch_size
+     for update of n skip locked)
+  update watermark.alert_notifications n
+     set status = 'sending', attempts = n.attempts + 1, claim_token = gen_random_uuid(),
+         claimed_until = now() + make_interval(secs => lease_seconds)
+    from due
+   where n.notification_id = due.notification_id
+  returning n.notification_id, n.idempotency_key, n.kind, n.channel,
+            (select ch.webhook_url from watermark.alert_channels ch where ch.channel = n.channel),
+            n.payload, n.attempts, n.claim_token;
+end
+$$;
+comment on function public.claim_alert_notifications(integer, integer, boolean) is
+  'Claims due outbox notifications (SKIP LOCKED) for delivery; each attempt is counted at claim time. webhook_url is null for the default channel when the function''s SLACK_WEBHOOK_URL applies.';
+grant execute on function public.claim_alert_notifications(integer, integer, boolean) to service_role;
+
+create or replace function public.mark_alert_notification_delivered(notification_id bigint, claim_token uuid)
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+  n integer;
+begin
+  perform watermark.require_access(3, 'mark_alert_notification_delivered');
+  update watermark.alert_notifications o
+     set status = 'delivered', delivered_at = now(), claim_token = null, claimed_until = null, last_error = null
+   where o.notification_id = mark_alert_notification_delivered.notification_id
+     and o.claim_token = mark_alert_notification_delivered.claim_token
+     and o.status = 'sending';
+  get diagnostics n = row_count;
+  return n = 1;
+end
+$$;
+comment on function public.mark_alert_notification_delivered(bigint, uuid) is
+  'Marks a claimed notification delivered after the webhook answered 200. False when the claim was lost.';
+grant execute on function public.mark_alert_notification_delivered(bigint, uuid) to service_role;
+
+create or replace function public.mark_alert_notification_failed(
+  notification_id bigint, claim_token uuid, error text,
+  status_code integer default null, retry_after_seconds integer default null)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  o watermark.alert_notifications;
+  backoff integer;
+  result jsonb;
+begin
+  perform watermark.require_access(3, 'mark_alert_notification_failed');
+  if error is null or btrim(error) = '' then
+    perform watermark.raise_invalid('error', 'is required; pass what the webhook answered');
+  end if;
+  if retry_after_seconds is not null and retry_after_seconds not between 0 and 86400 then
+    perform watermark.raise_invalid('retry_after_seconds', 'must be between 0 and 86400');
+  end if;
+  select * into o from watermark.alert_notifications x
+   where x.notification_id = mark_alert_notification_failed.notification_id
+     and x.claim_token = mark_alert_notification_failed.claim_token and x.status = 'sending'
+   for update;
+  if not found then
+    return jsonb_build_object('status', 'claim_lost');
+  end if;
+  -- 30 s, 1 min, 2 min … capped at 30 min; Slack's Retry-After wins when longer.
+  backoff := greatest(least(30 * power(2, greatest(o.attempts - 1, 0))::integer, 1800), coalesce(retry_after_seconds, 0));
+  update watermark.alert_notifications x set
+    status = case when o.attempts >= o.max_attempts then 'dead' else 'pending' end,
+    dead_at = case when o.attempts >= o.max_attempts then now() end,
+    next_attempt_at = now() + make_interval(secs => backoff),
+    claim_token = null, claimed_until = null,
+    last_error = left(mark_alert_notification_failed.error, 1000),
+    last_status_code = mark_alert_notification_failed.status_code
+   where x.notification_id = o.notification_id
+  returning jsonb_build_object('status', x.status, 'attempts', x.attempts, 'next_attempt_at', x.next_attempt_at) into result;
+  return result;
+end
+$$;
+comment on function public.mark_alert_notification_failed(bigint, uuid, text, integer, integer) is
+  'Records a failed delivery attempt: retried with exponential backoff, dead after max_attempts.';
+grant execute on function public.mark_alert_notification_failed(bigint, uuid, text, integer, integer) to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Operator RPCs: rules, channels, test message
+-- ---------------------------------------------------------------------------
+create or replace function watermark.alert_rule_json(rule watermark.alert_rules)
+returns jsonb
+language sql
+stable
+set search_path = ''
+as $$
+  select to_jsonb(rule) || jsonb_build_object('comparison', k.comparison, 'unit', k.unit,
+    'effective_window_seconds', coalesce(rule.window_seconds, k.default_window_seconds),
+    'muted', coalesce(rule.muted_until > now(), false))
+  from watermark.alert_rule_kinds k where k.kind = rule.kind
+$$;
+
+-- The checks shared by create and update; a CHECK violation would not name the fix.
+create or replace function watermark.validate_alert_rule(rule watermark.alert_rules)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  k watermark.alert_rule_kinds;
+  key text;
+begin
+  if rule.rule_id is null or rule.rule_id !~ '^[a-z0-9][a-z0-9_-]{0,62}$' then
+    perform watermark.raise_invalid('rule_id', 'must be 1-63 lowercase letters, digits, - or _; e.g. collect-error-rate');
+  end if;
+  select * into k from watermark.alert_rule_kinds x where x.kind = rule.kind;
+  if not found then
+    perform watermark.raise_invalid('kind', format('unknown kind %L; use one of %s', rule.kind,
+      (select string_agg(x.kind, ', ' order by x.kind) from watermark.alert_rule_kinds x)));
+  end if;
+  if rule.threshold is null or rule.threshold = 'NaN' or rule.threshold in ('Infinity', '-Infinity') then
+    perform watermark.raise_invalid('threshold', format('must be a finite number (%s, in %s)', k.description, k.unit));
+  end if;
+  if k.unit = '%' and rule.threshold not between 0 and 100 then
+    perform watermark.raise_invalid('threshold', 'is a percentage: use 0 to 100');
+  end if;
+  if k.unit <> 'z' and k.kind not in ('missed_schedule') and rule.threshold < 0 then
+    perform watermark.raise_invalid('threshold', 'must not be negative');
+  end if;
+  if k.scope = 'global' and rule.pipeline is not null then
+    perform watermark.raise_invalid('pipeline', format('%s rules watch the whole system; leave pipeline empty', k.kind));
+  end if;
+  if rule.pipeline is not null and (btrim(rule.pipeline) = '' or length(rule.pipeline) > 100) then
+    perform watermark.raise_invalid('pipeline', 'must be 1-100 characters, or null for every pipeline');
+  end if;
+  if rule.severity is null or rule.severity not in ('info', 'warning', 'critical') then
+    perform watermark.raise_invalid('severity', 'must be info, warning or critical');
+  end if;
+  if rule.window_seconds is not null and rule.window_seconds not between 60 and 2592000 then
+    perform watermark.raise_invalid('window_seconds', 'must be between 60 and 2592000 (30 days), or null for the kind''s default');
+  end if;
+  if rule.for_seconds is null or rule.for_seconds not between 0 and 604800 then
+    perform watermark.raise_invalid('for_seconds', 'must be between 0 and 604800 (7 days); 0 fires at once');
+  end if;
+  if rule.repeat_seconds is not null and rule.repeat_seconds not between 60 and 2592000 then
+    perform watermark.raise_invalid('repeat_seconds', 'must be between 60 and 2592000, or null to notify once');
+  end if;
+  if rule.channel is not null and rule.channel !~ '^[a-z0-9][a-z0-9_-]{0,62}$' then
+    perform watermark.raise_invalid('channel', 'must be a channel name (lowercase letters, digits, - or _), or null for the default');
+  end if;
+  if rule.params is null or jsonb_typeof(rule.params) <> 'object' then
+    perform watermark.raise_invalid('params', 'must be a JSON object');
+  end if;
+  for key in select jsonb_object_keys(rule.params) loop
+    if key not in ('min_samples', 'samples', 'interval_seconds') then
+      perform watermark.raise_invalid('params.' || key, 'unknown parameter; use min_samples, samples or interval_seconds');
+    end if;
+    if jsonb_typeof(rule.params -> key) <> 'number' or (rule.params ->> key)::numeric <> floor((rule.params ->> key)::numeric)
+       or (rule.params ->> key)::numeric not between 1 and 2592000 then
+      perform watermark.raise_invalid('params.' || key, 'must be a whole number between 1 and 2592000');
+    end if;
+  end loop;
+end
+$$;
+
+create or replace function watermark.find_alert_rule(rule_id text)
+returns watermark.alert_rules
+language plpgsql
+set search_path = ''
+as $$
+declare
+  rule watermark.alert_rules;
+begin
+  if rule_id is null then
+    perform watermark.raise_invalid('rule_id', 'is required; `npm run alerts -- list` shows the rules');
+  end if;
+  select * into rule from watermark.alert_rules r where r.rule_id = find_alert_rule.rule_id for update;
+  if not found then
+    raise exception 'alert rule % not found', rule_id using errcode = 'WM002',
+      hint = 'list_alert_rules() shows the existing rules';
+  end if;
+  return rule;
+end
+$$;
+
+-- Operator RPCs below are SECURITY DEFINER: operators are authenticated users,
+-- who may only read the tables; each checks operator access first.
+create or replace function public.create_alert_rule(
+  rule_id text, kind text, threshold double precision,
+  pipeline text default null, severity text default 'warning',
+  window_seconds integer default null, for_seconds integer default 0,
+  repeat_seconds integer default 14400, channel text default null,
+  description text default null, params jsonb default '{}', enabled boolean default true)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  rule watermark.alert_rules;
+begin
+  perform watermark.require_access(2, 'create_alert_rule');
+  rule := row(rule_id, kind, description, pipeline, severity, threshold, window_seconds, for_seconds,
+              repeat_seconds, coalesce(enabled, true), null, channel, coalesce(params, '{}'), now(), now(), watermark.caller());
+  perform watermark.validate_alert_rule(rule);
+  if exists (select 1 from watermark.alert_rules r where r.rule_id = create_alert_rule.rule_id) then
+    raise exception 'alert rule % already exists', rule_id using errcode = 'WM003',
+      hint = 'change it with update_alert_rule, or pick another rule_id';
+  end if;
+  insert into watermark.alert_rules select rule.*;
+  perform watermark.audit('create_alert_rule', rule.rule_id, watermark.alert_rule_json(rule));
+  return watermark.alert_rule_json(rule);
+end
+$$;
+grant execute on function public.create_alert_rule(text, text, double precision, text, text, integer, integer, integer, text, text, jsonb, boolean)
+  to authenticated, service_role;
+
+create or replace function public.update_alert_rule(rule_id text, changes jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  rule watermark.alert_rules;
+  key text;
+begin
+  perform watermark.require_access(2, 'update_alert_rule');
+  if changes is null or jsonb_typeof(changes) <> 'object' or changes = '{}' then
+    perform watermark.raise_invalid('changes', 'must be a non-empty JSON object of the fields to change');
+  end if;
+  for key in select jsonb_object_keys(changes) loop
+    if key not in ('threshold', 'pipeline', 'severity', 'window_seconds', 'for_seconds', 'repeat_seconds',
+                   'channel', 'description', 'params') then
+      perform watermark.raise_invalid('changes.' || key,
+        'cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description or params (enable/disable/mute have their own RPCs)');
+    end if;
+  end loop;
+  rule := watermark.find_alert_rule(rule_id);
+  begin
+    rule := jsonb_populate_record(rule, changes);
+  exception when others then
+    perform watermark.raise_invalid('changes', format('has a value of the wrong type (%s)', sqlerrm));
+  end;
+  rule.updated_at := now();
+  rule.updated_by := watermark.caller();
+  perform watermark.validate_alert_rule(rule);
+  update watermark.alert_rules r set
+    threshold = rule.threshold, pipeline = rule.pipeline, severity = rule.severity,
+    window_seconds = rule.window_seconds, for_seconds = rule.for_seconds, repeat_seconds = rule.repeat_seconds,
+    channel = rule.channel, description = rule.description, params = rule.params,
+    updated_at = rule.updated_at, updated_by = rule.updated_by
+   where r.rule_id = rule.rule_id;
+  perform watermark.audit('update_alert_rule', rule.rule_id, changes);
+  return watermark.alert_rule_json(rule);
+end
+$$;
+grant execute on function public.update_alert_rule(text, jsonb) to authenticated, service_role;
+
+-- enable / disable / mute / unmute share one body.
+create or replace function watermark.set_alert_rule_switch(rule_id text, action text, enabled boolean, muted_until timestamptz)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  rule watermark.alert_rules;
+begin
+  rule := watermark.find_alert_rule(rule_id);
+  update watermark.alert_rules r set
+    enabled = coalesce(set_alert_rule_switch.enabled, r.enabled),
+    muted_until = case when action in ('mute_alert_rule', 'unmute_alert_rule') then set_alert_rule_switch.muted_until
+                       else r.muted_until end,
+    updated_at = now(), updated_by = watermark.caller()
+   where r.rule_id = rule.rule_id
+  returning * into rule;
+  perform watermark.audit(action, rule.rule_id,
+    jsonb_build_object('enabled', rule.enabled, 'muted_until', rule.muted_until));
+  return watermark.alert_rule_json(rule);
+end
+$$;
+
+create or replace function public.enable_alert_rule(rule_id text)
+returns jsonb language plpgsql security definer set search_path = '' as $$
+begin
+  perform watermark.require_access(2, 'enable_alert_rule');
+  return watermark.set_alert_rule_switch(rule_id, 'enable_alert_rule', true, null);
+end
+$$;
+grant execute on function public.enable_alert_rule(text) to authenticated, service_role;
+
+create or replace function public.disable_alert_rule(rule_id text)
+returns jsonb language plpgsql security definer set search_path = '' as $$
+begin
+  perform watermark.require_access(2, 'disable_alert_rule');
+  return watermark.set_alert_rule_switch(rule_id, 'disable_alert_rule', false, null);
+end
+$$;
+grant execute on function public.disable_alert_rule(text) to authenticated, service_role;
+
+create or replace function public.mute_alert_rule(rule_id text, duration_seconds integer)
+returns jsonb language plpgsql security definer set search_path = '' as $$
+begin
+  perform watermark.require_access(2, 'mute_alert_rule');
+  if duration_seconds is null or duration_seconds not between 60 and 2592000 then
+    perform watermark.raise_invalid('duration_seconds', 'must be between 60 (1 min) and 2592000 (30 days)');
+  end if;
+  return watermark.set_alert_rule_switch(rule_id, 'mute_alert_rule', null,
+    now() + make_interval(secs => duration_seconds));
+end
+$$;
+grant execute on function public.mute_alert_rule(text, integer) to authenticated, service_role;
+
+create or replace function public.unmute_alert_rule(rule_id text)
+returns jsonb language plpgsql security definer set search_path = '' as $$
+begin
+  perform watermark.require_access(2, 'unmute_alert_rule');
+  return watermark.set_alert_rule_switch(rule_id, 'unmute_alert_rule', null, null);
+end
+$$;
+grant execute on function public.unmute_alert_rule(text) to authenticated, service_role;
+
+create or replace function public.set_alert_channel(channel text, webhook_url text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(2, 'set_alert_channel');
+  if channel is null or channel !~ '^[a-z0-9][a-z0-9_-]{0,62}$' then
+    perform watermark.raise_invalid('channel', 'must be a channel name (lowercase letters, digits, - or _), e.g. default');
+  end if;
+  if webhook_url is not null and webhook_url !~ '^https?://[^\s]+$' then
+    perform watermark.raise_invalid('webhook_url', 'must be an http(s) URL (a Slack incoming webhook), or null to remove the channel');
+  end if;
+  if webhook_url is null then
+    delete from watermark.alert_channels c where c.channel = set_alert_channel.channel;
+  else
+    insert into watermark.alert_channels (channel, webhook_url, updated_by)
+    values (channel, webhook_url, watermark.caller())
+    on conflict on constraint alert_channels_pkey do update
+      set webhook_url = excluded.webhook_url, updated_at = now(), updated_by = excluded.updated_by;
+  end if;
+  -- The URL is a secret: the audit records only that it changed.
+  perform watermark.audit('set_alert_channel', channel, jsonb_build_object('configured', webhook_url is not null));
+  return jsonb_build_object('channel', channel, 'configured', webhook_url is not null);
+end
+$$;
+grant execute on function public.set_alert_channel(text, text) to authenticated, service_role;
+
+create or replace function public.send_test_alert(channel text default 'default', message text default null)
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  id bigint;
+begin
+  perform watermark.require_access(2, 'send_test_alert');
+  if channel is null or channel !~ '^[a-z0-9][a-z0-9_-]{0,62}$' then
+    perform watermark.raise_invalid('channel', 'must be a channel name, e.g. default');
+  end if;
+  if message is not null and length(message) > 2000 then
+    perform watermark.raise_invalid('message', 'must be at most 2000 characters');
+  end if;
+  insert into watermark.alert_notifications (idempotency_key, kind, scope_key, channel, payload)
+  values ('test-' || gen_random_uuid(), 'test', '*', channel,
+          jsonb_build_object('message', coalesce(message, 'Watermark test message: alert delivery works.'),
+                             'requested_by', watermark.caller(), 'requested_at', now()))
+  returning notification_id into id;
+  perform watermark.audit('send_test_alert', channel, jsonb_build_object('notification_id', id));
+  return id;
+end
+$$;
+comment on function public.send_test_alert(text, text) is
+  'Queues a test message for a channel; the alerts function (or `npm run alerts -- test`) delivers it.';
+grant execute on function public.send_test_alert(text, text) to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------
+-- Viewer RPCs
+-- ---------------------------------------------------------------------------
+create or replace function public.list_alert_rules()
+returns setof jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_alert_rules');
+  return query select watermark.alert_rule_json(r) from watermark.alert_rules r order by r.rule_id;
+end
+$$;
+grant execute on function public.list_alert_rules() to authenticated, service_role;
+
+create or replace function public.list_alerts(state text default null, pipeline text default null, max_rows integer default 100)
+returns setof jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_alerts');
+  if state is not null and state not in ('inactive', 'pending', 'firing', 'resolved', 'active') then
+    perform watermark.raise_invalid('state', 'must be pending, firing, active (both), resolved or inactive; null lists all');
+  end if;
+  if max_rows is null or max_rows not between 1 and 1000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 1000');
+  end if;
+  return query
+    select to_jsonb(a) || jsonb_build_object('kind', r.kind, 'severity', r.severity, 'comparison', k.comparison,
+             'unit', k.unit, 'description', r.description, 'muted', coalesce(r.muted_until > now(), false),
+             'muted_until', r.muted_until)
+      from watermark.alerts a
+      join watermark.alert_rules r on r.rule_id = a.rule_id
+      join watermark.alert_rule_kinds k on k.kind = r.kind
+     where (list_alerts.state is null or a.state = list_alerts.state
+            or (list_alerts.state = 'active' and a.state in ('pending', 'firing')))
+       and (list_alerts.pipeline is null or a.scope_key = list_alerts.pipeline)
+     order by case a.state when 'firing' then 0 when 'pending' then 1 when 'resolved' then 2 else 3 end,
+              case r.severity when 'critical' then 0 when 'warning' then 1 else 2 end, a.updated_at desc
+     limit max_rows;
+end
+$$;
+comment on function public.list_alerts(text, text, integer) is
+  'Alert instances (one per rule and scope), firing first. state: pending, firing, active (both), resolved, inactive or null for all.';
+grant execute on function public.list_alerts(text, text, integer) to authenticated, service_role;
+
+create or replace function public.get_alert_history(
+  fingerprint text default null, rule_id text default null, since timestamptz default null, max_rows integer default 100)
+returns setof jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_alert_history');
+  if max_rows is null or max_rows not between 1 and 1000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 1000');
+  end if;
+  return query
+    select to_jsonb(h)
+      from watermark.alert_history h
+     where (get_alert_history.fingerprint is null or h.fingerprint = get_alert_history.fingerprint)
+       and (get_alert_history.rule_id is null or h.rule_id = get_alert_history.rule_id)
+       and (get_alert_history.since is null or h.at >= get_alert_history.since)
+     order by h.history_id desc
+     limit max_rows;
+end
+$$;
+comment on function public.get_alert_history(text, text, timestamptz, integer) is
+  'Alert state transitions, newest first.';
+grant execute on function public.get_alert_history(text, text, timestamptz, integer) to authenticated, service_role;
+
+create or replace function public.list_alert_notifications(status text default null, max_rows integer default 50)
+returns setof jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_alert_notifications');
+  if status is not null and status not in ('pending', 'sending', 'delivered', 'dead', 'undelivered') then
+    perform watermark.raise_invalid('status', 'must be pending, sending, delivered, dead or undelivered (pending+sending+dead)');
+  end if;
+  if max_rows is null or max_rows not between 1 and 1000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 1000');
+  end if;
+  return query
+    select to_jsonb(n) - 'claim_token'
+      from watermark.alert_notifications n
+     where list_alert_notifications.status is null or n.status = list_alert_notifications.status
+        or (list_alert_notifications.status = 'undelivered' and n.status <> 'delivered')
+     order by n.notification_id desc
+     limit max_rows;
+end
+$$;
+comment on function public.list_alert_notifications(text, integer) is
+  'Outbox notifications, newest first; undelivered = pending, sending or dead.';
+grant execute on function public.list_alert_notifications(text, integer) to authenticated, service_role;
+
+create or replace function public.list_alert_channels()
+returns table (channel text, configured boolean, updated_at timestamptz, updated_by text)
+language plpgsql
+stable
+security definer  -- the table holds webhook secrets and is not readable by viewers; this returns no URL
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_alert_channels');
+  return query select c.channel, true, c.updated_at, c.updated_by from watermark.alert_channels c order by c.channel;
+end
+$$;
+grant execute on function public.list_alert_channels() to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------
+-- Schedules (only in the database pg_cron runs in)
+-- ---------------------------------------------------------------------------
+-- Delivery goes through the scheduling migration's invoke_function (trigger
+-- token, recorded outcome), every minute; evaluation and reaping are pure SQL.
+do $$ begin perform public.configure_function_schedule('alerts', '* * * * *'); end $$;
+
+do $$
+begin
+  if to_regclass('cron.job') is not null then
+    perform cron.schedule('watermark-reap-stale-executions', '* * * * *', 'select public.reap_stale_executions()');
+    perform cron.schedule('watermark-evaluate-alerts', '* * * * *', 'select public.evaluate_alerts()');
+  end if;
+end
+$$;
