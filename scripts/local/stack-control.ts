@@ -3,12 +3,13 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
-import { ensureDebianPackages } from "./system.ts";
-import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
-import { databaseUrl, loadState, newSecrets, saveState, stackEnv, type StackState } from "./state.ts";
+import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
 import { isAlive, serviceSpecs, startService, stopService } from "./services.ts";
+import { databaseUrl, loadState, newSecrets, type StackState, saveState, stackEnv } from "./state.ts";
+import { ensureDebianPackages } from "./system.ts";
 
 export const TEMPLATE_DB = "watermark_template";
 
@@ -28,10 +29,14 @@ export function pushMigrations(url: string): void {
   if (res.status !== 0) throw new Error(`supabase db push failed:\n${res.stdout}\n${res.stderr}`);
 }
 
-/** Migrations' fingerprint: the template database is rebuilt when it changes. */
+const BOOTSTRAP_SQL = path.join(repoRoot, "scripts/local/bootstrap.sql");
+const PGNET_STAND_IN_SQL = path.join(repoRoot, "scripts/local/pgnet.sql");
+
+/** Fingerprint of what builds the template (bootstrap, pg_net stand-in, migrations): it is rebuilt when this changes. */
 function migrationsHash(): string {
   const dir = path.join(repoRoot, "supabase/migrations");
   const hash = createHash("sha256");
+  for (const file of [BOOTSTRAP_SQL, PGNET_STAND_IN_SQL]) hash.update(path.basename(file)).update(readFileSync(file));
   for (const name of readdirSync(dir).sort()) hash.update(name).update(readFileSync(path.join(dir, name)));
   return hash.digest("hex").slice(0, 16);
 }
@@ -40,6 +45,17 @@ function psqlValue(url: string, sql: string): string {
   const res = spawnSync("psql", [url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
   if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
   return res.stdout.trim();
+}
+
+/** pg_net cannot be installed here: its stand-in (same surface) is used only when the real one is absent. */
+function pgNetAvailable(url: string): boolean {
+  return psqlValue(url, "select count(*) from pg_available_extensions where name = 'pg_net'") !== "0";
+}
+
+/** The Supabase platform surface a database needs before migrations run: bootstrap, then pg_net's stand-in if needed. */
+function bootstrapDatabase(url: string, state: StackState): void {
+  psqlFile(url, BOOTSTRAP_SQL, { authenticator_password: state.authenticatorPassword });
+  if (!pgNetAvailable(url)) psqlFile(url, PGNET_STAND_IN_SQL);
 }
 
 /**
@@ -54,9 +70,18 @@ function ensureTemplate(state: StackState): void {
   psqlValue(admin, `drop database if exists ${TEMPLATE_DB} with (force)`);
   psqlValue(admin, `create database ${TEMPLATE_DB}`);
   const url = databaseUrl(state, TEMPLATE_DB);
-  psqlFile(url, path.join(repoRoot, "scripts/local/bootstrap.sql"), { authenticator_password: state.authenticatorPassword });
+  bootstrapDatabase(url, state);
   pushMigrations(url);
   psqlValue(admin, `comment on database ${TEMPLATE_DB} is '${hash}'`);
+}
+
+/** supabase/functions/<name>/index.ts from functions/<name> (scripts/build-functions.ts). */
+function buildFunctionBundles(): void {
+  const res = spawnSync(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts/build-functions.ts")], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
+  if (res.status !== 0) throw new Error(`building edge functions failed:\n${res.stdout}${res.stderr}`);
 }
 
 export async function stackUp(log: (line: string) => void = () => {}): Promise<StackState> {
@@ -77,12 +102,14 @@ export async function stackUp(log: (line: string) => void = () => {}): Promise<S
   }
   await waitForPort(state.dbPort);
   const url = databaseUrl(state);
-  psqlFile(url, path.join(repoRoot, "scripts/local/bootstrap.sql"), { authenticator_password: state.authenticatorPassword });
+  bootstrapDatabase(url, state);
   log("applying migrations (supabase db push)");
   pushMigrations(url);
   ensureTemplate(state);
+  log("building edge function bundles");
+  buildFunctionBundles();
   const env = stackEnv(state);
-  for (const spec of serviceSpecs(state, env)) {
+  for (const spec of await serviceSpecs(state, env, { pgNetStandIn: !pgNetAvailable(url), functions: bundledFunctions() })) {
     const running = state.services[spec.name];
     if (running && isAlive(running.pid)) continue;
     log(`starting ${spec.name}`);

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { type Gateway, startGateway } from "../../scripts/local/gateway/server.ts";
 import { apiKey, userJwt } from "../../scripts/local/jwt.ts";
+import { type PgNetWorker, startPgNetWorker } from "../../scripts/local/pgnet-worker.ts";
 import { databaseUrl, loadState, type StackState } from "../../scripts/local/state.ts";
 
 export const TEMPLATE_DB = "watermark_template";
@@ -29,6 +30,11 @@ export interface TestStack {
   supabaseUrl: string;
   jwtSecret: string;
   keys: TestKeys;
+  /**
+   * Starts the pg_net stand-in's worker on the private database (the stack's own worker serves only
+   * `postgres`): queued net.http_post/http_get requests are then delivered. Stopped by close().
+   */
+  startPgNetWorker(): PgNetWorker;
   /** Superuser query on the private database. */
   query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Stops the gateway and drops the database; fails when the gateway leaked a database client. */
@@ -113,6 +119,7 @@ export async function createTestStack(label: string): Promise<TestStack> {
     throw err;
   }
   const secret = state.jwtSecret;
+  const workers: PgNetWorker[] = [];
   let closed = false;
   const running = gateway;
   return {
@@ -127,6 +134,11 @@ export async function createTestStack(label: string): Promise<TestStack> {
       operator: userJwt(secret, "00000000-0000-4000-8000-0000000000b1", "operator"),
       user: userJwt(secret, "00000000-0000-4000-8000-0000000000c1", null),
     },
+    startPgNetWorker() {
+      const worker = startPgNetWorker({ databaseUrl: databaseUrl(state, database), pollIntervalMs: 100 });
+      workers.push(worker);
+      return worker;
+    },
     async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
       return (await pool.query<T>(sql, params)).rows;
     },
@@ -134,6 +146,7 @@ export async function createTestStack(label: string): Promise<TestStack> {
       if (closed) return;
       closed = true;
       const leaked = running.busyClients();
+      for (const worker of workers) await worker.stop();
       await running.close();
       await pool.end();
       await dropDatabase(adminUrl, database);
