@@ -1,0 +1,67 @@
+// The web dashboard in a real browser (Debian's chromium) against a private test stack:
+// what a viewer sees, and that a user without rights sees no data.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, chromium } from "playwright-core";
+import { startDashboardServer } from "@watermark/dashboard/server";
+import { createTestStack, type TestStack } from "../support/test-stack.ts";
+
+const chromiumPath = "/usr/bin/chromium";
+const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let stack: TestStack;
+let browser: Browser;
+
+async function openDashboard(accessToken: string) {
+  const server = await startDashboardServer({ supabaseUrl: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken });
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  return { page, close: async () => { await page.close(); await server.close(); } };
+}
+
+beforeAll(async () => {
+  stack = await createTestStack("web-dashboard");
+  await stack.query(`
+    select public.start_etl_execution('etl_web_1', '{}'::jsonb, 'watermark', 'manual');
+    select public.log_etl_event('ERROR', 'CHUNK_PROCESSOR', 'Fixture 19154664 failed', '{}'::jsonb, 'etl_web_1', '2451_23026', 19154664);
+    select public.record_etl_metric('etl_web_1', 'chunk_duration', 45.5, 's');
+    select public.finish_etl_execution('etl_web_1', 'FAILED', 10, 10, 9, 1, 1, 1, 'one fixture failed', 9);
+    select public.start_etl_execution('etl_web_2', '{}'::jsonb, 'other_pipeline', 'schedule');
+  `);
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe("web dashboard", () => {
+  it("shows a viewer the summary, runs, errors and metrics, and a run's detail on click", async () => {
+    const { page, close } = await openDashboard(stack.keys.viewer);
+    try {
+      await page.waitForSelector("#runs tbody tr:has-text('etl_web_1')");
+      expect(await page.textContent("#cards")).toContain("executions");
+      expect(await page.locator("#cards .card").first().locator(".value").textContent()).toBe("2");
+      expect(await page.textContent("#running")).toContain("etl_web_2");
+      expect(await page.textContent("#errors")).toContain("Fixture 19154664 failed");
+      expect(await page.textContent("#metrics")).toContain("chunk_duration");
+      expect(await page.isHidden("#error")).toBe(true);
+      await page.click("#runs tbody tr:has-text('etl_web_1')");
+      await page.waitForSelector("#detail-logs tbody tr:has-text('Fixture 19154664 failed')");
+      expect(await page.textContent("#detail-summary")).toContain("one fixture failed");
+    } finally {
+      await close();
+    }
+  });
+
+  it("shows a signed-in user without viewer rights the permission error and no data", async () => {
+    const { page, close } = await openDashboard(stack.keys.user);
+    try {
+      await page.waitForSelector("#error:not([hidden])");
+      expect(await page.textContent("#error")).toContain("permission denied");
+      expect(await page.textContent("#runs")).not.toContain("etl_web_1");
+    } finally {
+      await close();
+    }
+  });
+});
