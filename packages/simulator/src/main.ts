@@ -27,7 +27,7 @@ function usage(): string {
 }
 
 function readFlags(argv: string[]): Partial<Record<Flag, string>> {
-  const { values } = parseArgs({
+  const { values: parsed } = parseArgs({
     args: argv,
     options: Object.fromEntries([
       ...Object.keys(FLAGS).map((f) => [f, { type: "string" as const }]),
@@ -35,6 +35,7 @@ function readFlags(argv: string[]): Partial<Record<Flag, string>> {
     ]),
     strict: true,
   });
+  const values = parsed as Record<string, string | boolean | undefined>;
   if (values.help) {
     console.log(usage());
     process.exit(0);
