@@ -13,13 +13,244 @@ export type Database = {
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "claim_alert_notifications":
+{ Args: { "batch_size"?: number,"default_webhook_configured"?: boolean,"lease_seconds"?: number }; Returns: {
+              "attempts": number,"channel": string,"claim_token": string,"idempotency_key": string,"kind": string,"notification_id": number,"payload": Json,"webhook_url": string
+            }[]
+                           },
+"claim_chunk":
+{ Args: { "exclude_chunk_ids"?: (string)[],"execution_id"?: string,"league_id"?: number,"lease_seconds"?: number,"min_fixtures"?: number,"owner": string,"season_id"?: number }; Returns: Json
+                           },
+"clear_chunk_checkpoints":
+{ Args: { "league_id"?: number,"reason"?: string,"season_id"?: number }; Returns: Json
+                           },
+"configure_function_schedule":
+{ Args: { "body"?: Json,"cron_expression": string,"enabled"?: boolean,"function_name": string,"timeout_milliseconds"?: number }; Returns: Json
+                           },
+"create_alert_rule":
+{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
+                           },
+"create_trigger_credential":
+{ Args: { "credential_name": string }; Returns: string
+                           },
+"disable_alert_rule":
+{ Args: { "rule_id": string }; Returns: Json
+                           },
+"enable_alert_rule":
+{ Args: { "rule_id": string }; Returns: Json
+                           },
+"evaluate_alerts":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"finish_etl_execution":
+{ Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
+                           },
+"get_alert_history":
+{ Args: { "fingerprint"?: string,"max_rows"?: number,"rule_id"?: string,"since"?: string }; Returns: Json[]
+                           },
+"get_collection_overview":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"get_etl_execution_summary":
+{ Args: { "execution_id": string }; Returns: Json
+                           },
+"get_etl_health_status":
+{ Args: { "pipeline"?: string }; Returns: Json
+                           },
+"get_etl_logs":
+{ Args: { "before_log_id"?: number,"chunk_id"?: string,"component"?: string,"execution_id"?: string,"max_rows"?: number,"min_level"?: string,"since"?: string,"until"?: string }; Returns: Database["public"]['CompositeTypes']["etl_log_row"][]
+                          SetofOptions: {
+        from: "*"
+        to: "etl_log_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_etl_metric_summary":
+{ Args: { "bucket"?: string,"execution_id"?: string,"hours"?: number,"metric_name"?: string,"pipeline"?: string }; Returns: Database["public"]['CompositeTypes']["etl_metric_summary_row"][]
+                          SetofOptions: {
+        from: "*"
+        to: "etl_metric_summary_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_health_report":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"get_pipeline_status":
+{ Args: { "pipeline"?: string }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "pipeline_status"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"harvest_function_invocations":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"heartbeat_etl_execution":
+{ Args: { "execution_id": string,"progress"?: Json }; Returns: string
+                           },
+"list_alert_channels":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "channel": string,"configured": boolean,"updated_at": string,"updated_by": string
+            }[]
+                           },
+"list_alert_notifications":
+{ Args: { "max_rows"?: number,"status"?: string }; Returns: Json[]
+                           },
+"list_alert_rules":
+{ Args: Record<PropertyKey, never>; Returns: Json[]
+                           },
+"list_alerts":
+{ Args: { "max_rows"?: number,"pipeline"?: string,"state"?: string }; Returns: Json[]
+                           },
+"list_api_rate_limits":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "entity": string,"remaining": number,"resets_at": string,"updated_at": string
+            }[]
+                           },
+"list_chunk_work":
+{ Args: { "after_fixture_id"?: number,"chunk_id": string,"max_rows"?: number }; Returns: (number)[]
+                           },
+"list_chunks":
+{ Args: { "after_chunk_id"?: string,"league_id"?: number,"max_rows"?: number,"season_id"?: number,"status"?: string }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "chunk_progress"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_etl_executions":
+{ Args: { "before_started_at"?: string,"max_rows"?: number,"pipeline"?: string,"status"?: string }; Returns: Database["public"]['CompositeTypes']["etl_execution_row"][]
+                          SetofOptions: {
+        from: "*"
+        to: "etl_execution_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_function_invocations":
+{ Args: { "before_id"?: number,"function_name"?: string,"max_rows"?: number,"status"?: string }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "function_invocations"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_function_schedules":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "body": Json,"cron_active": boolean,"cron_expression": string,"cron_job": string,"enabled": boolean,"function_name": string,"last_error": string,"last_invocation_at": string,"last_status": string,"last_status_code": number,"last_success_at": string,"timeout_milliseconds": number,"updated_at": string
+            }[]
+                           },
+"list_trigger_credentials":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "created_at": string,"created_by": string,"last_used_at": string,"name": string,"revoked_at": string,"used_by_schedules": boolean
+            }[]
+                           },
+"load_api_rate_limit":
+{ Args: { "entity": string }; Returns: Json
+                           },
+"log_etl_event":
+{ Args: { "chunk_id"?: string,"component": string,"details"?: Json,"duration_ms"?: number,"execution_id"?: string,"fixture_id"?: number,"level": string,"message": string }; Returns: number
+                           },
+"log_etl_events":
+{ Args: { "events": Json }; Returns: number
+                           },
+"mark_alert_notification_delivered":
+{ Args: { "claim_token": string,"notification_id": number }; Returns: boolean
+                           },
+"mark_alert_notification_failed":
+{ Args: { "claim_token": string,"error": string,"notification_id": number,"retry_after_seconds"?: number,"status_code"?: number }; Returns: Json
+                           },
+"mark_fixtures_changed":
+{ Args: { "fixtures": Json }; Returns: Json
+                           },
+"mute_alert_rule":
+{ Args: { "duration_seconds": number,"rule_id": string }; Returns: Json
+                           },
+"reap_stale_executions":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"record_etl_metric":
+{ Args: { "execution_id": string,"metric_name": string,"metric_unit"?: string,"metric_value": number,"tags"?: Json }; Returns: number
+                           },
+"record_etl_metrics":
+{ Args: { "metrics": Json }; Returns: number
+                           },
+"record_fixture_failures":
+{ Args: { "chunk_id": string,"execution_id"?: string,"failures": Json,"lease_token": string }; Returns: number
+                           },
+"register_chunk_fixtures":
+{ Args: { "chunk_id": string,"fixtures": Json,"lease_token": string }; Returns: Json
+                           },
+"release_chunk":
+{ Args: { "chunk_id": string,"error"?: string,"execution_id"?: string,"lease_token": string,"outcome": string }; Returns: Json
+                           },
+"renew_chunk_lease":
+{ Args: { "chunk_id": string,"lease_seconds"?: number,"lease_token": string }; Returns: string
+                           },
+"report_collection_status":
+{ Args: { "duration_seconds"?: number,"error_message"?: string,"execution_id"?: string,"expected_interval_seconds"?: number,"rows_written"?: number,"succeeded"?: boolean }; Returns: Json
+                           },
+"report_pipeline_status":
+{ Args: { "duration_seconds"?: number,"entity": string,"error_message"?: string,"execution_id"?: string,"expected_interval_seconds"?: number,"pending_since_watermark"?: number,"pipeline": string,"rows_written"?: number,"source_max_updated_at"?: string,"source_total"?: number,"succeeded"?: boolean,"target_max_updated_at"?: string,"target_total"?: number,"watermark"?: string }; Returns: Json
+                           },
+"request_function_invocation":
+{ Args: { "body"?: Json,"function_name": string }; Returns: number
+                           },
+"revoke_trigger_credential":
+{ Args: { "credential_name": string }; Returns: string
+                           },
+"rotate_schedule_trigger_credential":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"save_api_rate_limit":
+{ Args: { "entity": string,"remaining": number,"resets_at": string }; Returns: undefined
+                           },
+"send_test_alert":
+{ Args: { "channel"?: string,"message"?: string }; Returns: number
+                           },
+"set_alert_channel":
+{ Args: { "channel": string,"webhook_url": string }; Returns: Json
+                           },
+"set_chunk_priority_boost":
+{ Args: { "chunk_id": string,"priority_boost": number }; Returns: number
+                           },
+"set_collection_settings":
+{ Args: { "chunk_backoff_base_seconds"?: number,"chunk_backoff_max_seconds"?: number,"default_lease_seconds"?: number,"final_state_ids"?: (number)[],"fixture_backoff_base_seconds"?: number,"fixture_backoff_max_seconds"?: number,"min_fixtures"?: number,"priority_per_pending_fixture"?: number,"rediscover_after_seconds"?: number }; Returns: Json
+                           },
+"set_functions_base_url":
+{ Args: { "api_key"?: string,"url": string }; Returns: Json
+                           },
+"start_etl_execution":
+{ Args: { "config"?: Json,"correlation_id"?: string,"execution_id"?: string,"heartbeat_timeout_seconds"?: number,"pipeline"?: string,"trigger"?: string }; Returns: string
+                           },
+"sync_collection_catalog":
+{ Args: { "leagues": Json,"seasons"?: Json }; Returns: Json
+                           },
+"unmute_alert_rule":
+{ Args: { "rule_id": string }; Returns: Json
+                           },
+"update_alert_rule":
+{ Args: { "changes": Json,"rule_id": string }; Returns: Json
+                           },
+"upsert_fixture_batch":
+{ Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"failures"?: Json,"fixtures": Json,"lease_token": string }; Returns: Json
+                           },
+"verify_trigger_token":
+{ Args: { "token": string }; Returns: string
+                           }
           }
           Enums: {
             [_ in never]: never
           }
           CompositeTypes: {
-            [_ in never]: never
+            "etl_execution_row": {
+                        "execution_id": string | null,"pipeline": string | null,"trigger": string | null,"status": string | null,"started_at": string | null,"finished_at": string | null,"heartbeat_at": string | null,"duration_seconds": number | null,"total_fixtures": number | null,"processed_fixtures": number | null,"successful_fixtures": number | null,"failed_fixtures": number | null,"total_chunks": number | null,"processed_chunks": number | null,"rows_written": number | null,"success_rate": number | null,"error_message": string | null,"correlation_id": string | null
+                      },"etl_log_row": {
+                        "log_id": number | null,"timestamp": string | null,"level": string | null,"component": string | null,"message": string | null,"details": Json | null,"execution_id": string | null,"chunk_id": string | null,"fixture_id": number | null,"duration_ms": number | null,"pipeline": string | null,"correlation_id": string | null
+                      },"etl_metric_summary_row": {
+                        "metric_name": string | null,"metric_unit": string | null,"bucket_start": string | null,"samples": number | null,"avg": number | null,"min": number | null,"max": number | null,"p50": number | null,"p95": number | null,"p99": number | null
+                      }
           }
         }
 }

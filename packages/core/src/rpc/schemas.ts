@@ -11,8 +11,8 @@ export type LogLevel = z.output<typeof logLevel>;
 export const EXECUTION_STATUSES = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "ABANDONED"] as const;
 export const executionStatus = z.enum(EXECUTION_STATUSES);
 export type ExecutionStatus = z.output<typeof executionStatus>;
-/** The statuses a client may finish a run with (ABANDONED is the reaper's). */
-export const finishStatus = z.enum(["COMPLETED", "FAILED", "CANCELLED"]);
+/** The final statuses `finish_etl_execution` accepts (ABANDONED is usually the reaper's). */
+export const finishStatus = z.enum(["COMPLETED", "FAILED", "CANCELLED", "ABANDONED"]);
 export type FinishStatus = z.output<typeof finishStatus>;
 
 export const executionTrigger = z.enum(["schedule", "manual", "api"]);
@@ -23,6 +23,8 @@ export const metricKind = z.enum(METRIC_KINDS);
 export type MetricKind = z.output<typeof metricKind>;
 
 const text = z.string().trim().min(1, { message: "must not be empty" });
+const shortText = (max: number) => text.max(max, { message: `is longer than ${max} characters; use a short name` });
+const pipelineName = text.max(100, { message: "must be a string of 1 to 100 characters naming the pipeline" });
 const count = z.number().int().nonnegative();
 const timestamp = z.iso.datetime({ offset: true });
 export const jsonValue = z.json();
@@ -39,12 +41,17 @@ const numeric = z.union([
 // ---------------------------------------------------------------- arguments
 
 export const startEtlExecutionArgs = z.object({
-  execution_id: text.optional(),
+  execution_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, {
+      message: "must be 1 to 128 letters, digits, _ . : or - starting with a letter or digit; or null to generate one",
+    })
+    .optional(),
   config: jsonObject.optional(),
-  pipeline: text.optional(),
+  pipeline: pipelineName.optional(),
   trigger: executionTrigger.optional(),
   correlation_id: text.optional(),
-  heartbeat_timeout_seconds: z.number().int().positive().optional(),
+  heartbeat_timeout_seconds: z.number().int().min(10).max(86_400).optional(),
 });
 
 export const heartbeatEtlExecutionArgs = z.object({
@@ -67,30 +74,32 @@ export const finishEtlExecutionArgs = z.object({
 
 export const logEtlEventArgs = z.object({
   level: logLevel,
-  component: text,
+  component: shortText(200),
   message: text,
   details: jsonObject.optional(),
   execution_id: text.optional(),
   chunk_id: text.optional(),
-  fixture_id: z.number().int().optional(),
+  fixture_id: z.number().int().nonnegative().optional(),
   duration_ms: z.number().nonnegative().optional(),
 });
 
 /** One element of `log_etl_events(events)`: the single form's fields plus batch extras. */
 export const logEventElement = logEtlEventArgs.extend({
   timestamp: timestamp.optional(),
-  correlation_id: text.optional(),
-  pipeline: text.optional(),
+  correlation_id: z.string().optional(),
+  pipeline: pipelineName.optional(),
 });
 export type LogEventElement = z.output<typeof logEventElement>;
 
-export const logEtlEventsArgs = z.object({ events: z.array(logEventElement).min(1, { message: "must hold at least one event" }) });
+export const logEtlEventsArgs = z.object({
+  events: z.array(logEventElement).max(10_000, { message: "over the limit of 10000 per call; split the batch" }),
+});
 
 export const recordEtlMetricArgs = z.object({
-  execution_id: text.nullable(),
-  metric_name: text,
+  execution_id: text,
+  metric_name: shortText(200),
   metric_value: z.number(),
-  metric_unit: text.optional(),
+  metric_unit: z.string().max(50, { message: "must be a string of at most 50 characters" }).optional(),
   tags: jsonObject.optional(),
 });
 
@@ -98,14 +107,18 @@ export const metricElement = recordEtlMetricArgs.extend({
   execution_id: text.nullable().optional(),
   metric_kind: metricKind.optional(),
   timestamp: timestamp.optional(),
+  correlation_id: z.string().optional(),
+  pipeline: pipelineName.optional(),
 });
 export type MetricElement = z.output<typeof metricElement>;
 
-export const recordEtlMetricsArgs = z.object({ metrics: z.array(metricElement).min(1, { message: "must hold at least one metric" }) });
+export const recordEtlMetricsArgs = z.object({
+  metrics: z.array(metricElement).max(10_000, { message: "over the limit of 10000 per call; split the batch" }),
+});
 
 export const getEtlExecutionSummaryArgs = z.object({ execution_id: text });
 
-export const getEtlHealthStatusArgs = z.object({ pipeline: text.optional() });
+export const getEtlHealthStatusArgs = z.object({ pipeline: pipelineName.optional() });
 
 const maxRows = z.number().int().min(1).max(1000);
 
@@ -129,7 +142,7 @@ export const getEtlLogsArgs = z.object({
 
 export const getEtlMetricSummaryArgs = z.object({
   metric_name: text.optional(),
-  hours: z.number().positive().optional(),
+  hours: z.number().positive().max(8_784, { message: "must be more than 0 and at most 8784" }).optional(),
   bucket: z.enum(["minute", "hour", "day"]).optional(),
   execution_id: text.optional(),
   pipeline: text.optional(),
@@ -159,19 +172,37 @@ export const executionSummary = z.looseObject({
   error_message: z.string().nullish(),
   correlation_id: z.string().nullish(),
   config: jsonValue.optional(),
+  progress: jsonValue.optional(),
+  log_counts: z.record(logLevel, z.number()).optional(),
+  metric_count: z.number().optional(),
 });
 export type ExecutionSummary = z.output<typeof executionSummary>;
 
+const healthFigures = {
+  total_executions: z.number(),
+  running: z.number(),
+  /** RUNNING runs whose heartbeat is older than their timeout (about to be reaped). */
+  stale_running: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  cancelled: z.number(),
+  abandoned: z.number(),
+  avg_duration_seconds: numeric.nullable(),
+  avg_success_rate: numeric.nullable(),
+  last_execution_at: z.string().nullable(),
+  logs_24h: z.number(),
+  errors_24h: z.number(),
+  warnings_24h: z.number(),
+};
+
+/** `get_etl_health_status`: totals, then the same figures per pipeline. */
 export const healthStatus = z.looseObject({
-  total_executions: z.number().nullish(),
-  running_executions: z.number().nullish(),
-  completed_executions: z.number().nullish(),
-  failed_executions: z.number().nullish(),
-  avg_duration_seconds: numeric.nullish(),
-  avg_success_rate: numeric.nullish(),
-  last_execution_at: z.string().nullish(),
-  logs_last_24h: z.number().nullish(),
-  errors_last_24h: z.number().nullish(),
+  generated_at: z.string(),
+  pipeline: z.string().nullable(),
+  /** Start of the 24 h log window (whole UTC hours). */
+  window_start: z.string(),
+  ...healthFigures,
+  pipelines: z.array(z.looseObject({ pipeline: z.string(), ...healthFigures })),
 });
 export type HealthStatus = z.output<typeof healthStatus>;
 
@@ -191,6 +222,7 @@ export const executionRow = z.object({
   total_chunks: z.number().nullable(),
   processed_chunks: z.number().nullable(),
   rows_written: z.number().nullable(),
+  success_rate: numeric.nullable(),
   error_message: z.string().nullable(),
   correlation_id: z.string().nullable(),
 });

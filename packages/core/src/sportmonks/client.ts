@@ -291,11 +291,11 @@ export class SportmonksClient {
             { endpoint: spec.name, status: facts.status },
           );
         }
-        this.#report(spec, entity, facts, started, attempt, null);
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
         return { data: data.data, envelope };
       } catch (caught) {
         const error = this.#normalise(spec, caught);
-        this.#report(spec, facts.rateLimit?.requested_entity ?? entity, facts, started, attempt, error.kind);
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
       }

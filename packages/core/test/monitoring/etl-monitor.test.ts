@@ -105,7 +105,7 @@ describe("EtlMonitor.run", () => {
 
   it("still finishes when the final flush fails, then reports the unwritten events", async () => {
     const fake = fakeRpc();
-    const monitor = monitorFor(fake, { retry: undefined, batching: { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } } });
+    const monitor = monitorFor(fake, { batching: { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } } });
     await monitor.start();
     await monitor.logger.info("one");
     fake.failNext("log_etl_events", new Error("fetch failed"));

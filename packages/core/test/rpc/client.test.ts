@@ -31,7 +31,7 @@ describe("rpc client", () => {
     await expect(bad).rejects.toBeInstanceOf(WatermarkError);
     await expect(bad).rejects.toMatchObject({ code: "WM001", field: "events[1].level" });
     await expect(
-      client.call("record_etl_metric", { execution_id: null, metric_name: "x", metric_value: Number.NaN }),
+      client.call("record_etl_metric", { execution_id: "etl_1", metric_name: "x", metric_value: Number.NaN }),
     ).rejects.toMatchObject({
       field: "metric_value",
     });

@@ -1,0 +1,53 @@
+// Wires the collector's dependencies from plain settings, so the CLI, the edge
+// function and npm start build them the same way.
+import { EtlMonitor } from "../monitoring/etl-monitor.ts";
+import type { ConsoleOptions } from "../monitoring/logger.ts";
+import { createRpcClient, type RpcClient } from "../rpc/client.ts";
+import type { ExecutionTrigger } from "../rpc/schemas.ts";
+import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
+import type { CollectorDeps } from "./engine.ts";
+import { type CollectorRpcs, collectorRpcs } from "./rpcs.ts";
+
+export interface CollectorSettings {
+  supabaseUrl: string;
+  serviceRoleKey: string;
+  sportmonksApiKey: string;
+  sportmonksBaseUrl?: string;
+  trigger?: ExecutionTrigger;
+  /** Console mirror of the run's logs. */
+  console?: ConsoleOptions;
+  /** Extra Sportmonks client options (timeouts, retries). */
+  sportmonks?: Omit<SportmonksClientOptions, "apiKey" | "baseUrl" | "onRequest" | "onWait" | "rateLimitStore" | "maxRateLimitWaitMs">;
+  fetch?: FetchLike;
+  signal?: AbortSignal;
+  onProgress?: CollectorDeps["onProgress"];
+}
+
+export function collectorRpcClient(supabaseUrl: string, serviceRoleKey: string): RpcClient<CollectorRpcs> {
+  return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
+}
+
+export function createCollectorDeps(settings: CollectorSettings): CollectorDeps {
+  const rpc = collectorRpcClient(settings.supabaseUrl, settings.serviceRoleKey);
+  return {
+    rpc,
+    monitor: new EtlMonitor({
+      rpc,
+      pipeline: "watermark",
+      trigger: settings.trigger ?? "manual",
+      component: "collector",
+      console: settings.console,
+    }),
+    sportmonks: (hooks) =>
+      new SportmonksClient({
+        ...settings.sportmonks,
+        apiKey: settings.sportmonksApiKey,
+        baseUrl: settings.sportmonksBaseUrl,
+        fetch: settings.fetch ?? settings.sportmonks?.fetch,
+        ...hooks,
+      }),
+    console: settings.console,
+    signal: settings.signal,
+    onProgress: settings.onProgress,
+  };
+}

@@ -1,0 +1,8 @@
+// @watermark/core/collector: the collection engine and its RPC contract.
+export * from "./deps.ts";
+export * from "./engine.ts";
+export * from "./options.ts";
+export * from "./plan.ts";
+export * from "./rate-limit-store.ts";
+export * from "./result.ts";
+export * from "./rpcs.ts";

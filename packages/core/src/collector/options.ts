@@ -1,0 +1,65 @@
+// Options of one collection run, validated once: every error names the option
+// and the fix. The CLI, the edge function and npm start all go through this.
+import { z } from "zod";
+import { WatermarkError } from "../errors/index.ts";
+import { formatPath } from "../rpc/client.ts";
+import { SPORTMONKS_MAX_MULTI_IDS } from "../sportmonks/client.ts";
+
+export const collectOptionsSchema = z
+  .object({
+    /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
+    timeBudgetMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(24 * 3_600_000)
+      .default(120_000),
+    leagueId: z.number().int().positive().optional(),
+    seasonId: z.number().int().positive().optional(),
+    /** Stop after this many chunks were claimed. */
+    maxChunks: z.number().int().positive().optional(),
+    /** Stop after this many fixtures were fetched. */
+    maxFixtures: z.number().int().positive().optional(),
+    /** Fixture ids per fixtures/multi call (the API's limit is 50). */
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(SPORTMONKS_MAX_MULTI_IDS, { message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most 50 ids)` })
+      .default(SPORTMONKS_MAX_MULTI_IDS),
+    /** Chunks known to hold fewer fixtures are skipped (default: the database setting, 10). */
+    minFixtures: z.number().int().nonnegative().optional(),
+    /** Clear the matching chunks' checkpoints before collecting (audited). */
+    clearCheckpoint: z.boolean().default(false),
+    /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
+    dryRun: z.boolean().default(false),
+    /** Who holds the leases (host, function instance); shows up in list_chunks. */
+    owner: z.string().trim().min(1).max(200).default("collector"),
+    leaseSeconds: z.number().int().min(10).max(3_600).default(120),
+    /** Re-read leagues and seasons even when chunks already exist. */
+    refreshCatalog: z.boolean().default(false),
+    /** Ask fixtures/latest for changes and mark them for re-collection. */
+    checkLatest: z.boolean().default(true),
+    /** Per-batch timing metrics (the seed's --track-performance). */
+    trackPerformance: z.boolean().default(false),
+    heartbeatIntervalMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    trigger: z.enum(["schedule", "manual", "api"]).default("manual"),
+    correlationId: z.string().trim().min(1).optional(),
+  })
+  .strict();
+
+export type CollectOptions = z.input<typeof collectOptionsSchema>;
+export type ResolvedCollectOptions = z.output<typeof collectOptionsSchema>;
+
+export function resolveCollectOptions(input: CollectOptions = {}): ResolvedCollectOptions {
+  const parsed = collectOptionsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue ? formatPath(issue.path) || "options" : "options";
+  throw new WatermarkError({
+    code: "WM001",
+    message: `${field}: ${issue?.message ?? "is invalid"}`,
+    hint: "collect(): fix the option; nothing was started",
+    cause: parsed.error,
+  });
+}

@@ -1,0 +1,115 @@
+// Pure pieces of the collector that need neither the API nor the database:
+// what a stored fixture row holds, which ids a batch missed, and when the run
+// must stop to finish inside its time budget.
+import type { Fixture, ScheduleFixture } from "../sportmonks/schemas.ts";
+
+/** The fixture columns and includes Watermark stores (migration 0003); the content hash covers exactly these. */
+export const STORED_FIXTURE_FIELDS = [
+  "id",
+  "league_id",
+  "season_id",
+  "stage_id",
+  "round_id",
+  "state_id",
+  "venue_id",
+  "name",
+  "starting_at",
+  "starting_at_timestamp",
+  "result_info",
+  "leg",
+  "length",
+  "placeholder",
+  "has_odds",
+  "events",
+  "lineups",
+  "statistics",
+  "participants",
+  "scores",
+] as const;
+
+export type FixtureRow = { id: number; league_id: number; season_id: number } & Record<string, unknown>;
+
+/** The API fixture reduced to what is stored; absent fields become null so equal content hashes equal. */
+export function toFixtureRow(fixture: Fixture): FixtureRow {
+  const row: Record<string, unknown> = {};
+  for (const field of STORED_FIXTURE_FIELDS) row[field] = (fixture as Record<string, unknown>)[field] ?? null;
+  return row as FixtureRow;
+}
+
+/** What the schedule tells about a fixture before it is collected. */
+export function toScheduleRow(fixture: ScheduleFixture): Record<string, unknown> {
+  return {
+    id: fixture.id,
+    season_id: fixture.season_id ?? null,
+    stage_id: fixture.stage_id ?? null,
+    round_id: fixture.round_id ?? null,
+    state_id: fixture.state_id ?? null,
+    name: fixture.name ?? null,
+    starting_at: fixture.starting_at ?? null,
+    starting_at_timestamp: fixture.starting_at_timestamp ?? null,
+  };
+}
+
+export interface BatchSplit {
+  rows: FixtureRow[];
+  failures: { fixture_id: number; error: string }[];
+}
+
+/**
+ * Splits a fixtures/multi answer against the ids asked for: rows for this
+ * chunk's season, failures for ids the API did not return or that moved season.
+ */
+export function splitBatch(requested: readonly number[], fetched: readonly Fixture[], seasonId: number): BatchSplit {
+  const byId = new Map(fetched.map((f) => [f.id, f]));
+  const rows: FixtureRow[] = [];
+  const failures: BatchSplit["failures"] = [];
+  for (const id of requested) {
+    const fixture = byId.get(id);
+    if (!fixture) failures.push({ fixture_id: id, error: "not returned by fixtures/multi (deleted or not in the plan)" });
+    else if (fixture.season_id !== seasonId) {
+      failures.push({ fixture_id: id, error: `fixtures/multi reports season ${fixture.season_id}, not ${seasonId}` });
+    } else rows.push(toFixtureRow(fixture));
+  }
+  return { rows, failures };
+}
+
+/**
+ * Decides when to stop so the last batch, the lease release and the finish fit
+ * in the budget: the margin is twice the slowest batch seen (or the initial
+ * guess) plus a fixed reserve for the closing calls.
+ */
+export class TimeBudget {
+  readonly deadline: number;
+  #slowestBatchMs: number;
+
+  constructor(
+    private readonly now: () => number,
+    budgetMs: number,
+    initialBatchEstimateMs = 5_000,
+    private readonly closingReserveMs = 3_000,
+  ) {
+    this.deadline = now() + budgetMs;
+    this.#slowestBatchMs = initialBatchEstimateMs;
+  }
+
+  recordBatch(ms: number): void {
+    this.#slowestBatchMs = Math.max(this.#slowestBatchMs, ms);
+  }
+
+  remainingMs(): number {
+    return this.deadline - this.now();
+  }
+
+  /** True while another batch (fetch + upsert) still fits before the closing reserve. */
+  fitsAnotherBatch(): boolean {
+    return this.remainingMs() > 2 * this.#slowestBatchMs + this.closingReserveMs;
+  }
+}
+
+/** Fixture ids in batches of at most `size`, in order. */
+export function batches<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`size: ${size} is not a positive integer`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

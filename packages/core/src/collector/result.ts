@@ -1,0 +1,118 @@
+// What one collection run reports: the seed's counters plus API usage, so the
+// CLI, the edge function and npm start print the same summary.
+import type { SportmonksRequestEvent, SportmonksWaitEvent } from "../sportmonks/client.ts";
+
+export type StopReason =
+  /** No claimable chunk has work left. */
+  | "no_work"
+  | "max_chunks"
+  | "max_fixtures"
+  /** Stopped before the time budget ran out; work is left. */
+  | "time_budget"
+  /** An entity's budget resets later than the run can wait; work is left. */
+  | "rate_limited"
+  | "cancelled"
+  | "failed";
+
+export interface ApiUsage {
+  /** HTTP requests sent, retries included. */
+  calls: number;
+  byEndpoint: Record<string, number>;
+  /** Requests that ended in an error (retried or not). */
+  errors: number;
+  /** HTTP 429 / code 5005 answers received. */
+  rateLimited: number;
+  retries: number;
+  /** Time spent waiting for rate-limit resets and backoff. */
+  waitedMs: number;
+  /** Last `rate_limit.remaining` seen per entity. */
+  remainingByEntity: Record<string, number>;
+}
+
+export interface CollectCounters {
+  chunksClaimed: number;
+  /** Chunks whose pass finished (released done). */
+  chunksCompleted: number;
+  /** Chunks released with their checkpoint kept (budget, limits, cancel). */
+  chunksLeftPending: number;
+  chunksFailed: number;
+  chunksLeaseLost: number;
+  /** Chunks released untouched because they hold fewer fixtures than min_fixtures. */
+  chunksBelowMinFixtures: number;
+  fixturesDiscovered: number;
+  fixturesMarkedChanged: number;
+  /** Fixtures asked from fixtures/multi. */
+  fixturesRequested: number;
+  fixturesInserted: number;
+  fixturesUpdated: number;
+  fixturesUnchanged: number;
+  fixturesFailed: number;
+  rowsWritten: number;
+}
+
+export interface DryRunChunk {
+  chunkId: string;
+  /** Fixtures known to need work (from the database). */
+  pendingFixtures: number;
+  /** Schedule fixtures not in the database yet (would be registered and collected). */
+  newFixtures: number;
+  /** fixtures/multi calls this chunk would take at the batch size. */
+  multiCalls: number;
+}
+
+export interface CollectResult {
+  /** Null for a dry run (it starts no execution). */
+  executionId: string | null;
+  status: "COMPLETED" | "FAILED" | "CANCELLED";
+  stopReason: StopReason;
+  /** True when claimable work was left (budget, limits, rate limit, cancel). */
+  workLeft: boolean;
+  dryRun: boolean;
+  durationMs: number;
+  counters: CollectCounters;
+  api: ApiUsage;
+  /** One line per error worth a human's attention (fatal or per chunk). */
+  errors: string[];
+  /** The dry run's plan: the chunks it would claim, in order. */
+  plan?: DryRunChunk[];
+  /** PerformanceTracker snapshot (timings per operation), when tracked. */
+  performance?: Record<string, unknown>;
+}
+
+export function emptyCounters(): CollectCounters {
+  return {
+    chunksClaimed: 0,
+    chunksCompleted: 0,
+    chunksLeftPending: 0,
+    chunksFailed: 0,
+    chunksLeaseLost: 0,
+    chunksBelowMinFixtures: 0,
+    fixturesDiscovered: 0,
+    fixturesMarkedChanged: 0,
+    fixturesRequested: 0,
+    fixturesInserted: 0,
+    fixturesUpdated: 0,
+    fixturesUnchanged: 0,
+    fixturesFailed: 0,
+    rowsWritten: 0,
+  };
+}
+
+/** Counts API traffic from the Sportmonks client's hooks. */
+export class ApiUsageMeter {
+  readonly usage: ApiUsage = { calls: 0, byEndpoint: {}, errors: 0, rateLimited: 0, retries: 0, waitedMs: 0, remainingByEntity: {} };
+
+  readonly onRequest = (event: SportmonksRequestEvent): void => {
+    const u = this.usage;
+    u.calls++;
+    u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;
+    if (event.attempt > 1) u.retries++;
+    if (event.error) u.errors++;
+    if (event.error === "rate_limited" || event.status === 429) u.rateLimited++;
+    if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
+  };
+
+  readonly onWait = (event: SportmonksWaitEvent): void => {
+    this.usage.waitedMs += event.waitMs;
+  };
+}

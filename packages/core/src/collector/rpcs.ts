@@ -1,0 +1,218 @@
+// zod schemas for the collection RPCs (migration 0003): arguments as the
+// database names them, results as PostgREST returns them. The database stays
+// authoritative; these fail fast with the same field names.
+import { z } from "zod";
+import { monitoringRpcs } from "../rpc/schemas.ts";
+
+const text = z.string().trim().min(1, { message: "must not be empty" });
+const id = z.number().int().positive();
+const count = z.number().int().nonnegative();
+const uuid = z.uuid();
+const jsonObject = z.record(z.string(), z.json());
+const timestamp = z.string().min(1);
+/** Postgres numeric arrives as a JSON number, or a string when huge. */
+const numeric = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/)
+    .transform(Number),
+]);
+
+export const checkpointSchema = z.looseObject({ last_fixture_id: id.optional() });
+export type Checkpoint = z.output<typeof checkpointSchema>;
+
+export const claimedChunkSchema = z.object({
+  chunk_id: text,
+  league_id: id,
+  season_id: id,
+  lease_token: uuid,
+  lease_expires_at: timestamp,
+  checkpoint: checkpointSchema,
+  priority: numeric.nullable(),
+  attempts: count,
+  fixtures_total: count.nullable(),
+  fixtures_pending: count.nullable(),
+  discovered_at: timestamp.nullable(),
+  needs_discovery: z.boolean(),
+  taken_over_from: z.string().nullable(),
+});
+export type ClaimedChunk = z.output<typeof claimedChunkSchema>;
+
+/** A league or season row for sync_collection_catalog: the API object itself. */
+const catalogItem = z.looseObject({ id });
+
+export const fixtureFailureSchema = z.object({ fixture_id: id, error: text });
+export type FixtureFailure = z.output<typeof fixtureFailureSchema>;
+
+export const batchResultSchema = z.object({
+  inserted: count,
+  updated: count,
+  unchanged: count,
+  failed: count,
+  rows_written: count,
+  checkpoint: checkpointSchema,
+});
+export type BatchResult = z.output<typeof batchResultSchema>;
+
+export const chunkProgressSchema = z.object({
+  chunk_id: text,
+  league_id: id,
+  league_name: z.string().nullable(),
+  season_id: id,
+  season_name: z.string().nullable(),
+  status: z.enum(["pending", "running", "done", "failed", "stalled"]),
+  priority: numeric.nullable(),
+  fixtures_total: count.nullable(),
+  fixtures_collected: count,
+  fixtures_pending: count,
+  fixtures_failed: count,
+  attempts: count,
+  next_attempt_at: timestamp.nullable(),
+  last_error: z.string().nullable(),
+  lease_owner: z.string().nullable(),
+  lease_expires_at: timestamp.nullable(),
+  checkpoint: checkpointSchema,
+  discovered_at: timestamp.nullable(),
+  completed_at: timestamp.nullable(),
+  last_execution_id: z.string().nullable(),
+});
+export type ChunkProgress = z.output<typeof chunkProgressSchema>;
+
+export const pipelineStatusSchema = z.object({
+  pipeline: z.string(),
+  entity: z.string(),
+  source_total: count.nullable(),
+  target_total: count.nullable(),
+  coverage_percent: numeric.nullable(),
+  watermark: z.string().nullable(),
+  pending: count.nullable(),
+  source_max_updated_at: timestamp.nullable(),
+  target_max_updated_at: timestamp.nullable(),
+  freshness_minutes: numeric.nullable(),
+  last_run_at: timestamp.nullable(),
+  last_success_at: timestamp.nullable(),
+  last_status: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_execution_id: z.string().nullable(),
+  last_duration_seconds: numeric.nullable(),
+  throughput_rows_per_sec: numeric.nullable(),
+  expected_interval_seconds: z.number().int().nullable(),
+  overdue: z.boolean(),
+});
+export type PipelineStatus = z.output<typeof pipelineStatusSchema>;
+
+const rateLimitRow = z.object({ entity: text, remaining: count, resets_at: timestamp, updated_at: timestamp });
+
+const leaseArgs = { chunk_id: text, lease_token: uuid };
+
+export const collectionRpcs = {
+  sync_collection_catalog: {
+    args: z.object({ leagues: z.array(catalogItem), seasons: z.array(catalogItem.extend({ league_id: id })).optional() }),
+    result: z.object({ leagues: count, seasons: count, chunks_created: count }),
+  },
+  claim_chunk: {
+    args: z.object({
+      owner: text,
+      lease_seconds: z.number().int().min(10).max(3600).optional(),
+      league_id: id.optional(),
+      season_id: id.optional(),
+      min_fixtures: count.optional(),
+      execution_id: text.optional(),
+      exclude_chunk_ids: z.array(text).optional(),
+    }),
+    result: claimedChunkSchema.nullable(),
+  },
+  renew_chunk_lease: {
+    args: z.object({ ...leaseArgs, lease_seconds: z.number().int().min(10).max(3600).optional() }),
+    result: timestamp,
+  },
+  register_chunk_fixtures: {
+    args: z.object({ ...leaseArgs, fixtures: z.array(z.looseObject({ id })) }),
+    result: z.object({
+      registered: count,
+      known: count,
+      fixtures_total: count.nullable(),
+      fixtures_pending: count.nullable(),
+      priority: numeric.nullable(),
+    }),
+  },
+  list_chunk_work: {
+    args: z.object({ chunk_id: text, after_fixture_id: id.optional(), max_rows: z.number().int().min(1).max(1000).optional() }),
+    result: z.array(z.union([id, z.string().regex(/^\d+$/).transform(Number)])),
+  },
+  upsert_fixture_batch: {
+    args: z.object({
+      ...leaseArgs,
+      fixtures: z.array(z.looseObject({ id, league_id: id, season_id: id })).max(50),
+      checkpoint: checkpointSchema,
+      execution_id: text.optional(),
+      failures: z.array(fixtureFailureSchema).optional(),
+    }),
+    result: batchResultSchema,
+  },
+  record_fixture_failures: {
+    args: z.object({ ...leaseArgs, failures: z.array(fixtureFailureSchema), execution_id: text.optional() }),
+    result: count,
+  },
+  mark_fixtures_changed: {
+    args: z.object({ fixtures: z.array(z.looseObject({ id, state_id: z.number().int().nullish() })) }),
+    result: z.object({ marked: count, unknown: count }),
+  },
+  release_chunk: {
+    args: z.object({
+      ...leaseArgs,
+      outcome: z.enum(["done", "pending", "failed"]),
+      error: text.optional(),
+      execution_id: text.optional(),
+    }),
+    result: z.object({
+      chunk_id: text,
+      status: z.string(),
+      fixtures_total: count.nullable(),
+      fixtures_pending: count.nullable(),
+      next_attempt_at: timestamp.nullable(),
+    }),
+  },
+  clear_chunk_checkpoints: {
+    args: z.object({ league_id: id.optional(), season_id: id.optional(), reason: text.optional() }),
+    result: z.object({ cleared: count, chunk_ids: z.array(z.string()), skipped_leased: count }),
+  },
+  load_api_rate_limit: {
+    args: z.object({ entity: text }),
+    result: rateLimitRow.nullable(),
+  },
+  save_api_rate_limit: {
+    args: z.object({ entity: text, remaining: count, resets_at: timestamp }),
+    result: z.null().or(z.undefined()).or(z.literal("")),
+  },
+  report_collection_status: {
+    args: z.object({
+      execution_id: text.optional(),
+      duration_seconds: z.number().nonnegative().optional(),
+      rows_written: count.optional(),
+      succeeded: z.boolean().optional(),
+      error_message: text.optional(),
+      expected_interval_seconds: z.number().int().positive().optional(),
+    }),
+    result: jsonObject,
+  },
+  get_pipeline_status: {
+    args: z.object({ pipeline: text.optional() }),
+    result: z.array(pipelineStatusSchema),
+  },
+  list_chunks: {
+    args: z.object({
+      league_id: id.optional(),
+      season_id: id.optional(),
+      status: z.enum(["pending", "running", "done", "failed", "stalled"]).optional(),
+      max_rows: z.number().int().min(1).max(1000).optional(),
+      after_chunk_id: text.optional(),
+    }),
+    result: z.array(chunkProgressSchema),
+  },
+} as const;
+
+/** Everything the collector calls: the monitoring contract plus the collection RPCs. */
+export const collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
+export type CollectorRpcs = typeof collectorRpcs;
