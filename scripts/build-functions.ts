@@ -84,10 +84,13 @@ function npmSpecifiers(): Plugin {
 
 export function functionNames(): string[] {
   if (!existsSync(sourcesDir)) return [];
-  return readdirSync(sourcesDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(sourcesDir, d.name, "index.ts")))
-    .map((d) => d.name)
-    .sort();
+  return (
+    readdirSync(sourcesDir, { withFileTypes: true })
+      // Folders starting with _ (e.g. _shared) hold shared code, not functions: Supabase skips them too.
+      .filter((d) => d.isDirectory() && !d.name.startsWith("_") && existsSync(path.join(sourcesDir, d.name, "index.ts")))
+      .map((d) => d.name)
+      .sort()
+  );
 }
 
 /** The deployable bundle of one handler module (`functions/<name>/index.ts`, or any file exporting `{ fetch }`). */

@@ -18,6 +18,8 @@ export function bundledFunctions(): string[] {
     .sort();
 }
 
+export const bundlePath = (name: string) => path.join(repoRoot, "supabase/functions", name, "index.ts");
+
 /** name → port of the function servers the running stack recorded (read per request: they may restart). */
 export function functionPortsFromState(): Record<string, number> {
   const services = loadState()?.services ?? {};
@@ -43,8 +45,8 @@ export function functionEnv(stackEnv: Record<string, string>, port: number): Rec
   return env;
 }
 
-/** Deno command serving one bundle; --watch restarts it when `build:functions` rewrites the bundle. */
-export function denoServeCommand(name: string, watch: boolean): string[] {
+/** Deno command serving one bundle file; --watch restarts it when `build:functions` rewrites the bundle. */
+export function denoServeCommand(bundle: string, watch: boolean): string[] {
   return [
     path.join(binDir, "deno"),
     "run",
@@ -54,10 +56,15 @@ export function denoServeCommand(name: string, watch: boolean): string[] {
     "--no-prompt",
     ...(watch ? ["--watch"] : []),
     path.join(repoRoot, "scripts/local/functions-server-deno.ts"),
-    path.join(repoRoot, "supabase/functions", name, "index.ts"),
+    bundle,
   ];
 }
 
 export function functionServerSpec(name: string, port: number, stackEnv: Record<string, string>): ServiceSpec {
-  return { name: `${FUNCTION_SERVICE_PREFIX}${name}`, command: denoServeCommand(name, true), port, env: functionEnv(stackEnv, port) };
+  return {
+    name: `${FUNCTION_SERVICE_PREFIX}${name}`,
+    command: denoServeCommand(bundlePath(name), true),
+    port,
+    env: functionEnv(stackEnv, port),
+  };
 }

@@ -1,10 +1,13 @@
 // A private, fully migrated database per test file (a clone of watermark_template) with its own
 // in-process RPC gateway, so integration tests call RPCs over HTTP exactly as clients do.
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { bundlePath, denoServeCommand, functionEnv } from "../../scripts/local/functions-server.ts";
 import { type Gateway, startGateway } from "../../scripts/local/gateway/server.ts";
 import { apiKey, userJwt } from "../../scripts/local/jwt.ts";
 import { type PgNetWorker, startPgNetWorker } from "../../scripts/local/pgnet-worker.ts";
+import { freePort, waitForPort } from "../../scripts/local/ports.ts";
 import { databaseUrl, loadState, type StackState } from "../../scripts/local/state.ts";
 
 export const TEMPLATE_DB = "watermark_template";
@@ -35,6 +38,12 @@ export interface TestStack {
    * `postgres`): queued net.http_post/http_get requests are then delivered. Stopped by close().
    */
   startPgNetWorker(): PgNetWorker;
+  /**
+   * Serves an edge function bundle with Deno against this private stack (SUPABASE_URL = this gateway,
+   * the service key, WATERMARK_* / SPORTMONKS_* / SLACK_* from process.env, then `env`), reachable at
+   * the returned URL = `${supabaseUrl}/functions/v1/<name>`. Default bundle: supabase/functions/<name>/index.ts.
+   */
+  serveFunction(name: string, options?: { bundle?: string; env?: Record<string, string> }): Promise<string>;
   /** Superuser query on the private database. */
   query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Stops the gateway and drops the database; fails when the gateway leaked a database client. */
@@ -112,6 +121,7 @@ export async function createTestStack(label: string): Promise<TestStack> {
     gateway = await startGateway({
       authenticatorUrl: `postgresql://authenticator:${encodeURIComponent(state.authenticatorPassword)}@127.0.0.1:${state.dbPort}/${database}`,
       jwtSecret: state.jwtSecret,
+      functionPorts: () => functionPorts,
     });
   } catch (err) {
     await pool.end();
@@ -119,7 +129,16 @@ export async function createTestStack(label: string): Promise<TestStack> {
     throw err;
   }
   const secret = state.jwtSecret;
+  const keys: TestKeys = {
+    anon: apiKey("anon", secret),
+    serviceRole: apiKey("service_role", secret),
+    viewer: userJwt(secret, "00000000-0000-4000-8000-0000000000a1", "viewer"),
+    operator: userJwt(secret, "00000000-0000-4000-8000-0000000000b1", "operator"),
+    user: userJwt(secret, "00000000-0000-4000-8000-0000000000c1", null),
+  };
   const workers: PgNetWorker[] = [];
+  const functionPorts: Record<string, number> = {};
+  const functionServers: ChildProcess[] = [];
   let closed = false;
   const running = gateway;
   return {
@@ -127,17 +146,39 @@ export async function createTestStack(label: string): Promise<TestStack> {
     databaseUrl: databaseUrl(state, database),
     supabaseUrl: running.url,
     jwtSecret: secret,
-    keys: {
-      anon: apiKey("anon", secret),
-      serviceRole: apiKey("service_role", secret),
-      viewer: userJwt(secret, "00000000-0000-4000-8000-0000000000a1", "viewer"),
-      operator: userJwt(secret, "00000000-0000-4000-8000-0000000000b1", "operator"),
-      user: userJwt(secret, "00000000-0000-4000-8000-0000000000c1", null),
-    },
+    keys,
     startPgNetWorker() {
       const worker = startPgNetWorker({ databaseUrl: databaseUrl(state, database), pollIntervalMs: 100 });
       workers.push(worker);
       return worker;
+    },
+    async serveFunction(name, options = {}) {
+      const port = await freePort();
+      const stackEnv = {
+        SUPABASE_URL: running.url,
+        SUPABASE_ANON_KEY: keys.anon,
+        SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+        DATABASE_URL: databaseUrl(state, database),
+      };
+      const [cmd, ...args] = denoServeCommand(options.bundle ?? bundlePath(name), false) as [string, ...string[]];
+      const child = spawn(cmd, args, {
+        env: { ...process.env, ...functionEnv(stackEnv, port), ...options.env },
+        stdio: ["ignore", "inherit", "pipe"],
+      });
+      functionServers.push(child);
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+        process.stderr.write(chunk);
+      });
+      // The first run may fetch npm packages into Deno's cache.
+      const exited = new Promise<never>((_, reject) =>
+        child.once("exit", (code) => reject(new Error(`deno serving ${name} exited (${code}):\n${stderr}`))),
+      );
+      await Promise.race([waitForPort(port, 120_000), exited]);
+      exited.catch(() => {});
+      functionPorts[name] = port;
+      return `${running.url}/functions/v1/${name}`;
     },
     async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
       return (await pool.query<T>(sql, params)).rows;
@@ -147,6 +188,12 @@ export async function createTestStack(label: string): Promise<TestStack> {
       closed = true;
       const leaked = running.busyClients();
       for (const worker of workers) await worker.stop();
+      for (const child of functionServers) {
+        if (child.exitCode !== null || child.signalCode !== null) continue;
+        const exit = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exit;
+      }
       await running.close();
       await pool.end();
       await dropDatabase(adminUrl, database);
