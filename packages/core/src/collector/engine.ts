@@ -9,9 +9,9 @@
 // that lost its lease (crash, pause) writes nothing more; the next claimer
 // resumes from the checkpoint. Runtime-neutral: web APIs only.
 import { describeError, isWatermarkError, toError } from "../errors/index.ts";
-import { EtlLogger } from "../monitoring/logger.ts";
 import type { EtlMonitor } from "../monitoring/etl-monitor.ts";
 import type { ConsoleOptions } from "../monitoring/logger.ts";
+import { EtlLogger } from "../monitoring/logger.ts";
 import type { PerformanceTracker } from "../monitoring/performance-tracker.ts";
 import type { RpcClient } from "../rpc/client.ts";
 import type { SportmonksClient } from "../sportmonks/client.ts";
@@ -21,14 +21,7 @@ import { FIXTURE_INCLUDES, type Fixture, scheduleFixtures } from "../sportmonks/
 import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
 import { splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
-import {
-  ApiUsageMeter,
-  type CollectCounters,
-  type CollectResult,
-  type DryRunChunk,
-  emptyCounters,
-  type StopReason,
-} from "./result.ts";
+import { ApiUsageMeter, type CollectCounters, type CollectResult, type DryRunChunk, emptyCounters, type StopReason } from "./result.ts";
 import type { ClaimedChunk, CollectorRpcs } from "./rpcs.ts";
 
 /** What collect() hands the Sportmonks client factory. */
@@ -251,7 +244,8 @@ class CollectionRun {
     if (o.checkLatest) await this.markLatest();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
-      if (o.maxChunks !== undefined && this.counters.chunksClaimed >= o.maxChunks) return new StopRun("max_chunks", `claimed ${o.maxChunks} chunks`);
+      if (o.maxChunks !== undefined && this.counters.chunksClaimed >= o.maxChunks)
+        return new StopRun("max_chunks", `claimed ${o.maxChunks} chunks`);
       if (o.maxFixtures !== undefined && this.counters.fixturesRequested >= o.maxFixtures) {
         return new StopRun("max_fixtures", `fetched ${o.maxFixtures} fixtures`);
       }
@@ -433,7 +427,8 @@ class CollectionRun {
             execution_id: this.executionId ?? undefined,
             failures: split.failures,
           });
-        const result = o.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", upsert) : await upsert();
+        const result =
+          o.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", upsert) : await upsert();
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;

@@ -37,7 +37,7 @@ export function toFixtureRow(fixture: Fixture): FixtureRow {
 }
 
 /** What the schedule tells about a fixture before it is collected. */
-export function toScheduleRow(fixture: ScheduleFixture): Record<string, unknown> {
+export function toScheduleRow(fixture: ScheduleFixture): { id: number } & Record<string, unknown> {
   return {
     id: fixture.id,
     season_id: fixture.season_id ?? null,
