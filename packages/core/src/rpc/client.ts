@@ -90,11 +90,35 @@ export interface RpcClientOptions<R extends RpcRegistry> {
   fetch?: typeof fetch;
 }
 
-export function createRpcClient<R extends RpcRegistry = typeof monitoringRpcs>(options: RpcClientOptions<R>): RpcClient<R> {
+/** Fails loudly if anything ever opens a Realtime socket through this client. */
+class RealtimeNotUsed {
+  constructor() {
+    throw new Error("Watermark's RPC client does not open Realtime connections");
+  }
+}
+
+/** Realtime is never used here, and Node 20 has no global WebSocket: a stand-in that explains itself if ever opened. */
+class NoRealtimeSocket {
+  constructor() {
+    throw new Error("the Watermark RPC client does not use Realtime; create your own supabase-js client for it");
+  }
+}
+
+/** supabase-js set up for server-side RPC calls: no session, no Realtime socket. */
+export function createSupabaseClient(
+  url: string,
+  apiKey: string,
+  options: { accessToken?: string; fetch?: typeof fetch } = {},
+): SupabaseClient {
   const headers: Record<string, string> = options.accessToken ? { Authorization: `Bearer ${options.accessToken}` } : {};
-  const supabase = createClient(options.url, options.apiKey, {
+  return createClient(url, apiKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers, ...(options.fetch ? { fetch: options.fetch } : {}) },
+    realtime: { transport: NoRealtimeSocket as never },
   });
+}
+
+export function createRpcClient<R extends RpcRegistry = typeof monitoringRpcs>(options: RpcClientOptions<R>): RpcClient<R> {
+  const supabase = createSupabaseClient(options.url, options.apiKey, options);
   return rpcClientFromTransport((options.registry ?? monitoringRpcs) as R, supabaseTransport(supabase));
 }
