@@ -90,13 +90,6 @@ export interface RpcClientOptions<R extends RpcRegistry> {
   fetch?: typeof fetch;
 }
 
-/** Fails loudly if anything ever opens a Realtime socket through this client. */
-class RealtimeNotUsed {
-  constructor() {
-    throw new Error("Watermark's RPC client does not open Realtime connections");
-  }
-}
-
 /** Realtime is never used here, and Node 20 has no global WebSocket: a stand-in that explains itself if ever opened. */
 class NoRealtimeSocket {
   constructor() {
