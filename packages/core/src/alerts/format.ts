@@ -1,13 +1,7 @@
 // Slack Block Kit messages for outbox notifications: one message per pipeline
 // and evaluation, one section per alert (severity, what happened, value vs
 // threshold, since when, the executions to look at), resolved notices included.
-import {
-  type AlertItem,
-  type AlertsPayload,
-  alertsPayloadSchema,
-  type ClaimedNotification,
-  testPayloadSchema,
-} from "./schemas.ts";
+import { type AlertItem, type AlertsPayload, alertsPayloadSchema, type ClaimedNotification, testPayloadSchema } from "./schemas.ts";
 
 export interface SlackBlock {
   type: string;
@@ -71,7 +65,9 @@ function alertBlocks(alert: AlertItem): SlackBlock[] {
   ];
   if (alert.value !== null) {
     const verb = alert.event === "resolved" ? "now" : "value";
-    lines.push(`${verb} *${formatValue(alert.value, alert.unit)}* (fires when ${alert.comparison} ${formatValue(alert.threshold, alert.unit)})`);
+    lines.push(
+      `${verb} *${formatValue(alert.value, alert.unit)}* (fires when ${alert.comparison} ${formatValue(alert.threshold, alert.unit)})`,
+    );
   }
   if (alert.since) {
     lines.push(
@@ -84,7 +80,12 @@ function alertBlocks(alert: AlertItem): SlackBlock[] {
   if (alert.execution_ids.length > 0) {
     blocks.push({
       type: "context",
-      elements: [{ type: "mrkdwn", text: clip(`executions: ${alert.execution_ids.map((id) => `\`${escapeMrkdwn(id)}\``).join(", ")}`, SECTION_LIMIT) }],
+      elements: [
+        {
+          type: "mrkdwn",
+          text: clip(`executions: ${alert.execution_ids.map((id) => `\`${escapeMrkdwn(id)}\``).join(", ")}`, SECTION_LIMIT),
+        },
+      ],
     });
   }
   blocks.push({ type: "divider" });
@@ -100,10 +101,7 @@ export function formatAlertsMessage(payload: AlertsPayload, idempotencyKey: stri
   const firing = payload.alerts.filter((a) => a.event !== "resolved");
   const resolved = payload.alerts.length - firing.length;
   const worst = firing.find((a) => a.severity === "critical") ?? firing[0];
-  const parts = [
-    firing.length > 0 ? `${firing.length} firing` : null,
-    resolved > 0 ? `${resolved} resolved` : null,
-  ].filter(Boolean);
+  const parts = [firing.length > 0 ? `${firing.length} firing` : null, resolved > 0 ? `${resolved} resolved` : null].filter(Boolean);
   const title = `${worst ? severityIcon[worst.severity] : "✅"} ${scopeLabel(payload.scope)}: ${parts.join(", ")}`;
   const shown = payload.alerts.slice(0, MAX_ALERTS_PER_MESSAGE);
   const blocks: SlackBlock[] = [

@@ -12,8 +12,10 @@
 // would silently lose an alert whenever the function dies mid-post. The
 // idempotency key is printed in the message footer so a reader can tell a
 // duplicate from a new alert.
+
+import type { RpcClient } from "../rpc/index.ts";
 import { formatNotification } from "./format.ts";
-import type { ClaimedNotification } from "./schemas.ts";
+import type { alertRpcs, ClaimedNotification } from "./schemas.ts";
 import type { WebhookPoster } from "./webhook.ts";
 
 /** The calls the drain needs; `RpcClient<typeof alertRpcs>` satisfies it. */
@@ -93,11 +95,7 @@ async function deliverOne(n: ClaimedNotification, options: DrainOptions, result:
 }
 
 /** Adapts the typed RPC client (`createRpcClient({ registry: alertRpcs, … })`) to the drain. */
-export function outboxRpcFromClient(client: {
-  call(name: "claim_alert_notifications", args: Parameters<OutboxRpc["claim"]>[0]): Promise<ClaimedNotification[]>;
-  call(name: "mark_alert_notification_delivered", args: Parameters<OutboxRpc["markDelivered"]>[0]): Promise<boolean>;
-  call(name: "mark_alert_notification_failed", args: Parameters<OutboxRpc["markFailed"]>[0]): Promise<{ status: string }>;
-}): OutboxRpc {
+export function outboxRpcFromClient(client: RpcClient<typeof alertRpcs>): OutboxRpc {
   return {
     claim: (args) => client.call("claim_alert_notifications", args),
     markDelivered: (args) => client.call("mark_alert_notification_delivered", args),
