@@ -1300,7 +1300,8 @@ grant execute on function public.get_etl_metric_summary(text, numeric, text, tex
 do $$
 begin
   if current_database() = current_setting('cron.database_name', true) then
-    create extension if not exists pg_cron;
+    -- Where Supabase installs it (the advisors flag extensions left in public).
+    create extension if not exists pg_cron with schema pg_catalog;
     perform cron.schedule('watermark-purge-expired', '*/10 * * * *', 'select watermark.purge_expired()');
   end if;
 end
