@@ -1,0 +1,109 @@
+// POST /functions/v1/collect: pg_cron (trigger credential) or a service-role
+// caller starts a monitored, time-boxed collection. Answers 202 with the
+// execution id as soon as the execution is recorded, then keeps collecting
+// within the function's wall clock.
+import { type CollectorDeps, type CollectResult, collect, createCollectorDeps } from "@watermark/core/collector";
+import type { EnvSource } from "@watermark/core/config";
+import { isWatermarkError } from "@watermark/core/errors";
+import type { EtlMonitor } from "@watermark/core/monitoring";
+import { runInBackground } from "../_shared/background.ts";
+import { envReader, platformEnv } from "../_shared/env.ts";
+import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";
+import { readJsonBody, requireMethod } from "../_shared/request.ts";
+import { type Caller, type TriggerAuthenticator, triggerAuthenticator } from "../_shared/trigger-auth.ts";
+import { type CollectBody, type CollectEnv, collectBodySchema, collectEnvSchema } from "./options.ts";
+
+export interface CollectHandlerOptions {
+  /** Where the environment comes from (default: Deno.env / process.env). */
+  env?: () => EnvSource;
+  /** Replaces the collector's dependencies (tests). */
+  deps?: (env: CollectEnv, caller: Caller) => CollectorDeps;
+  /** Gets each run's outcome once it ends (tests, logs). */
+  onFinished?: (result: CollectResult) => void;
+}
+
+/** Resolves with the execution id once collect() has started its monitored execution. */
+function executionStarted(monitor: EtlMonitor): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const start = monitor.start.bind(monitor);
+    monitor.start = (options) =>
+      start(options).then(
+        (executionId) => {
+          resolve(executionId);
+          return executionId;
+        },
+        (err: unknown) => {
+          reject(err);
+          throw err;
+        },
+      );
+  });
+}
+
+function describeCaller(caller: Caller): { trigger: "schedule" | "api"; correlationId?: string } {
+  if (caller.kind === "trigger" && caller.credential === "pg_cron") {
+    return { trigger: "schedule", correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : undefined };
+  }
+  return { trigger: "api" };
+}
+
+export function createCollectHandler(options: CollectHandlerOptions = {}): { fetch: FetchHandler } {
+  const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
+  let authenticate: TriggerAuthenticator | undefined;
+
+  const handle = async (request: Request): Promise<Response> => {
+    requireMethod(request, "POST");
+    const env = readEnvOnce();
+    authenticate ??= triggerAuthenticator({ supabaseUrl: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY });
+    const caller = await authenticate(request);
+    const body: CollectBody = await readJsonBody(request, collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS));
+    const { trigger, correlationId } = describeCaller(caller);
+
+    const deps =
+      options.deps?.(env, caller) ??
+      createCollectorDeps({
+        supabaseUrl: env.SUPABASE_URL,
+        serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+        sportmonksApiKey: env.SPORTMONKS_API_KEY,
+        sportmonksBaseUrl: env.SPORTMONKS_BASE_URL,
+        trigger,
+        console: { level: "WARNING" },
+      });
+    const started = body.dry_run ? Promise.resolve(null) : executionStarted(deps.monitor);
+    const run = collect(deps, {
+      timeBudgetMs: body.time_budget_seconds * 1000,
+      leagueId: body.league_id,
+      seasonId: body.season_id,
+      maxChunks: body.max_chunks,
+      maxFixtures: body.max_fixtures,
+      batchSize: body.batch_size,
+      minFixtures: body.min_fixtures,
+      dryRun: body.dry_run,
+      trigger,
+      correlationId,
+      owner: `collect-function:${crypto.randomUUID().slice(0, 8)}`,
+    });
+    runInBackground(
+      "collect",
+      run.then((result) => {
+        options.onFinished?.(result);
+        console.log(
+          JSON.stringify({ event: "collect finished", execution_id: result.executionId, status: result.status, stop: result.stopReason }),
+        );
+      }),
+    );
+
+    let executionId: string | null;
+    try {
+      executionId = await Promise.race([started, run.then((result) => result.executionId)]);
+    } catch (err) {
+      if (isWatermarkError(err, "invalid_parameter")) throw new HttpError("invalid_body", err.message, { cause: err });
+      console.error("collect: the execution could not be started", err);
+      throw new HttpError("upstream_unavailable", "the collection could not be started (database unreachable?); try again later", {
+        cause: err,
+      });
+    }
+    return jsonResponse({ execution_id: executionId, dry_run: body.dry_run, time_budget_seconds: body.time_budget_seconds, trigger }, 202);
+  };
+  return { fetch: withErrorHandling("collect", handle) };
+}

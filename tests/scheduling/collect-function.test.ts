@@ -1,0 +1,200 @@
+// The collect handler called directly (its `fetch`), against a private test
+// stack and an in-process simulator: bad method, body, token and environment
+// get the stable JSON errors; a valid call answers 202 with the execution id and
+// the execution then finishes in the database.
+import { type Simulator, startSimulator } from "@watermark/simulator";
+import type { CollectResult } from "@watermark/core/collector";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCollectHandler } from "../../functions/collect/handler.ts";
+import { createTestStack, type TestStack } from "../support/test-stack.ts";
+
+let stack: TestStack;
+let sim: Simulator;
+let env: Record<string, string>;
+const finished: CollectResult[] = [];
+
+beforeAll(async () => {
+  stack = await createTestStack("collect-function");
+  sim = await startSimulator({ leagues: 2, seasonsPerLeague: 1, teamsPerLeague: 4 });
+  env = {
+    SUPABASE_URL: stack.supabaseUrl,
+    SUPABASE_SERVICE_ROLE_KEY: stack.keys.serviceRole,
+    SPORTMONKS_API_KEY: sim.apiKey,
+    SPORTMONKS_BASE_URL: sim.baseUrl,
+  };
+});
+
+afterAll(async () => {
+  await sim?.close();
+  await stack?.close();
+});
+
+const handler = () => createCollectHandler({ env: () => env, onFinished: (result) => finished.push(result) });
+
+function post(body: unknown, headers: Record<string, string> = {}): Request {
+  return new Request("http://localhost/functions/v1/collect", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const asService = () => ({ Authorization: `Bearer ${stack.keys.serviceRole}` });
+
+async function issueToken(name: string): Promise<string> {
+  const [row] = await stack.query<{ token: string }>("select public.create_trigger_credential($1) as token", [name]);
+  if (!row) throw new Error("no token");
+  return row.token;
+}
+
+async function answer(response: Response): Promise<{ status: number; body: Record<string, unknown> }> {
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("collect handler: stable errors", () => {
+  it("answers 405 with Allow for anything but POST", async () => {
+    const response = await handler().fetch(new Request("http://localhost/functions/v1/collect", { method: "GET" }));
+    expect(response.headers.get("allow")).toBe("POST");
+    expect(await answer(response)).toEqual({
+      status: 405,
+      body: { error: { code: "method_not_allowed", message: "GET is not allowed: use POST" } },
+    });
+  });
+
+  it("answers 401 without a credential", async () => {
+    expect(await answer(await handler().fetch(post({})))).toEqual({
+      status: 401,
+      body: {
+        error: {
+          code: "unauthorized",
+          message: "send a trigger credential in x-watermark-trigger or the service role key as Authorization: Bearer",
+        },
+      },
+    });
+  });
+
+  it("answers 401 for an unknown token, a revoked token and a non-service bearer", async () => {
+    const revoked = await issueToken("revoked-one");
+    await stack.query("select public.revoke_trigger_credential('revoked-one')");
+    const unknownOrRevoked = { error: { code: "unauthorized", message: "the x-watermark-trigger credential is unknown or revoked" } };
+    const h = handler();
+    expect(await answer(await h.fetch(post({}, { "x-watermark-trigger": `wmt_${"0".repeat(64)}` })))).toEqual({
+      status: 401,
+      body: unknownOrRevoked,
+    });
+    expect(await answer(await h.fetch(post({}, { "x-watermark-trigger": revoked })))).toEqual({ status: 401, body: unknownOrRevoked });
+    const anonBearer = await answer(await h.fetch(post({}, { Authorization: `Bearer ${stack.keys.anon}` })));
+    expect(anonBearer.status).toBe(401);
+  });
+
+  it("answers 400 for a body that is not JSON or breaks the schema", async () => {
+    const h = handler();
+    expect(await answer(await h.fetch(post("{not json", asService())))).toEqual({
+      status: 400,
+      body: { error: { code: "invalid_json", message: "body: not valid JSON; send a JSON object such as {} or leave the body empty" } },
+    });
+    expect(await answer(await h.fetch(post({ batch_size: 51 }, asService())))).toEqual({
+      status: 400,
+      body: { error: { code: "invalid_body", message: "batch_size: must be at most 50 (fixtures/multi takes at most 50 ids)" } },
+    });
+    expect(await answer(await h.fetch(post({ time_budget_seconds: 150 }, asService())))).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: "invalid_body",
+          message:
+            "time_budget_seconds: must be at most 135: the function's wall clock is 150 s (WATERMARK_FUNCTION_WALL_CLOCK_SECONDS) minus 15 s to finish",
+        },
+      },
+    });
+    const unknown = await answer(await h.fetch(post({ league: 1 }, asService())));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ error: { code: "invalid_body" } });
+    expect(String((unknown.body.error as { message: string }).message)).toContain("league");
+  });
+
+  it("answers 500 server_misconfigured naming the variable, never its value", async () => {
+    const broken = createCollectHandler({
+      env: () => ({ ...env, SPORTMONKS_API_KEY: "", WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: "900" }),
+    });
+    const { status, body } = await answer(await broken.fetch(post({}, asService())));
+    expect(status).toBe(500);
+    expect(body).toEqual({
+      error: {
+        code: "server_misconfigured",
+        message: "the function is misconfigured: check SPORTMONKS_API_KEY, WATERMARK_FUNCTION_WALL_CLOCK_SECONDS",
+      },
+    });
+    expect(JSON.stringify(body)).not.toContain(stack.keys.serviceRole);
+  });
+
+  it("answers 500 internal_error without the unexpected error's text", async () => {
+    const failing = createCollectHandler({
+      env: () => env,
+      deps: () => {
+        throw new Error("connection string postgres://secret@db");
+      },
+    });
+    const { status, body } = await answer(await failing.fetch(post({}, asService())));
+    expect(status).toBe(500);
+    expect(body).toEqual({ error: { code: "internal_error", message: "collect failed unexpectedly; see the function logs" } });
+  });
+});
+
+describe("collect handler: a valid call", () => {
+  it("answers 202 with the execution id, then the execution finishes with fixtures collected", async () => {
+    const token = await issueToken("collect-test");
+    const response = await handler().fetch(post({ max_chunks: 1, time_budget_seconds: 60 }, { "x-watermark-trigger": token }));
+    const { status, body } = await answer(response);
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ dry_run: false, time_budget_seconds: 60, trigger: "api" });
+    const executionId = String(body.execution_id);
+    expect(executionId).toMatch(/^etl_\d{8}_\d{6}_[0-9a-f]{6}$/);
+
+    const [started] = await stack.query<{ status: string }>("select status from watermark.etl_executions where execution_id = $1", [executionId]);
+    expect(started).toBeDefined();
+
+    const result = await waitFor("the run to finish", async () => finished.find((r) => r.executionId === executionId));
+    expect(result.status).toBe("COMPLETED");
+    const [row] = await stack.query<{ status: string; processed_chunks: number; successful_fixtures: number }>(
+      "select status, processed_chunks, successful_fixtures from watermark.etl_executions where execution_id = $1",
+      [executionId],
+    );
+    expect(row?.status).toBe("COMPLETED");
+    expect(row?.processed_chunks).toBe(1);
+    const [stored] = await stack.query<{ n: number }>("select count(*)::integer as n from watermark.fixtures");
+    expect(stored?.n).toBeGreaterThan(0);
+    expect(stored?.n).toBe(row?.successful_fixtures);
+    const [credential] = await stack.query<{ used: boolean }>(
+      "select last_used_at is not null as used from watermark.trigger_credentials where name = 'collect-test'",
+    );
+    expect(credential?.used).toBe(true);
+  });
+
+  it("marks runs triggered by the schedule credential as scheduled, correlated to the invocation", async () => {
+    await stack.query("select public.rotate_schedule_trigger_credential()");
+    const [settings] = await stack.query<{ trigger_token: string }>("select trigger_token from watermark.function_settings");
+    const response = await handler().fetch(
+      post({ max_chunks: 1 }, { "x-watermark-trigger": settings?.trigger_token ?? "", "x-watermark-invocation-id": "42" }),
+    );
+    const { status, body } = await answer(response);
+    expect(status).toBe(202);
+    const executionId = String(body.execution_id);
+    await waitFor("the run to finish", async () => finished.find((r) => r.executionId === executionId));
+    const [row] = await stack.query<{ trigger: string; correlation_id: string }>(
+      "select trigger, correlation_id from watermark.etl_executions where execution_id = $1",
+      [executionId],
+    );
+    expect(row).toEqual({ trigger: "schedule", correlation_id: "invocation:42" });
+  });
+});
