@@ -38,12 +38,13 @@ $$;
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
 
--- The JWT claims each persona's requests carry. No search_path is set on these
--- functions: a SET clause would undo their `set local role` on return.
+-- The JWT claims each persona's requests carry. The search_path clauses below
+-- restore only search_path on return, so `set local role` outlives the call.
 create or replace function tests.persona_claims(persona text)
 returns jsonb
 language sql
 immutable
+set search_path = ''
 as $$
   select case persona
     when 'anon' then '{"role": "anon"}'::jsonb
@@ -60,6 +61,7 @@ $$;
 create or replace function tests.authenticate_as(persona text)
 returns void
 language plpgsql
+set search_path = ''
 as $$
 declare
   claims jsonb := tests.persona_claims(persona);
@@ -75,6 +77,7 @@ $$;
 create or replace function tests.clear_authentication()
 returns void
 language plpgsql
+set search_path = ''
 as $$
 begin
   perform set_config('request.jwt.claims', '', true);
