@@ -29,7 +29,10 @@ async function callerClient(request: Request) {
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
   if (!bearer) {
-    throw new HttpError("unauthorized", `send a viewer JWT or the service role key as Authorization: Bearer, or a trigger credential in ${TRIGGER_HEADER}`);
+    throw new HttpError(
+      "unauthorized",
+      `send a viewer JWT or the service role key as Authorization: Bearer, or a trigger credential in ${TRIGGER_HEADER}`,
+    );
   }
   return createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_ANON_KEY, accessToken: bearer, registry: alertRpcs });
 }
@@ -43,7 +46,10 @@ export default {
       report = await rpc.call("get_health_report", {});
     } catch (err) {
       if (isWatermarkError(err, "insufficient_privilege") || (isWatermarkError(err) && (err.status === 401 || err.status === 403))) {
-        throw new HttpError(err.status === 403 ? "forbidden" : "unauthorized", "health needs a viewer or operator JWT, the service role key or a trigger credential");
+        throw new HttpError(
+          err.status === 403 ? "forbidden" : "unauthorized",
+          "health needs a viewer or operator JWT, the service role key or a trigger credential",
+        );
       }
       console.error("health: get_health_report failed", err);
       return jsonResponse(

@@ -1,0 +1,188 @@
+// Alert delivery end to end on a private database: evaluate_alerts() in SQL, the
+// outbox drained over the RPC gateway by core's drain with the real
+// @slack/webhook poster, into a local receiver that fails on purpose.
+import { alertRpcs, type DrainResult, drainAlertOutbox, outboxRpcFromClient, slackWebhookPoster } from "@watermark/core/alerts";
+import { createRpcClient } from "@watermark/core/rpc";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type SlackReceiver, startSlackReceiver } from "../support/slack-receiver.ts";
+import { createTestStack, type TestStack } from "../support/test-stack.ts";
+
+let stack: TestStack;
+let receiver: SlackReceiver;
+let pipelineSeq = 0;
+
+beforeAll(async () => {
+  stack = await createTestStack("alerts-delivery");
+  receiver = await startSlackReceiver({ seed: 7 });
+}, 120_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  await stack?.close();
+});
+
+beforeEach(async () => {
+  receiver.messages.length = 0;
+  receiver.setFailureRate(0);
+  receiver.up();
+  // Each test starts from an empty outbox and only the rules it enables.
+  await stack.query("update watermark.alert_notifications set status = 'delivered' where status <> 'delivered'");
+  await stack.query("update watermark.alert_rules set enabled = false");
+});
+
+function drainOnce(): Promise<DrainResult> {
+  const rpc = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole, registry: alertRpcs });
+  return drainAlertOutbox({ rpc: outboxRpcFromClient(rpc), post: slackWebhookPoster({ retries: 0 }), defaultWebhookUrl: receiver.url });
+}
+
+/** Drains until nothing is left to send, letting backoff elapse between rounds (time moves by SQL, not by waiting). */
+async function drainUntilSettled(rounds = 30): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await drainOnce();
+    const [row] = await stack.query<{ n: string }>(
+      "select count(*) as n from watermark.alert_notifications where status in ('pending', 'sending')",
+    );
+    if (row?.n === "0") return;
+    await stack.query("update watermark.alert_notifications set next_attempt_at = now() where status = 'pending'");
+  }
+  throw new Error("outbox did not settle");
+}
+
+async function finishedRun(pipeline: string, status: "COMPLETED" | "FAILED"): Promise<string> {
+  const [row] = await stack.query<{ id: string }>("select public.start_etl_execution(pipeline => $1, trigger => 'schedule') as id", [
+    pipeline,
+  ]);
+  const id = row?.id as string;
+  await stack.query("select public.finish_etl_execution($1, $2, error_message => $3)", [id, status, status === "FAILED" ? "boom" : null]);
+  return id;
+}
+
+const evaluate = () => stack.query("select public.evaluate_alerts()");
+const enable = (rule: string) => stack.query("update watermark.alert_rules set enabled = true where rule_id = $1", [rule]);
+const newPipeline = () => `pipe-${++pipelineSeq}-${Date.now() % 100000}`;
+
+describe("exactly one message per transition", () => {
+  it("three failed runs fire once and a later success resolves once, with a receiver failing half the time", async () => {
+    await enable("consecutive-failures");
+    receiver.setFailureRate(0.5);
+    const pipeline = newPipeline();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await finishedRun(pipeline, "FAILED"));
+    await evaluate();
+    await evaluate(); // a second evaluation changes nothing
+    await drainUntilSettled();
+    const firing = receiver.messagesMentioning(`consecutive-failures`);
+    expect(firing).toHaveLength(1);
+    expect(JSON.stringify(firing[0]?.body)).toContain("FIRING");
+    for (const id of ids) expect(JSON.stringify(firing[0]?.body)).toContain(id);
+    expect(receiver.attempts).toBeGreaterThan(1);
+
+    await finishedRun(pipeline, "COMPLETED");
+    await evaluate();
+    await evaluate();
+    await drainUntilSettled();
+    const all = receiver.messagesMentioning(`consecutive-failures`);
+    expect(all).toHaveLength(2);
+    expect(JSON.stringify(all[1]?.body)).toContain("RESOLVED");
+    const [alert] = await stack.query<{ state: string; notifications_sent: number }>(
+      "select state, notifications_sent from watermark.alerts where fingerprint = $1",
+      [`consecutive-failures/${pipeline}`],
+    );
+    expect(alert).toEqual({ state: "resolved", notifications_sent: 2 });
+  });
+
+  it("Slack down for a while, then up: nothing lost, nothing duplicated", async () => {
+    await enable("consecutive-failures");
+    const pipeline = newPipeline();
+    for (let i = 0; i < 3; i++) await finishedRun(pipeline, "FAILED");
+    receiver.down();
+    await evaluate();
+    for (let i = 0; i < 4; i++) {
+      const result = await drainOnce();
+      expect(result.delivered).toBe(0);
+      await stack.query("update watermark.alert_notifications set next_attempt_at = now() where status = 'pending'");
+    }
+    const [waiting] = await stack.query<{ attempts: number; status: string; last_status_code: number }>(
+      "select attempts, status, last_status_code from watermark.alert_notifications where scope_key = $1",
+      [pipeline],
+    );
+    expect(waiting).toEqual({ attempts: 4, status: "pending", last_status_code: 503 });
+    expect(receiver.messages).toHaveLength(0);
+
+    receiver.up();
+    await drainUntilSettled();
+    await drainOnce();
+    expect(receiver.messagesMentioning(pipeline)).toHaveLength(1);
+  });
+
+  it("a notification that keeps failing goes dead and raises delivery-failing, which waits visibly", async () => {
+    await enable("consecutive-failures");
+    await enable("delivery-failing");
+    const pipeline = newPipeline();
+    for (let i = 0; i < 3; i++) await finishedRun(pipeline, "FAILED");
+    receiver.failNext({ status: 404 }, { status: 404 });
+    await evaluate();
+    await stack.query("update watermark.alert_notifications set max_attempts = 2 where scope_key = $1", [pipeline]);
+    await drainOnce();
+    await stack.query("update watermark.alert_notifications set next_attempt_at = now() where status = 'pending'");
+    const second = await drainOnce();
+    expect(second.dead).toBe(1);
+    const [dead] = await stack.query<{ status: string; last_error: string }>(
+      "select status, last_error from watermark.alert_notifications where scope_key = $1",
+      [pipeline],
+    );
+    expect(dead).toEqual({ status: "dead", last_error: "no_service" });
+
+    await evaluate();
+    const viewer = createRpcClient({
+      url: stack.supabaseUrl,
+      apiKey: stack.keys.anon,
+      accessToken: stack.keys.viewer,
+      registry: alertRpcs,
+    });
+    const firing = await viewer.call("list_alerts", { state: "firing" });
+    expect(firing.map((a) => a.fingerprint)).toContain("delivery-failing/*");
+    const undelivered = await viewer.call("list_alert_notifications", { status: "undelivered" });
+    expect(undelivered.map((n) => n.status)).toEqual(expect.arrayContaining(["dead", "pending"]));
+  });
+
+  it("without a webhook, notifications stay pending and are listed, not lost", async () => {
+    await enable("consecutive-failures");
+    const pipeline = newPipeline();
+    for (let i = 0; i < 3; i++) await finishedRun(pipeline, "FAILED");
+    await evaluate();
+    const rpc = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole, registry: alertRpcs });
+    const result = await drainAlertOutbox({ rpc: outboxRpcFromClient(rpc), post: slackWebhookPoster() });
+    expect(result.claimed).toBe(0);
+    const [row] = await stack.query<{ status: string; attempts: number }>(
+      "select status, attempts from watermark.alert_notifications where scope_key = $1",
+      [pipeline],
+    );
+    expect(row).toEqual({ status: "pending", attempts: 0 });
+  });
+});
+
+describe("stuck runs", () => {
+  it("a run left without heartbeat is reaped (ABANDONED, lease released, logged) and alerted on", async () => {
+    await enable("stuck-run");
+    const pipeline = newPipeline();
+    const [row] = await stack.query<{ id: string }>(
+      "select public.start_etl_execution(pipeline => $1, heartbeat_timeout_seconds => 30) as id",
+      [pipeline],
+    );
+    const id = row?.id as string;
+    await stack.query("update watermark.etl_executions set heartbeat_at = now() - interval '5 minutes' where execution_id = $1", [id]);
+    const [reaped] = await stack.query<{ r: { reaped: number; execution_ids: string[] } }>("select public.reap_stale_executions() as r");
+    expect(reaped?.r.execution_ids).toEqual([id]);
+    const [execution] = await stack.query<{ status: string }>("select status from watermark.etl_executions where execution_id = $1", [id]);
+    expect(execution?.status).toBe("ABANDONED");
+    const logs = await stack.query("select 1 from watermark.etl_logs where execution_id = $1 and component = 'REAPER'", [id]);
+    expect(logs).toHaveLength(1);
+
+    await evaluate();
+    await drainUntilSettled();
+    const messages = receiver.messagesMentioning(id);
+    expect(messages).toHaveLength(1);
+    expect(JSON.stringify(messages[0]?.body)).toContain("stuck-run");
+  });
+});
