@@ -71,7 +71,15 @@ grant execute on function auth.uid(), auth.role(), auth.jwt() to anon, authentic
 -- Supabase's hosted defaults: everything created in public is granted to the
 -- API roles. Our migrations must revoke what they do not mean to expose, so the
 -- local stack reproduces the same permissive starting point.
+-- Only on a database no migration has touched yet: re-applying these on a later
+-- `up` would undo the revokes of our foundation migration.
 grant usage on schema public to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+do $$
+begin
+  if not exists (select 1 from pg_namespace where nspname = 'supabase_migrations') then
+    alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+    alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+  end if;
+end
+$$;
