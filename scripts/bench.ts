@@ -1,0 +1,44 @@
+// npm run bench [-- monitoring | collect] [--quick]: prints the benchmarks' figures.
+// Each benchmark runs on its own clone of the migrated template, like a test file.
+import { parseArgs } from "node:util";
+import { stackUp } from "./local/stack-control.ts";
+import { createTestStack } from "../tests/support/test-stack.ts";
+import { benchMonitoring } from "./bench/monitoring.ts";
+
+const usage = "usage: npm run bench [-- monitoring | collect] [--quick]";
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { quick: { type: "boolean" }, help: { type: "boolean" } } });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const which = positionals.length ? positionals : ["monitoring", "collect"];
+  const unknown = which.find((w) => !["monitoring", "collect"].includes(w));
+  if (unknown) throw new Error(`unknown benchmark ${unknown}: ${usage}`);
+  await stackUp((line) => console.error(`stack: ${line}`));
+  let allMet = true;
+  for (const name of which) {
+    const stack = await createTestStack(`bench-${name}`);
+    try {
+      if (name === "monitoring") {
+        allMet &&= await benchMonitoring(stack, values.quick ? { events: 10_000, perEventCalls: 300, bigLogRows: 200_000 } : { events: 100_000, perEventCalls: 2_000, bigLogRows: 5_000_000 });
+      } else {
+        const { benchCollect } = await import("./bench/collect.ts");
+        allMet &&= await benchCollect(stack, { quick: values.quick ?? false });
+      }
+    } finally {
+      await stack.close();
+    }
+  }
+  console.log(`\n${allMet ? "all targets met" : "some targets NOT met (see above)"}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

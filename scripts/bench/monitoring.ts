@@ -1,0 +1,82 @@
+// Monitoring write and read paths on one private database (issue 2 §9):
+// events/s through the SDK's batched path, per-event log_etl_event calls and raw
+// COPY into the same table; get_etl_health_status latency at 10 thousand vs 5 million log rows.
+import { spawn } from "node:child_process";
+import { createRpcClient, EtlLogger, RpcEventSink } from "@watermark/core";
+import type { TestStack } from "../../tests/support/test-stack.ts";
+import { heading, latencyMs, rate, ratio, row, timed } from "./measure.ts";
+
+const EXECUTION = "etl_bench_monitoring";
+
+function copyRows(databaseUrl: string, count: number, offset: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const psql = spawn("psql", [databaseUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+      "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin"], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    psql.stderr.on("data", (d) => { stderr += d; });
+    psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`COPY failed: ${stderr}`))));
+    const lines: string[] = [];
+    for (let i = offset; i < offset + count; i++) {
+      lines.push(`INFO\tbench\tevent ${i}\t{"i": ${i}}\t${EXECUTION}\t2451_23026\t${i}\t1.5`);
+      if (lines.length === 10_000) psql.stdin.write(`${lines.splice(0).join("\n")}\n`);
+    }
+    psql.stdin.end(lines.length ? `${lines.join("\n")}\n` : "");
+  });
+}
+
+/** Adds log rows spread over the last 30 days (the retention window) straight in SQL, 500 k per statement. */
+async function growLogs(stack: TestStack, target: number): Promise<void> {
+  const [{ n }] = (await stack.query<{ n: string }>("select count(*) as n from watermark.etl_logs")) as [{ n: string }];
+  for (let have = Number(n); have < target; have += 500_000) {
+    const batch = Math.min(500_000, target - have);
+    await stack.query(
+      `insert into watermark.etl_logs ("timestamp", level, component, message, execution_id, pipeline)
+       select now() - (g % 720) * interval '1 hour', (array['DEBUG','INFO','INFO','INFO','WARNING','ERROR'])[1 + g % 6],
+              'bench', 'filler ' || g, $1, (array['watermark','other_a','other_b'])[1 + g % 3]
+       from generate_series(1, $2::int) g`,
+      [EXECUTION, batch],
+    );
+  }
+  await stack.query("analyze watermark.etl_logs");
+}
+
+export async function benchMonitoring(stack: TestStack, options: { events: number; perEventCalls: number; bigLogRows: number }): Promise<boolean> {
+  const service = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole });
+  const viewer = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
+  await service.call("start_etl_execution", { execution_id: EXECUTION, pipeline: "watermark" });
+
+  heading("Monitoring writes (one database, one client)");
+  const perEvent = await timed(async () => {
+    for (let i = 0; i < options.perEventCalls; i++) {
+      await service.call("log_etl_event", { level: "INFO", component: "bench", message: `event ${i}`, details: { i }, execution_id: EXECUTION, chunk_id: "2451_23026", fixture_id: i, duration_ms: 1.5 });
+    }
+  });
+  const perEventRate = rate("per-event log_etl_event", options.perEventCalls, perEvent.seconds);
+
+  const sink = new RpcEventSink(service);
+  const logger = new EtlLogger({ sink, context: { executionId: EXECUTION, chunkId: "2451_23026" }, console: { level: "off" } });
+  const batched = await timed(async () => {
+    for (let i = 0; i < options.events; i++) await logger.info(`event ${i}`, { i }, { durationMs: 1.5 });
+    await sink.close();
+  });
+  const batchedRate = rate("SDK batched (EtlLogger → log_etl_events)", options.events, batched.seconds);
+
+  const copy = await timed(() => copyRows(stack.databaseUrl, options.events, 0));
+  const copyRate = rate("raw COPY into watermark.etl_logs", options.events, copy.seconds);
+
+  const writesOk = [
+    ratio("batched / COPY", batchedRate / copyRate, { atLeast: 0.5 }),
+    ratio("batched / per-event", batchedRate / perEventRate, { atLeast: 20 }),
+  ].every(Boolean);
+
+  heading("get_etl_health_status latency (median of 30 calls over HTTP, as a viewer)");
+  await stack.query("delete from watermark.etl_logs");
+  await growLogs(stack, 10_000);
+  const small = await latencyMs(() => viewer.call("get_etl_health_status", {}));
+  row("with 10,000 log rows", `${small.toFixed(2)} ms`);
+  await growLogs(stack, options.bigLogRows);
+  const big = await latencyMs(() => viewer.call("get_etl_health_status", {}));
+  row(`with ${options.bigLogRows.toLocaleString("en-US")} log rows`, `${big.toFixed(2)} ms`);
+  const readsOk = ratio("latency ratio", big / small, { atMost: 3 });
+  return writesOk && readsOk;
+}
