@@ -1,0 +1,140 @@
+// Dashboard flags: parsed and validated up front; a bad flag names itself (exit 2).
+import { LOG_LEVELS, type LogLevel } from "../../packages/core/src/rpc/index.ts";
+
+export type View = "overview" | "execution" | "logs" | "metrics" | "alerts" | "export" | "help";
+export type ExportFormat = "json" | "csv";
+
+export interface DashboardArgs {
+  view: View;
+  executionId?: string;
+  limit: number;
+  hours: number;
+  level?: LogLevel;
+  component?: string;
+  pipeline?: string;
+  exportFile?: string;
+  format?: ExportFormat;
+  json: boolean;
+  verbose: boolean;
+}
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const usage = `usage: npm run dashboard -- [view] [options]
+
+views (default: the health overview)
+  --execution-id ID     one execution's summary and its logs
+  --logs                recent logs, newest first (--limit, --level, --component, --execution-id)
+  --metrics             metric summaries (--hours)
+  --alerts              alert status
+  --export FILE         write executions, logs and metrics to FILE (.json, or .csv → FILE.<kind>.csv)
+
+options
+  --limit N             rows of logs/executions, 1-1000 (default 20)
+  --hours H             metrics window in hours, > 0 and ≤ 8784 (default 24)
+  --level LEVEL         lowest log level: ${LOG_LEVELS.join(", ")}
+  --component NAME      only logs of this component
+  --pipeline NAME       only this pipeline (health, executions, metrics)
+  --format json|csv     export format (default from FILE's extension, else json)
+  --json                machine-readable JSON on stdout
+  --verbose             more detail (log details, credential source, error causes)
+  --help                this text
+
+credentials: SUPABASE_URL with WATERMARK_VIEWER_JWT + SUPABASE_ANON_KEY, or SUPABASE_SERVICE_ROLE_KEY;
+without them, the running local stack's (npm run stack -- up).`;
+
+const withValue = new Set(["--execution-id", "--limit", "--hours", "--level", "--component", "--pipeline", "--export", "--format"]);
+const booleans = new Set(["--logs", "--metrics", "--alerts", "--json", "--verbose", "--help", "-h"]);
+
+function intIn(flag: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return Number(raw);
+}
+
+function hoursFrom(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 8784) {
+    throw new UsageError(`--hours: expected a number of hours above 0 and at most 8784 (a year), got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (withValue.has(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`${name}: needs a value (see --help)`);
+      if (values.has(name)) throw new UsageError(`${name}: given twice`);
+      values.set(name, value);
+    } else if (booleans.has(name) && eq < 0) {
+      flags.add(name === "-h" ? "--help" : name);
+    } else {
+      throw new UsageError(`unknown ${arg.startsWith("-") ? "flag" : "argument"} ${JSON.stringify(arg)}; see --help`);
+    }
+  }
+
+  const views = (["--logs", "--metrics", "--alerts"] as const).filter((f) => flags.has(f));
+  if (values.has("--export")) views.push("--export" as never);
+  if (views.length > 1) throw new UsageError(`${views.join(" and ")}: choose one view at a time`);
+
+  let level: LogLevel | undefined;
+  const rawLevel = values.get("--level");
+  if (rawLevel !== undefined) {
+    const upper = rawLevel.toUpperCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(upper))
+      throw new UsageError(`--level: unknown level ${JSON.stringify(rawLevel)}; use one of ${LOG_LEVELS.join(", ")}`);
+    level = upper as LogLevel;
+  }
+  for (const name of ["--execution-id", "--component", "--pipeline", "--export"]) {
+    if (values.get(name)?.trim() === "") throw new UsageError(`${name}: must not be empty`);
+  }
+
+  const exportFile = values.get("--export");
+  const rawFormat = values.get("--format");
+  if (rawFormat !== undefined && rawFormat !== "json" && rawFormat !== "csv")
+    throw new UsageError(`--format: use json or csv, got ${JSON.stringify(rawFormat)}`);
+  if (rawFormat !== undefined && exportFile === undefined) throw new UsageError("--format: only applies to --export FILE");
+  const format: ExportFormat | undefined =
+    exportFile === undefined ? undefined : (rawFormat ?? (exportFile.toLowerCase().endsWith(".csv") ? "csv" : "json"));
+
+  const view: View = flags.has("--help")
+    ? "help"
+    : flags.has("--logs")
+      ? "logs"
+      : flags.has("--metrics")
+        ? "metrics"
+        : flags.has("--alerts")
+          ? "alerts"
+          : exportFile !== undefined
+            ? "export"
+            : values.has("--execution-id")
+              ? "execution"
+              : "overview";
+
+  if (values.has("--level") && view !== "logs" && view !== "export") throw new UsageError("--level: only applies to --logs and --export");
+  if (values.has("--component") && view !== "logs" && view !== "export")
+    throw new UsageError("--component: only applies to --logs and --export");
+
+  return {
+    view,
+    executionId: values.get("--execution-id"),
+    limit: values.has("--limit") ? intIn("--limit", values.get("--limit") as string, 1, 1000) : 20,
+    hours: values.has("--hours") ? hoursFrom(values.get("--hours") as string) : 24,
+    level,
+    component: values.get("--component"),
+    pipeline: values.get("--pipeline"),
+    exportFile,
+    format,
+    json: flags.has("--json"),
+    verbose: flags.has("--verbose"),
+  };
+}

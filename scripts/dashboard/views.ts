@@ -1,0 +1,184 @@
+// The seed's dashboard views over the viewer RPCs: health overview, one
+// execution, recent logs, metric summaries. Each prints text or, with --json, JSON.
+import type { ExecutionRow, HealthStatus, LogRow, MetricSummaryRow } from "../../packages/core/src/rpc/index.ts";
+import type { DashboardContext } from "./context.ts";
+import { duration, heading, keyValues, levelText, num, percent, type Style, statusText, table, time } from "./style.ts";
+
+function healthLines(style: Style, h: HealthStatus): string[] {
+  const lines = [
+    ...heading(style, `ETL health${h.pipeline ? ` — ${h.pipeline}` : ""}`),
+    ...keyValues(style, [
+      ["Executions", num(h.total_executions)],
+      ["Running", h.stale_running > 0 ? `${num(h.running)} ${style.red(`(${h.stale_running} without heartbeat)`)}` : num(h.running)],
+      ["Completed", style.green(num(h.completed))],
+      ["Failed", h.failed > 0 ? style.red(num(h.failed)) : num(h.failed)],
+      ["Cancelled / abandoned", `${num(h.cancelled)} / ${h.abandoned > 0 ? style.red(num(h.abandoned)) : num(h.abandoned)}`],
+      ["Average duration", duration(h.avg_duration_seconds)],
+      ["Average success rate", percent(h.avg_success_rate)],
+      ["Last execution", time(h.last_execution_at)],
+      [`Logs since ${time(h.window_start)}`, num(h.logs_24h)],
+      ["Errors / warnings", `${h.errors_24h > 0 ? style.red(num(h.errors_24h)) : num(h.errors_24h)} / ${num(h.warnings_24h)}`],
+    ]),
+  ];
+  if (h.pipelines.length > 1) {
+    lines.push(
+      "",
+      ...table(
+        style,
+        ["pipeline", "runs", "running", "failed", "avg duration", "success", "errors 24h"],
+        h.pipelines.map((p) => [
+          p.pipeline,
+          num(p.total_executions),
+          num(p.running),
+          num(p.failed),
+          duration(p.avg_duration_seconds),
+          percent(p.avg_success_rate),
+          num(p.errors_24h),
+        ]),
+      ),
+    );
+  }
+  return lines;
+}
+
+function executionRows(style: Style, rows: ExecutionRow[]): string[] {
+  return table(
+    style,
+    ["started (UTC)", "status", "pipeline", "duration", "fixtures ok/done", "execution"],
+    rows.map((r) => [
+      time(r.started_at),
+      statusText(style, r.status),
+      r.pipeline,
+      duration(r.duration_seconds),
+      r.processed_fixtures === null ? "—" : `${num(r.successful_fixtures)}/${num(r.processed_fixtures)}`,
+      r.execution_id,
+    ]),
+  );
+}
+
+function logLines(style: Style, rows: LogRow[], verbose: boolean): string[] {
+  return table(
+    style,
+    ["time (UTC)", "level", "component", "context", "message"],
+    rows.map((l) => {
+      const context = [
+        l.execution_id && `exec:${l.execution_id}`,
+        l.chunk_id && `chunk:${l.chunk_id}`,
+        l.fixture_id !== null && `fixture:${l.fixture_id}`,
+      ]
+        .filter(Boolean)
+        .join(" ");
+      const details = verbose && l.details && Object.keys(l.details).length > 0 ? ` ${style.dim(JSON.stringify(l.details))}` : "";
+      return [time(l.timestamp), levelText(style, l.level), l.component, context, `${l.message}${details}`];
+    }),
+  );
+}
+
+function metricLines(style: Style, rows: MetricSummaryRow[]): string[] {
+  return table(
+    style,
+    ["metric", "unit", "samples", "avg", "min", "max", "p50", "p95", "p99"],
+    rows.map((m) => [
+      m.metric_name,
+      m.metric_unit ?? "",
+      num(m.samples),
+      num(m.avg),
+      num(m.min),
+      num(m.max),
+      num(m.p50),
+      num(m.p95),
+      num(m.p99),
+    ]),
+  );
+}
+
+export async function renderOverview(ctx: DashboardContext): Promise<void> {
+  const { args, rpc, style } = ctx;
+  const [health, executions, logs, metrics] = await Promise.all([
+    rpc.call("get_etl_health_status", { pipeline: args.pipeline }),
+    rpc.call("list_etl_executions", { pipeline: args.pipeline, max_rows: Math.min(args.limit, 10) }),
+    rpc.call("get_etl_logs", { max_rows: args.limit }),
+    rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline }),
+  ]);
+  if (args.json) return ctx.printJson({ health, executions, logs, metrics });
+  ctx.print([
+    style.bold("Watermark ETL dashboard"),
+    style.dim(`generated ${time(health.generated_at)} UTC`),
+    ...healthLines(style, health),
+    ...heading(style, "Recent executions"),
+    ...executionRows(style, executions),
+    ...heading(style, `Recent logs (last ${args.limit})`),
+    ...logLines(style, logs, args.verbose),
+    ...heading(style, `Metrics, last ${num(args.hours)}h`),
+    ...metricLines(style, metrics),
+  ]);
+}
+
+export async function renderExecution(ctx: DashboardContext, executionId: string): Promise<void> {
+  const { args, rpc, style } = ctx;
+  const [summary, logs] = await Promise.all([
+    rpc.call("get_etl_execution_summary", { execution_id: executionId }),
+    rpc.call("get_etl_logs", { execution_id: executionId, max_rows: args.limit }),
+  ]);
+  if (args.json) return ctx.printJson({ summary, logs });
+  const s = summary;
+  const counts = s.log_counts
+    ? Object.entries(s.log_counts)
+        .map(([level, n]) => `${level} ${n}`)
+        .join(", ")
+    : "—";
+  ctx.print([
+    ...heading(style, `Execution ${s.execution_id}`),
+    ...keyValues(style, [
+      ["Status", statusText(style, s.status)],
+      ["Pipeline / trigger", `${s.pipeline ?? "—"} / ${s.trigger ?? "—"}`],
+      ["Started", time(s.started_at)],
+      ["Finished", time(s.finished_at)],
+      ["Last heartbeat", time(s.heartbeat_at)],
+      ["Duration", duration(s.duration_seconds)],
+      [
+        "Fixtures",
+        `${num(s.processed_fixtures)} processed of ${num(s.total_fixtures)}; ${num(s.successful_fixtures)} ok, ${num(s.failed_fixtures)} failed`,
+      ],
+      ["Chunks", `${num(s.processed_chunks)} of ${num(s.total_chunks)}`],
+      ["Rows written", num(s.rows_written)],
+      ["Success rate", percent(s.success_rate)],
+      ["Fixtures per second", num(s.processing_rate, 3)],
+      ["Logs", counts],
+      ["Metrics", num(s.metric_count)],
+      ...(s.error_message ? ([["Error", style.red(s.error_message)]] as [string, string][]) : []),
+      ...(args.verbose ? ([["Config", JSON.stringify(s.config ?? {})]] as [string, string][]) : []),
+    ]),
+    ...heading(style, `Logs (last ${args.limit})`),
+    ...logLines(style, logs, args.verbose),
+  ]);
+}
+
+export async function renderLogs(ctx: DashboardContext): Promise<void> {
+  const { args, rpc, style } = ctx;
+  const logs = await rpc.call("get_etl_logs", {
+    max_rows: args.limit,
+    min_level: args.level,
+    component: args.component,
+    execution_id: args.executionId,
+  });
+  if (args.json) return ctx.printJson(logs);
+  const filters = [
+    args.level && `level ≥ ${args.level}`,
+    args.component && `component ${args.component}`,
+    args.executionId && `execution ${args.executionId}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  ctx.print([
+    ...heading(style, `Recent logs (last ${args.limit}${filters ? `; ${filters}` : ""})`),
+    ...logLines(style, logs, args.verbose),
+  ]);
+}
+
+export async function renderMetrics(ctx: DashboardContext): Promise<void> {
+  const { args, rpc, style } = ctx;
+  const metrics = await rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline, execution_id: args.executionId });
+  if (args.json) return ctx.printJson(metrics);
+  ctx.print([...heading(style, `Metrics, last ${num(args.hours)}h`), ...metricLines(style, metrics)]);
+}

@@ -1,0 +1,171 @@
+// `npm run dashboard` as a user runs it: spawned against a private test stack.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EtlMonitor } from "../../packages/core/src/monitoring/index.ts";
+import { createRpcClient } from "../../packages/core/src/rpc/index.ts";
+import { createTestStack, type TestStack } from "../support/test-stack.ts";
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+let stack: TestStack;
+let executionId: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function dashboard(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
+  const viewerEnv = { SUPABASE_URL: stack.supabaseUrl, SUPABASE_ANON_KEY: stack.keys.anon, WATERMARK_VIEWER_JWT: stack.keys.viewer };
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith("SUPABASE_") && !k.startsWith("WATERMARK_") && k !== "NO_COLOR" && k !== "FORCE_COLOR",
+    ),
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dashboard.ts", ...args], {
+    cwd: repoRoot,
+    env: { ...base, ...viewerEnv, ...env } as NodeJS.ProcessEnv,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+beforeAll(async () => {
+  stack = await createTestStack("dashboard-cli");
+  const rpc = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole });
+  const outcome = await new EtlMonitor({ rpc, pipeline: "watermark", component: "CHUNK_PROCESSOR", console: { level: "off" } }).run(
+    async ({ logger, metrics, progress }) => {
+      await logger.child({ chunkId: "2451_23026" }).info("Processing chunk 1/10: 2451_23026");
+      await logger.warning('slow response, with "quotes", commas');
+      await logger.child({ component: "ALERT_MANAGER" }).error("Fixture 19154664 failed", { status: 500 });
+      await metrics.recordMetric("chunk_duration", 45.5, { unit: "s" });
+      await metrics.recordMetric("chunk_duration", 120.5, { unit: "s" });
+      progress({ totalFixtures: 10, processedFixtures: 10, successfulFixtures: 9, failedFixtures: 1 });
+    },
+  );
+  executionId = outcome.executionId;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe("dashboard CLI", () => {
+  it("prints the health overview as plain text when not on a TTY", async () => {
+    const run = await dashboard([]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ETL health");
+    expect(run.stdout).toMatch(/Executions:\s+1/);
+    expect(run.stdout).toMatch(/Completed:\s+1/);
+    expect(run.stdout).toContain("Fixture 19154664 failed");
+    expect(run.stdout).toContain("chunk_duration");
+    expect(run.stdout).not.toContain("\x1b[");
+  });
+
+  it("--json gives machine output", async () => {
+    const run = await dashboard(["--json"]);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.health).toMatchObject({ total_executions: 1, completed: 1 });
+    expect(doc.executions[0].execution_id).toBe(executionId);
+    expect(doc.metrics[0]).toMatchObject({ metric_name: "chunk_duration", samples: 2, max: 120.5 });
+  });
+
+  it("--execution-id shows the summary and its logs", async () => {
+    const run = await dashboard(["--execution-id", executionId]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Execution ${executionId}`);
+    expect(run.stdout).toMatch(/Status:\s+COMPLETED/);
+    expect(run.stdout).toMatch(/Success rate:\s+90%/);
+    expect(run.stdout).toContain("chunk:2451_23026");
+  });
+
+  it("--execution-id of an unknown run fails with the API's message", async () => {
+    const run = await dashboard(["--execution-id", "etl_missing"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("WM002: execution_id: execution 'etl_missing' not found");
+  });
+
+  it("--logs filters by level, component and limit", async () => {
+    const run = await dashboard(["--logs", "--level", "warning", "--json"]);
+    expect(JSON.parse(run.stdout).map((l: { level: string }) => l.level)).toEqual(["ERROR", "WARNING"]);
+    const byComponent = await dashboard(["--logs", "--component", "ALERT_MANAGER", "--limit", "5", "--json"]);
+    expect(JSON.parse(byComponent.stdout).map((l: { message: string }) => l.message)).toEqual(["Fixture 19154664 failed"]);
+    const limited = await dashboard(["--logs", "--limit", "1"]);
+    expect(limited.stdout).toContain("Fixture 19154664 failed");
+    expect(limited.stdout).not.toContain("Processing chunk");
+  });
+
+  it("--metrics --hours summarises metrics", async () => {
+    const run = await dashboard(["--metrics", "--hours", "1"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/chunk_duration\s+s\s+2\s+83/);
+  });
+
+  it("--export writes JSON, and CSV per kind", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wm-export-"));
+    const json = await dashboard(["--export", path.join(dir, "etl.json")]);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(readFileSync(path.join(dir, "etl.json"), "utf8"));
+    expect(Object.keys(doc)).toEqual(["exported_at", "filters", "health", "executions", "logs", "metrics"]);
+    expect(doc.logs).toHaveLength(3);
+
+    const csv = await dashboard(["--export", path.join(dir, "etl.csv")]);
+    expect(csv.code).toBe(0);
+    const logs = readFileSync(path.join(dir, "etl.logs.csv"), "utf8").split("\r\n");
+    expect(logs[0]).toBe(
+      "log_id,timestamp,level,component,message,details,execution_id,chunk_id,fixture_id,duration_ms,correlation_id,pipeline",
+    );
+    expect(logs.some((l) => l.includes('"slow response, with ""quotes"", commas"'))).toBe(true);
+    expect(readFileSync(path.join(dir, "etl.executions.csv"), "utf8")).toContain(executionId);
+    expect(readFileSync(path.join(dir, "etl.metrics.csv"), "utf8")).toContain("chunk_duration");
+  });
+
+  it.each([
+    [["--bogus"], 'unknown flag "--bogus"'],
+    [["--logs", "--limit", "abc"], "--limit: expected a whole number from 1 to 1000"],
+    [["--metrics", "--hours", "-1"], "--hours: expected a number of hours above 0"],
+    [["--logs", "--level", "NOTICE"], '--level: unknown level "NOTICE"'],
+    [["--logs", "--metrics"], "choose one view at a time"],
+    [["--export"], "--export: needs a value"],
+    [["--format", "xml", "--export", "x"], "--format: use json or csv"],
+  ])("%j exits 2 naming the flag", async (args, message) => {
+    const run = await dashboard(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe("");
+  });
+
+  it("names the missing variable and the fix when credentials are incomplete", async () => {
+    const run = await dashboard([], { WATERMARK_VIEWER_JWT: undefined, SUPABASE_ANON_KEY: undefined });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("SUPABASE_SERVICE_ROLE_KEY is not set");
+    expect(run.stderr).toContain("npm run stack -- up");
+  });
+
+  it("tells a user without viewer rights what is needed", async () => {
+    const run = await dashboard([], { WATERMARK_VIEWER_JWT: stack.keys.user });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("42501: permission denied");
+    expect(run.stderr).toContain("needs a viewer JWT");
+  });
+
+  it("works with the service role key too", async () => {
+    const run = await dashboard(["--logs", "--json"], {
+      WATERMARK_VIEWER_JWT: undefined,
+      SUPABASE_SERVICE_ROLE_KEY: stack.keys.serviceRole,
+    });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toHaveLength(3);
+  });
+});
