@@ -1,0 +1,98 @@
+// The collector against the simulator and a real database: exact results with
+// faults on, API calls near the minimum, resumable runs, and dry runs that write nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CollectionEnv, collectionEnv, minimumCalls, storedFixtures, truthFixtures } from "./support.ts";
+
+describe("collect() with faults on", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    env = await collectionEnv("collect-faults", { seed: 7 });
+  });
+  afterAll(async () => env?.close());
+
+  it("a dry run writes nothing, then a real run ends equal to the simulator's truth", async () => {
+    const countRows = async () =>
+      (
+        await env.stack.query<{ n: string }>(
+          `select (select count(*) from watermark.fixtures) + (select count(*) from watermark.chunks)
+                + (select count(*) from watermark.etl_executions) + (select count(*) from watermark.etl_logs)
+                + (select count(*) from watermark.api_rate_limits) + (select count(*) from watermark.etl_control) as n`,
+        )
+      )[0]?.n;
+    const dry = await env.run({ dryRun: true });
+    expect(dry.status).toBe("COMPLETED");
+    expect(dry.executionId).toBeNull();
+    expect(dry.plan?.length).toBe(8);
+    expect(await countRows()).toBe("0");
+
+    // Queued faults make sure each kind happens at least once; the probabilities spread more.
+    env.sim.setFaults({
+      serverError: 0.04,
+      rateLimit: 0.02,
+      truncated: 0.04,
+      timeout: 0.02,
+      timeoutMs: 50,
+      next: [
+        { kind: "server_error", count: 2 },
+        { kind: "truncated", count: 1 },
+        { kind: "rate_limit", count: 1 },
+        { kind: "timeout", count: 1 },
+      ],
+    });
+    const result = await env.run({ owner: "faulty" });
+    expect(result.errors).toEqual([]);
+    expect(result.status).toBe("COMPLETED");
+    expect(result.stopReason).toBe("no_work");
+    expect(result.counters.fixturesFailed).toBe(0);
+    expect(truthFixtures(env.sim)).toHaveLength(720);
+    expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+    // The faults really happened and were absorbed by retries.
+    const faults = Object.values(env.sim.stats().faults).reduce((a, b) => a + b, 0);
+    expect(faults).toBeGreaterThan(0);
+    expect(result.api.retries).toBeGreaterThanOrEqual(faults);
+
+    const executions = await env.stack.query(
+      "select status, total_chunks, processed_chunks, successful_fixtures, failed_fixtures from watermark.etl_executions",
+    );
+    expect(executions).toEqual([
+      {
+        status: "COMPLETED",
+        total_chunks: 8,
+        processed_chunks: 8,
+        successful_fixtures: result.counters.fixturesRequested,
+        failed_fixtures: 0,
+      },
+    ]);
+  });
+
+  it("a second run re-collects only what still needs work and rewrites nothing unchanged", async () => {
+    env.sim.setFaults({ reset: true });
+    const inPlay = await env.stack.query<{ n: string }>(
+      "select count(*) as n from watermark.fixtures where not is_final and starting_at <= now() at time zone 'UTC'",
+    );
+    expect(Number(inPlay[0]?.n)).toBeGreaterThan(0);
+    const result = await env.run();
+    expect(result.status).toBe("COMPLETED");
+    expect(result.counters.fixturesRequested).toBe(Number(inPlay[0]?.n));
+    expect(result.counters.fixturesUnchanged).toBe(Number(inPlay[0]?.n));
+    expect(result.counters.rowsWritten).toBe(0);
+    expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+  });
+});
+
+describe("collect() API economy", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    env = await collectionEnv("collect-economy", { seed: 3, teamsPerLeague: 16 });
+  });
+  afterAll(async () => env?.close());
+
+  it("uses no more than 5 % above the minimum number of API calls", async () => {
+    const result = await env.run();
+    expect(result.status).toBe("COMPLETED");
+    const minimum = minimumCalls(env.sim);
+    expect(env.sim.stats().requests).toBe(result.api.calls);
+    expect(result.api.calls).toBeLessThanOrEqual(Math.floor(minimum * 1.05));
+    expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+  });
+});

@@ -1,0 +1,76 @@
+// Shared setup for the collection tests: a private test stack, a simulator, and
+// collector deps pointed at both. Comparison helpers read the database back.
+import { createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
+import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
+import { FIXTURE_INCLUDES } from "../../packages/core/src/sportmonks/schemas.ts";
+import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
+import { createTestStack, type TestStack } from "../support/test-stack.ts";
+
+export interface CollectionEnv {
+  stack: TestStack;
+  sim: Simulator;
+  run(options?: CollectOptions): ReturnType<typeof collect>;
+  /** Env for spawning `npm run collect` against this stack and simulator. */
+  cliEnv(): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function collectionEnv(label: string, simOptions: SimulatorOptions = {}): Promise<CollectionEnv> {
+  const stack = await createTestStack(label);
+  const sim = await startSimulator({ timeScale: 0, ...simOptions });
+  return {
+    stack,
+    sim,
+    run: (options = {}) =>
+      collect(
+        createCollectorDeps({
+          supabaseUrl: stack.supabaseUrl,
+          serviceRoleKey: stack.keys.serviceRole,
+          sportmonksApiKey: sim.apiKey,
+          sportmonksBaseUrl: sim.baseUrl,
+          console: { level: "off" },
+          // Fast retries: the simulator's faults are injected, not load.
+          sportmonks: { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 10, timeoutMs: 2_000 },
+        }),
+        { timeBudgetMs: 300_000, ...options },
+      ),
+    cliEnv: () => ({
+      SUPABASE_URL: stack.supabaseUrl,
+      SUPABASE_SERVICE_ROLE_KEY: stack.keys.serviceRole,
+      SPORTMONKS_API_KEY: sim.apiKey,
+      SPORTMONKS_BASE_URL: sim.baseUrl,
+    }),
+    async close() {
+      await sim.close();
+      await stack.close();
+    },
+  };
+}
+
+/** The stored columns and includes compared against the simulator's truth. */
+const COMPARED = ["id", "league_id", "season_id", "state_id", "name", "result_info", "starting_at", ...FIXTURE_INCLUDES] as const;
+
+export async function storedFixtures(stack: TestStack): Promise<Record<string, unknown>[]> {
+  const rows = await stack.query<Record<string, unknown>>(
+    `select id::int as id, league_id::int as league_id, season_id::int as season_id, state_id, name, result_info,
+            to_char(starting_at, 'YYYY-MM-DD HH24:MI:SS') as starting_at, events, lineups, statistics, participants, scores
+       from watermark.fixtures where collected_at is not null order by id`,
+  );
+  return rows;
+}
+
+export function truthFixtures(sim: Simulator): Record<string, unknown>[] {
+  return sim.truth().fixtures.map((f) => Object.fromEntries(COMPARED.map((k) => [k, f[k] ?? null])));
+}
+
+/**
+ * The fewest API calls the data needs: catalog pages, one schedule per season,
+ * one fixtures/latest, and ⌈fixtures ÷ 50⌉ fixtures/multi calls per chunk.
+ */
+export function minimumCalls(sim: Simulator): number {
+  const perSeason = new Map<number, number>();
+  for (const f of sim.truth().fixtures) perSeason.set(f.season_id as number, (perSeason.get(f.season_id as number) ?? 0) + 1);
+  const leagues = sim.truth().leagues.length;
+  const multi = [...perSeason.values()].reduce((sum, n) => sum + Math.ceil(n / 50), 0);
+  return Math.ceil(leagues / 50) + Math.ceil(perSeason.size / 50) + perSeason.size + 1 + multi;
+}
