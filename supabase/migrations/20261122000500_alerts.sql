@@ -416,6 +416,10 @@ as $$
   end
 $$;
 
+-- evaluate_alerts (security invoker) runs as the service role through the API.
+grant execute on function watermark.alert_pipelines(text), watermark.observe_alert_rule(watermark.alert_rules),
+  watermark.alert_breached(text, double precision, double precision) to service_role;
+
 -- ---------------------------------------------------------------------------
 -- Evaluation
 -- ---------------------------------------------------------------------------
@@ -525,6 +529,9 @@ as $$
   join watermark.alert_rule_kinds k on k.kind = rule.kind
   where a.alert_id = alert_notification_item.alert_id
 $$;
+
+grant execute on function watermark.advance_alert(watermark.alerts, watermark.alert_rules, boolean, watermark.alert_observation, bigint),
+  watermark.alert_notification_item(bigint, watermark.alert_rules, text) to service_role;
 
 create or replace function public.evaluate_alerts()
 returns jsonb
@@ -808,6 +815,9 @@ as $$
     'muted', coalesce(rule.muted_until > now(), false))
   from watermark.alert_rule_kinds k where k.kind = rule.kind
 $$;
+
+-- list_alert_rules (invoker) renders rules for viewers too.
+grant execute on function watermark.alert_rule_json(watermark.alert_rules) to authenticated, service_role;
 
 -- The checks shared by create and update; a CHECK violation would not name the fix.
 create or replace function watermark.validate_alert_rule(rule watermark.alert_rules)

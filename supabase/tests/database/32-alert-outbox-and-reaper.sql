@@ -1,0 +1,90 @@
+-- The stuck-run reaper, the outbox's delivery protocol (claim, backoff, dead,
+-- at-most-once marking), and the rule RPCs' validation messages.
+begin;
+select plan(31);
+
+-- reaper
+insert into watermark.leagues (id) values (8);
+insert into watermark.seasons (id, league_id) values (2023, 8);
+insert into watermark.etl_executions (execution_id, pipeline, started_at, heartbeat_at, heartbeat_timeout_seconds) values
+  ('reap-stale', 'reaper', now() - interval '1 hour', now() - interval '61 seconds', 60),
+  ('reap-alive', 'reaper', now() - interval '1 hour', now() - interval '59 seconds', 60);
+insert into watermark.chunks (chunk_id, league_id, season_id, status, lease_owner, lease_token, lease_expires_at, last_execution_id)
+values ('8_2023', 8, 2023, 'running', 'collector-1', gen_random_uuid(), now() + interval '10 minutes', 'reap-stale');
+
+select is(public.reap_stale_executions() -> 'execution_ids', '["reap-stale"]'::jsonb, 'only the run past its heartbeat timeout is reaped');
+select results_eq($$select execution_id, status from watermark.etl_executions where pipeline = 'reaper' order by 1$$,
+  $$values ('reap-alive', 'RUNNING'), ('reap-stale', 'ABANDONED')$$, 'it becomes ABANDONED, the live one stays RUNNING');
+select ok((select finished_at is not null and error_message like 'abandoned: no heartbeat since %' from watermark.etl_executions
+            where execution_id = 'reap-stale'), 'the abandoned run says why and when');
+select results_eq($$select status, lease_owner, lease_token::text from watermark.chunks where chunk_id = '8_2023'$$,
+  $$values ('pending'::text, null::text, null::text)$$, 'its chunk lease is released');
+select is((select count(*) from watermark.etl_logs where execution_id = 'reap-stale' and component = 'REAPER' and level = 'ERROR'),
+  1::bigint, 'the reaping is logged');
+select is(public.reap_stale_executions() ->> 'reaped', '0', 'reaping again does nothing');
+
+-- outbox protocol
+insert into watermark.alert_notifications (idempotency_key, kind, scope_key, channel, payload) values
+  ('k-default', 'test', '*', 'default', '{"message": "a"}'),
+  ('k-ops', 'test', '*', 'ops', '{"message": "b"}');
+select throws_ok($$insert into watermark.alert_notifications (idempotency_key, kind, scope_key, payload) values ('k-default', 'test', '*', '{}')$$,
+  '23505', null, 'an idempotency key can be enqueued only once');
+select is((select count(*) from public.claim_alert_notifications(10, 60, false)), 0::bigint,
+  'nothing is claimed while no webhook is configured (notifications wait)');
+select public.set_alert_channel('ops', 'http://127.0.0.1:9/hook');
+create temporary table claimed as select * from public.claim_alert_notifications(10, 60, true);
+select results_eq($$select idempotency_key, attempts, webhook_url from claimed order by 1$$,
+  $$values ('k-default', 1, null::text), ('k-ops', 1, 'http://127.0.0.1:9/hook')$$,
+  'claim returns due rows with the channel''s webhook (null = SLACK_WEBHOOK_URL) and counts the attempt');
+select is((select count(*) from public.claim_alert_notifications(10, 60, true)), 0::bigint, 'claimed rows are not handed out twice');
+select is(public.mark_alert_notification_delivered((select notification_id from claimed where idempotency_key = 'k-default'), gen_random_uuid()),
+  false, 'a wrong claim token cannot mark delivered');
+select is(public.mark_alert_notification_delivered(c.notification_id, c.claim_token), true, 'delivered after a confirmed 200')
+  from claimed c where c.idempotency_key = 'k-default';
+select is(public.mark_alert_notification_delivered(c.notification_id, c.claim_token), false, 'a second mark changes nothing')
+  from claimed c where c.idempotency_key = 'k-default';
+select is(public.mark_alert_notification_failed(c.notification_id, c.claim_token, 'internal_error', 500) ->> 'status', 'pending',
+  'a failed post goes back to pending') from claimed c where c.idempotency_key = 'k-ops';
+select ok((select next_attempt_at between now() + interval '29 seconds' and now() + interval '31 seconds'
+             from watermark.alert_notifications where idempotency_key = 'k-ops'), 'first retry after 30 s');
+select is((select count(*) from public.claim_alert_notifications(10, 60, true)), 0::bigint, 'not claimed before its backoff');
+update watermark.alert_notifications set next_attempt_at = now(), attempts = 3 where idempotency_key = 'k-ops';
+truncate claimed;
+insert into claimed select * from public.claim_alert_notifications(10, 60, true);
+select is(public.mark_alert_notification_failed(c.notification_id, c.claim_token, 'rate_limited', 429, 600) -> 'attempts', '4'::jsonb,
+  'attempts accumulate') from claimed c;
+select ok((select next_attempt_at >= now() + interval '600 seconds' from watermark.alert_notifications where idempotency_key = 'k-ops'),
+  'Retry-After wins over a shorter backoff');
+update watermark.alert_notifications set next_attempt_at = now(), max_attempts = 5 where idempotency_key = 'k-ops';
+truncate claimed;
+insert into claimed select * from public.claim_alert_notifications(10, 60, true);
+select is(public.mark_alert_notification_failed(c.notification_id, c.claim_token, 'no_service', 404) ->> 'status', 'dead',
+  'the last allowed attempt makes it dead') from claimed c;
+select is((select count(*) from public.claim_alert_notifications(10, 60, true)), 0::bigint, 'dead notifications are not retried');
+-- a delivery that never reported back is claimed again after its lease
+insert into watermark.alert_notifications (idempotency_key, kind, scope_key, payload) values ('k-lost', 'test', '*', '{"message": "c"}');
+select count(*) from public.claim_alert_notifications(10, 60, true);
+update watermark.alert_notifications set claimed_until = now() - interval '1 second' where idempotency_key = 'k-lost';
+select is((select attempts from public.claim_alert_notifications(10, 60, true)), 2, 'an expired claim is handed out again');
+
+-- validation
+select throws_ok($$select public.create_alert_rule('x-1', 'nope', 1)$$, 'WM001',
+  'kind: unknown kind ''nope''; use one of consecutive_failures, data_freshness, delivery_failing, error_rate, invocation_failed, missed_schedule, run_duration, stuck_run, success_rate, volume_anomaly, zero_rows',
+  'an unknown kind names the valid ones');
+select throws_ok($$select public.create_alert_rule('x-1', 'error_rate', 150)$$, 'WM001', 'threshold: is a percentage: use 0 to 100', 'percent thresholds are 0..100');
+select throws_ok($$select public.create_alert_rule('X 1', 'error_rate', 5)$$, 'WM001',
+  'rule_id: must be 1-63 lowercase letters, digits, - or _; e.g. collect-error-rate', 'rule ids are slugs');
+select throws_ok($$select public.create_alert_rule('x-1', 'delivery_failing', 1, pipeline => 'p')$$, 'WM001',
+  'pipeline: delivery_failing rules watch the whole system; leave pipeline empty', 'global kinds take no pipeline');
+select throws_ok($$select public.create_alert_rule('error-rate', 'error_rate', 5)$$, 'WM003', 'alert rule error-rate already exists', 'rule ids are unique');
+select throws_ok($$select public.mute_alert_rule('error-rate', 30)$$, 'WM001',
+  'duration_seconds: must be between 60 (1 min) and 2592000 (30 days)', 'mute durations are bounded');
+select throws_ok($$select public.unmute_alert_rule('nope')$$, 'WM002', 'alert rule nope not found', 'unknown rules are not found');
+select throws_ok($$select public.update_alert_rule('error-rate', '{"enabled": false}')$$, 'WM001',
+  'changes.enabled: cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description or params (enable/disable/mute have their own RPCs)',
+  'update names what it can change');
+select is(public.update_alert_rule('error-rate', '{"threshold": 7.5, "for_seconds": 120}') -> 'threshold', '7.5'::jsonb, 'update applies the changes');
+select is((select action from watermark.audit_log order by 1 desc limit 1), 'update_alert_rule', 'rule changes are audited');
+
+select * from finish();
+rollback;
