@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
@@ -84,7 +85,12 @@ function buildFunctionBundles(): void {
   if (res.status !== 0) throw new Error(`building edge functions failed:\n${res.stdout}${res.stderr}`);
 }
 
-export async function stackUp(log: (line: string) => void = () => {}): Promise<StackState> {
+export interface StackUpOptions {
+  /** Rebuild supabase/functions bundles from functions/ (default true; `npm test` checks them for drift instead). */
+  buildFunctions?: boolean;
+}
+
+export async function stackUp(log: (line: string) => void = () => {}, options: StackUpOptions = {}): Promise<StackState> {
   ensureDebianPackages();
   let state = loadState();
   if (!state || !clusterExists()) {
@@ -106,8 +112,10 @@ export async function stackUp(log: (line: string) => void = () => {}): Promise<S
   log("applying migrations (supabase db push)");
   pushMigrations(url);
   ensureTemplate(state);
-  log("building edge function bundles");
-  buildFunctionBundles();
+  if (options.buildFunctions ?? true) {
+    log("building edge function bundles");
+    buildFunctionBundles();
+  }
   const env = stackEnv(state);
   for (const spec of await serviceSpecs(state, env, { pgNetStandIn: !pgNetAvailable(url), functions: bundledFunctions() })) {
     const running = state.services[spec.name];
@@ -149,4 +157,53 @@ export function requireStackEnv(): Record<string, string> {
   const state = loadState();
   if (!state || !clusterRunning()) throw new Error("the local stack is not running: start it with `npm run stack -- up`");
   return stackEnv(state);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A private, fully migrated database: CREATE DATABASE … TEMPLATE watermark_template. That fails while
+ * anyone is connected to the template or while `up` rebuilds it, so it is retried for up to 30 s.
+ */
+export async function cloneTemplateDatabase(state: StackState, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`database name ${name}: use 1-63 lowercase letters, digits or _`);
+  const admin = new pg.Client({ connectionString: databaseUrl(state), application_name: "watermark-clone" });
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(
+      `the local stack is not reachable: start it with \`npm run stack -- up\` (${err instanceof Error ? err.message : String(err)})`,
+      {
+        cause: err,
+      },
+    );
+  }
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+        return databaseUrl(state, name);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if ((code !== "55006" && code !== "3D000") || attempt >= 60) {
+          throw new Error(`could not clone ${TEMPLATE_DB} into ${name}: ${err instanceof Error ? err.message : String(err)}`, {
+            cause: err,
+          });
+        }
+        await sleep(500);
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropDatabase(state: StackState, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: databaseUrl(state), application_name: "watermark-clone" });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await admin.end();
+  }
 }

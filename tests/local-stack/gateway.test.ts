@@ -208,3 +208,27 @@ describe("errors", () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe("CORS", () => {
+  it("answers browser preflights and marks responses readable from any origin", async () => {
+    const preflight = await fetch(`${stack.supabaseUrl}/rest/v1/rpc/gw_add`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "http://127.0.0.1:1",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "apikey, authorization, x-client-info",
+      },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("apikey, authorization, x-client-info");
+    const { status } = await rpc("gw_add", { a: 1 });
+    expect(status).toBe(200);
+    const res = await fetch(`${stack.supabaseUrl}/rest/v1/rpc/gw_add`, {
+      method: "POST",
+      headers: { apikey: stack.keys.serviceRole },
+      body: '{"a": 1}',
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+  });
+});

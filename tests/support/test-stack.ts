@@ -8,9 +8,8 @@ import { type Gateway, startGateway } from "../../scripts/local/gateway/server.t
 import { apiKey, userJwt } from "../../scripts/local/jwt.ts";
 import { type PgNetWorker, startPgNetWorker } from "../../scripts/local/pgnet-worker.ts";
 import { freePort, waitForPort } from "../../scripts/local/ports.ts";
+import { cloneTemplateDatabase, dropDatabase } from "../../scripts/local/stack-control.ts";
 import { databaseUrl, loadState, type StackState } from "../../scripts/local/state.ts";
-
-export const TEMPLATE_DB = "watermark_template";
 
 export interface TestKeys {
   /** anon key: reaches nothing in Watermark. */
@@ -68,52 +67,10 @@ function databaseName(label: string): string {
   return `test_${slug}_${randomBytes(4).toString("hex")}`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CREATE DATABASE … TEMPLATE fails while anyone is connected to the template or while `stack up` rebuilds it: retry. */
-async function cloneTemplate(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: "watermark-test-stack" });
-  try {
-    await admin.connect();
-  } catch (err) {
-    throw new Error(`${notRunning} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
-  }
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await admin.query(`create database "${name}" template ${TEMPLATE_DB}`);
-        return;
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        const retryable = code === "55006" || code === "3D000";
-        if (!retryable || attempt >= 60) {
-          throw new Error(`could not clone ${TEMPLATE_DB} into ${name}: ${err instanceof Error ? err.message : String(err)}`, {
-            cause: err,
-          });
-        }
-        await sleep(500);
-      }
-    }
-  } finally {
-    await admin.end();
-  }
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl, application_name: "watermark-test-stack" });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${name}" with (force)`);
-  } finally {
-    await admin.end();
-  }
-}
-
 export async function createTestStack(label: string): Promise<TestStack> {
   const state = requireState();
-  const adminUrl = databaseUrl(state);
   const database = databaseName(label);
-  await cloneTemplate(adminUrl, database);
+  await cloneTemplateDatabase(state, database);
   let gateway: Gateway | undefined;
   const pool = new pg.Pool({ connectionString: databaseUrl(state, database), max: 4, application_name: `test:${label}` });
   pool.on("error", () => {});
@@ -125,7 +82,7 @@ export async function createTestStack(label: string): Promise<TestStack> {
     });
   } catch (err) {
     await pool.end();
-    await dropDatabase(adminUrl, database);
+    await dropDatabase(state, database);
     throw err;
   }
   const secret = state.jwtSecret;
@@ -196,7 +153,7 @@ export async function createTestStack(label: string): Promise<TestStack> {
       }
       await running.close();
       await pool.end();
-      await dropDatabase(adminUrl, database);
+      await dropDatabase(state, database);
       if (leaked > 0)
         throw new Error(`the gateway still held ${leaked} database client(s) at close: a request path does not release its client`);
     },

@@ -161,6 +161,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway.local");
+    // Browsers (the dashboard) call from another origin: allow any, as Supabase's API does.
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Expose-Headers", "Content-Range, Content-Type, Content-Location, Location, Range-Unit");
+    if (req.method === "OPTIONS") {
+      res.writeHead(200, {
+        "Access-Control-Allow-Methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD",
+        "Access-Control-Allow-Headers":
+          req.headers["access-control-request-headers"] ?? "authorization, x-client-info, apikey, content-type",
+        "Access-Control-Max-Age": "86400",
+      });
+      res.end();
+      return;
+    }
     try {
       const rpcMatch = /^\/rest\/v1\/rpc\/([^/]+)$/.exec(url.pathname);
       if (rpcMatch) return await rpc(req, res, decodeURIComponent(rpcMatch[1] as string), url);
