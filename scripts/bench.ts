@@ -1,9 +1,9 @@
 // npm run bench [-- monitoring | collect] [--quick]: prints the benchmarks' figures.
 // Each benchmark runs on its own clone of the migrated template, like a test file.
 import { parseArgs } from "node:util";
-import { stackUp } from "./local/stack-control.ts";
 import { createTestStack } from "../tests/support/test-stack.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
+import { stackUp } from "./local/stack-control.ts";
 
 const usage = "usage: npm run bench [-- monitoring | collect] [--quick]";
 
@@ -22,7 +22,12 @@ async function main(): Promise<number> {
     const stack = await createTestStack(`bench-${name}`);
     try {
       if (name === "monitoring") {
-        allMet &&= await benchMonitoring(stack, values.quick ? { events: 10_000, perEventCalls: 300, bigLogRows: 200_000 } : { events: 100_000, perEventCalls: 2_000, bigLogRows: 5_000_000 });
+        allMet &&= await benchMonitoring(
+          stack,
+          values.quick
+            ? { events: 10_000, perEventCalls: 300, bigLogRows: 200_000 }
+            : { events: 100_000, perEventCalls: 2_000, bigLogRows: 5_000_000 },
+        );
       } else {
         const { benchCollect } = await import("./bench/collect.ts");
         allMet &&= await benchCollect(stack, { quick: values.quick ?? false });

@@ -1,6 +1,5 @@
 // npm run stack -- up | down | status | env | reset
-import { stackDown, stackReset, stackStatus, stackUp, requireStackEnv } from "./local/stack-control.ts";
-
+import { requireStackEnv, stackDown, stackReset, stackStatus, stackUp } from "./local/stack-control.ts";
 
 const usage = "usage: npm run stack -- up | down | status | env | reset";
 
@@ -12,7 +11,7 @@ async function main(argv: string[]): Promise<number> {
     case "up": {
       const state = await stackUp(log);
       log(`up: database on 127.0.0.1:${state.dbPort}, API on http://127.0.0.1:${state.gatewayPort}`);
-      log("load its settings into your shell with: eval \"$(npm run -s stack -- env)\"");
+      log('load its settings into your shell with: eval "$(npm run -s stack -- env)"');
       return 0;
     }
     case "down":

@@ -1,8 +1,8 @@
 // npm run web -- [--port N]: the web dashboard on loopback, reading as a viewer.
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { httpUrl, readEnv, secret } from "@watermark/core";
 import { startDashboardServer } from "@watermark/dashboard/server";
+import { z } from "zod";
 import { requireStackEnv } from "./local/stack-control.ts";
 
 const viewerEnv = z.object({

@@ -10,10 +10,23 @@ const EXECUTION = "etl_bench_monitoring";
 
 function copyRows(databaseUrl: string, count: number, offset: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const psql = spawn("psql", [databaseUrl, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-      "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin"], { stdio: ["pipe", "ignore", "pipe"] });
+    const psql = spawn(
+      "psql",
+      [
+        databaseUrl,
+        "-X",
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin",
+      ],
+      { stdio: ["pipe", "ignore", "pipe"] },
+    );
     let stderr = "";
-    psql.stderr.on("data", (d) => { stderr += d; });
+    psql.stderr.on("data", (d) => {
+      stderr += d;
+    });
     psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`COPY failed: ${stderr}`))));
     const lines: string[] = [];
     for (let i = offset; i < offset + count; i++) {
@@ -40,7 +53,10 @@ async function growLogs(stack: TestStack, target: number): Promise<void> {
   await stack.query("analyze watermark.etl_logs");
 }
 
-export async function benchMonitoring(stack: TestStack, options: { events: number; perEventCalls: number; bigLogRows: number }): Promise<boolean> {
+export async function benchMonitoring(
+  stack: TestStack,
+  options: { events: number; perEventCalls: number; bigLogRows: number },
+): Promise<boolean> {
   const service = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole });
   const viewer = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
   await service.call("start_etl_execution", { execution_id: EXECUTION, pipeline: "watermark" });
@@ -48,7 +64,16 @@ export async function benchMonitoring(stack: TestStack, options: { events: numbe
   heading("Monitoring writes (one database, one client)");
   const perEvent = await timed(async () => {
     for (let i = 0; i < options.perEventCalls; i++) {
-      await service.call("log_etl_event", { level: "INFO", component: "bench", message: `event ${i}`, details: { i }, execution_id: EXECUTION, chunk_id: "2451_23026", fixture_id: i, duration_ms: 1.5 });
+      await service.call("log_etl_event", {
+        level: "INFO",
+        component: "bench",
+        message: `event ${i}`,
+        details: { i },
+        execution_id: EXECUTION,
+        chunk_id: "2451_23026",
+        fixture_id: i,
+        duration_ms: 1.5,
+      });
     }
   });
   const perEventRate = rate("per-event log_etl_event", options.perEventCalls, perEvent.seconds);

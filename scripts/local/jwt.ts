@@ -20,5 +20,8 @@ export function apiKey(role: "anon" | "service_role", secret: string): string {
 export function userJwt(secret: string, sub: string, watermarkRole: "viewer" | "operator" | null): string {
   const iat = Math.floor(Date.now() / 1000);
   const app_metadata = watermarkRole ? { watermark_role: watermarkRole } : {};
-  return signJwt({ iss: "supabase-local", role: "authenticated", aud: "authenticated", sub, app_metadata, iat, exp: iat + 365 * 24 * 3600 }, secret);
+  return signJwt(
+    { iss: "supabase-local", role: "authenticated", aud: "authenticated", sub, app_metadata, iat, exp: iat + 365 * 24 * 3600 },
+    secret,
+  );
 }

@@ -1,6 +1,7 @@
 // Where the local stack keeps its state: everything under .local/ (gitignored).
-import { fileURLToPath } from "node:url";
+
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const localDir = path.join(repoRoot, ".local");

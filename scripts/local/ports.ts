@@ -29,7 +29,10 @@ export function waitForPort(port: number, timeoutMs = 15000): Promise<void> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => { socket.destroy(); resolve(); });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve();
+      });
       socket.once("error", () => {
         socket.destroy();
         if (Date.now() > deadline) reject(new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`));

@@ -1,9 +1,10 @@
 // The local PostgreSQL 15 cluster: created under .local/pg, pg_cron preloaded.
-import { chownSync, existsSync, mkdirSync, writeFileSync, appendFileSync, readFileSync } from "node:fs";
-import path from "node:path";
+
 import { execFileSync } from "node:child_process";
-import { isRoot, pgBinarySucceeds, runPgBinary } from "./system.ts";
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { pgDataDir, pgDir, pgSocketDir } from "./paths.ts";
+import { isRoot, pgBinarySucceeds, runPgBinary } from "./system.ts";
 
 /** initdb and postgres run as the postgres user when we are root: hand them what they touch. */
 function giveToPostgres(file: string): void {
@@ -28,7 +29,22 @@ export function initCluster(port: number, superuserPassword: string): void {
   const pwfile = path.join(pgDir, "pwfile");
   writeFileSync(pwfile, `${superuserPassword}\n`, { mode: 0o600 });
   giveToPostgres(pwfile);
-  runPgBinary("initdb", ["-D", pgDataDir, "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--locale=C.UTF-8"], { quiet: true });
+  runPgBinary(
+    "initdb",
+    [
+      "-D",
+      pgDataDir,
+      "-U",
+      "postgres",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      `--pwfile=${pwfile}`,
+      "-E",
+      "UTF8",
+      "--locale=C.UTF-8",
+    ],
+    { quiet: true },
+  );
   appendFileSync(
     path.join(pgDataDir, "postgresql.conf"),
     [

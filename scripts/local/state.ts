@@ -1,8 +1,9 @@
 // The local stack's persisted settings (.local/stack.json) and the env it exports.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
 import { randomBytes } from "node:crypto";
-import { localDir, stateFile } from "./paths.ts";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { apiKey, userJwt } from "./jwt.ts";
+import { localDir, stateFile } from "./paths.ts";
 
 export interface StackState {
   dbPort: number;

@@ -39,8 +39,14 @@ export function ensureDebianPackages(extra: Array<{ name: string; proof: string 
     throw new Error(`missing Debian packages: ${missing.join(", ")}. Run as root: ${command}`);
   }
   console.error(`installing Debian packages: ${missing.join(", ")}`);
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...missing]]) {
-    const res = spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...missing],
+  ]) {
+    const res = spawnSync("apt-get", args, {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     if (res.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed (exit ${res.status})`);
   }
 }

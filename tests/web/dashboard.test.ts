@@ -1,12 +1,20 @@
 // The web dashboard in a real browser (Debian's chromium) against a private test stack:
 // what a viewer sees, and that a user without rights sees no data.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, chromium } from "playwright-core";
+
 import { startDashboardServer } from "@watermark/dashboard/server";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
 const chromiumPath = "/usr/bin/chromium";
-const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let stack: TestStack;
 let browser: Browser;
@@ -15,7 +23,13 @@ async function openDashboard(accessToken: string) {
   const server = await startDashboardServer({ supabaseUrl: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken });
   const page = await browser.newPage();
   await page.goto(server.url);
-  return { page, close: async () => { await page.close(); await server.close(); } };
+  return {
+    page,
+    close: async () => {
+      await page.close();
+      await server.close();
+    },
+  };
 }
 
 beforeAll(async () => {

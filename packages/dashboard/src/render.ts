@@ -28,7 +28,12 @@ function cellText(cell: Cell): { text: string; className?: string } {
   return { text: String(cell) };
 }
 
-export function renderTable<T>(table: HTMLTableElement, columns: Column<T>[], rows: T[], opts: { empty: string; onClick?: (row: T) => void }): void {
+export function renderTable<T>(
+  table: HTMLTableElement,
+  columns: Column<T>[],
+  rows: T[],
+  opts: { empty: string; onClick?: (row: T) => void },
+): void {
   table.replaceChildren();
   const head = el("tr");
   for (const c of columns) head.append(el("th", c.title));
@@ -74,9 +79,22 @@ export function renderSummary(list: HTMLElement, entries: Array<[string, Cell]>)
 }
 
 const STATUS_CLASS: Record<string, string> = {
-  COMPLETED: "s-ok", healthy: "s-ok", OK: "s-ok", resolved: "s-ok",
-  RUNNING: "s-warn", degraded: "s-warn", pending: "s-warn", WARNING: "s-warn", warning: "s-warn",
-  FAILED: "s-bad", ABANDONED: "s-bad", unhealthy: "s-bad", firing: "s-bad", ERROR: "s-bad", CRITICAL: "s-bad", critical: "s-bad",
+  COMPLETED: "s-ok",
+  healthy: "s-ok",
+  OK: "s-ok",
+  resolved: "s-ok",
+  RUNNING: "s-warn",
+  degraded: "s-warn",
+  pending: "s-warn",
+  WARNING: "s-warn",
+  warning: "s-warn",
+  FAILED: "s-bad",
+  ABANDONED: "s-bad",
+  unhealthy: "s-bad",
+  firing: "s-bad",
+  ERROR: "s-bad",
+  CRITICAL: "s-bad",
+  critical: "s-bad",
 };
 
 export function badge(status: string | null | undefined): Cell {

@@ -1,7 +1,8 @@
 // Serves the web dashboard: the static page, its bundled script, and /config.json
 // with the API URL and a viewer's token. Node only (the page itself runs in the browser).
-import { createServer, type Server } from "node:http";
+
 import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -31,7 +32,10 @@ const securityHeaders = {
   "Cache-Control": "no-store",
 };
 
-export async function startDashboardServer(config: DashboardConfig, opts: { port?: number; host?: string } = {}): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startDashboardServer(
+  config: DashboardConfig,
+  opts: { port?: number; host?: string } = {},
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const files: Record<string, { type: string; body: string }> = {
     "/": { type: "text/html; charset=utf-8", body: await readFile(path.join(root, "index.html"), "utf8") },
     "/styles.css": { type: "text/css; charset=utf-8", body: await readFile(path.join(root, "styles.css"), "utf8") },
