@@ -689,14 +689,15 @@ set search_path = ''
 as $$
 declare
   cfg watermark.collection_settings := watermark.collection_settings_row();
-  c watermark.chunks;
+  -- Named columns, not the row: viewers may not read lease_token.
+  c record;
   after_id bigint;
 begin
   perform watermark.require_access(1, 'list_chunk_work');
   if max_rows is null or max_rows not between 1 and 1000 then
     perform watermark.raise_invalid('max_rows', format('must be between 1 and 1000, got %s', max_rows));
   end if;
-  select * into c from watermark.chunks ch where ch.chunk_id = list_chunk_work.chunk_id;
+  select ch.season_id, ch.checkpoint into c from watermark.chunks ch where ch.chunk_id = list_chunk_work.chunk_id;
   if not found then
     raise exception 'chunk % not found', list_chunk_work.chunk_id using errcode = 'WM002',
       hint = 'chunks are created by sync_collection_catalog; list them with list_chunks';

@@ -1,0 +1,76 @@
+-- upsert_fixture_batch: the batch, its failures and the checkpoint in one
+-- transaction; a bad element writes nothing; unchanged content is not rewritten.
+begin;
+select plan(20);
+
+select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
+create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
+  from (select public.claim_chunk('t', 60, season_id => 10) as c) x;
+grant select on lease to service_role;
+select public.register_chunk_fixtures(chunk_id, token,
+  (select jsonb_agg(jsonb_build_object('id', 100 + g, 'season_id', 10, 'state_id', 1, 'starting_at', '2020-01-01 15:00:00')) from generate_series(1, 6) g))
+  from lease;
+
+create function pg_temp.fixture(fid integer, state integer default 5, extra jsonb default '{}')
+returns jsonb language sql as $$
+  select jsonb_build_object('id', fid, 'league_id', 1, 'season_id', 10, 'state_id', state, 'name', 'Home vs Away',
+    'starting_at', '2020-01-01 15:00:00', 'result_info', 'Home won', 'participants', '[{"id": 1}, {"id": 2}]'::jsonb,
+    'scores', '[{"id": 9}]'::jsonb, 'events', '[{"id": 3}]'::jsonb, 'lineups', '[{"id": 4}]'::jsonb, 'statistics', '[{"id": 5}]'::jsonb) || extra
+$$;
+grant execute on function pg_temp.fixture(integer, integer, jsonb) to service_role;
+
+select tests.authenticate_as('service');
+
+-- A bad element anywhere: nothing of the batch is written, the checkpoint stays.
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token,
+    jsonb_build_array(pg_temp.fixture(101), pg_temp.fixture(102), pg_temp.fixture(103, extra => '{"season_id": 11}')), '{"last_fixture_id": 103}')
+    from lease$$, 'WM001', 'fixtures[2].season_id: is 11 but chunk 1_10 holds season 10', 'a fixture of another season is rejected by position');
+select is((select count(*)::integer from watermark.fixtures where collected_at is not null), 0, 'nothing of the failed batch was written');
+select is((select checkpoint from watermark.chunks where chunk_id = '1_10'), '{}'::jsonb, 'and the checkpoint did not move');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"id": -4}')), '{}') from lease$$,
+  'WM001', 'fixtures[0].id: must be a positive integer, got -4', 'ids must be positive integers');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, (select jsonb_agg(pg_temp.fixture(g)) from generate_series(1, 51) g), '{}') from lease$$,
+  'WM001', 'fixtures: has 51 elements, at most 50 allowed; send smaller batches', 'a batch holds at most 50 fixtures');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, '[]', '[1]') from lease$$,
+  'WM001', 'checkpoint: must be a JSON object like {"last_fixture_id": 123}', 'the checkpoint must be an object');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"starting_at": "soon"}')), '{}') from lease$$,
+  'WM001', 'fixtures[0].starting_at: must be a timestamp like 2024-08-17 14:00:00, got soon', 'timestamps are validated');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, '[]', '{}', failures => '[{"fixture_id": 999, "error": "gone"}]') from lease$$,
+  'WM001', 'failures[0].fixture_id: fixture 999 is not registered in chunk 1_10; register it first with register_chunk_fixtures',
+  'failures must name the chunk''s fixtures');
+
+-- A good batch: rows, failures and checkpoint together.
+select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101), pg_temp.fixture(102, 2)),
+    '{"last_fixture_id": 103}', 'exec_1', '[{"fixture_id": 103, "error": "not returned by fixtures/multi"}]') from lease),
+  '{"failed": 1, "updated": 0, "inserted": 2, "unchanged": 0, "checkpoint": {"last_fixture_id": 103}, "rows_written": 2}'::jsonb,
+  'the batch reports inserted, updated, unchanged and failed counts');
+select is((select checkpoint from watermark.chunks where chunk_id = '1_10'), '{"last_fixture_id": 103}'::jsonb, 'the checkpoint advanced with it');
+select results_eq($$select id::integer, is_final, quality_score::integer, last_execution_id from watermark.fixtures where id in (101, 102) order by id$$,
+  $$values (101, true, 100, 'exec_1'), (102, false, 100, 'exec_1')$$, 'finality from the state, a quality score per fixture, the execution');
+select ok((select attempts = 1 and last_error = 'not returned by fixtures/multi' and next_attempt_at > now()
+  from watermark.fixtures where id = 103), 'a failed fixture backs off');
+select is((select public.record_fixture_failures(chunk_id, token, '[{"fixture_id": 103, "error": "again"}]') from lease), 1,
+  'record_fixture_failures counts the fixtures it marked');
+select ok((select attempts = 2 and next_attempt_at > now() + interval '9 minutes' from watermark.fixtures where id = 103),
+  'backoff grows with the attempts');
+
+-- The same content again: counted unchanged and the row is not rewritten.
+select tests.clear_authentication();
+create temp table before as select id, xmin::text as version, collected_at from watermark.fixtures where id = 101;
+grant all on before to service_role;
+select tests.authenticate_as('service');
+select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101)), '{"last_fixture_id": 101}') ->> 'unchanged' from lease),
+  '1', 'identical content is counted unchanged');
+select is((select xmin::text from watermark.fixtures where id = 101), (select version from before), 'and the row is not rewritten');
+select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"result_info": "Draw"}')),
+  '{"last_fixture_id": 101}') ->> 'updated' from lease), '1', 'changed content is counted updated');
+select is((select result_info from watermark.fixtures where id = 101), 'Draw', 'and written');
+
+-- A failed fixture that is collected clears its failure state.
+select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(103)), '{"last_fixture_id": 103}') ->> 'inserted' from lease),
+  '1', 'a fixture collected after failing counts as inserted');
+select ok((select attempts = 0 and last_error is null and next_attempt_at is null from watermark.fixtures where id = 103),
+  'and its failure state is cleared');
+
+select * from finish();
+rollback;
