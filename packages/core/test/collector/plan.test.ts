@@ -1,0 +1,84 @@
+// The collector's pure pieces: batch splitting, stored rows, the time budget,
+// option validation and when rate limits are worth persisting.
+import { describe, expect, it } from "vitest";
+import { resolveCollectOptions } from "../../src/collector/options.ts";
+import { batches, STORED_FIXTURE_FIELDS, splitBatch, TimeBudget, toFixtureRow } from "../../src/collector/plan.ts";
+import { shouldSave } from "../../src/collector/rate-limit-store.ts";
+import type { Fixture } from "../../src/sportmonks/schemas.ts";
+
+const fixture = (id: number, seasonId = 10): Fixture =>
+  ({
+    id,
+    league_id: 1,
+    season_id: seasonId,
+    state_id: 5,
+    name: "A vs B",
+    starting_at: "2024-01-01 15:00:00",
+    result_info: null,
+    last_processed_at: "2024-01-01 17:00:00",
+    participants: [{ id: 1 }],
+  }) as Fixture;
+
+describe("splitBatch", () => {
+  it("keeps the chunk's fixtures and fails the missing and the moved ones", () => {
+    const { rows, failures } = splitBatch([1, 2, 3], [fixture(1), fixture(3, 11)], 10);
+    expect(rows.map((r) => r.id)).toEqual([1]);
+    expect(failures).toEqual([
+      { fixture_id: 2, error: "not returned by fixtures/multi (deleted or not in the plan)" },
+      { fixture_id: 3, error: "fixtures/multi reports season 11, not 10" },
+    ]);
+  });
+});
+
+describe("toFixtureRow", () => {
+  it("holds exactly the stored fields, absent ones as null, so equal content hashes equal", () => {
+    const row = toFixtureRow(fixture(1));
+    expect(Object.keys(row)).toEqual([...STORED_FIXTURE_FIELDS]);
+    expect(row.events).toBeNull();
+    expect(row.participants).toEqual([{ id: 1 }]);
+    expect(row).not.toHaveProperty("last_processed_at");
+  });
+});
+
+describe("batches", () => {
+  it("splits in order with a short last batch", () => {
+    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(() => batches([1], 0)).toThrow("size: 0 is not a positive integer");
+  });
+});
+
+describe("TimeBudget", () => {
+  it("stops while twice the slowest batch plus the closing reserve still fits", () => {
+    let now = 0;
+    const budget = new TimeBudget(() => now, 20_000, 1_000, 3_000);
+    expect(budget.fitsAnotherBatch()).toBe(true);
+    budget.recordBatch(4_000);
+    now = 8_999;
+    expect(budget.fitsAnotherBatch()).toBe(true);
+    now = 9_000;
+    expect(budget.fitsAnotherBatch()).toBe(false);
+  });
+});
+
+describe("resolveCollectOptions", () => {
+  it("applies the defaults", () => {
+    expect(resolveCollectOptions({})).toMatchObject({ batchSize: 50, dryRun: false, clearCheckpoint: false, leaseSeconds: 120 });
+  });
+  it("names the option and the fix", () => {
+    expect(() => resolveCollectOptions({ batchSize: 51 })).toThrow("batchSize: must be at most 50 (fixtures/multi takes at most 50 ids)");
+    expect(() => resolveCollectOptions({ leagueId: -1 } as never)).toThrow(/^leagueId: /);
+    expect(() => resolveCollectOptions({ typo: 1 } as never)).toThrow(/typo/);
+  });
+});
+
+describe("shouldSave (rate limits worth persisting)", () => {
+  const at = (ms: number) => new Date(ms);
+  it("saves the first state, a new window, a low budget and sizeable drops only", () => {
+    expect(shouldSave(undefined, { remaining: 2000, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1990, resetsAt: at(1000) }, 100, 50, 5000)).toBe(false);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1950, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 3000, resetsAt: at(3_600_000) }, 100, 50, 5000)).toBe(true);
+    expect(shouldSave({ remaining: 101, resetsAt: at(0) }, { remaining: 100, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
+    expect(shouldSave({ remaining: 0, resetsAt: at(0) }, { remaining: 0, resetsAt: at(0) }, 100, 50, 5000)).toBe(false);
+  });
+});
