@@ -2,6 +2,7 @@
 // Each benchmark runs on its own clone of the migrated template, like a test file.
 import { parseArgs } from "node:util";
 import { createTestStack } from "../tests/support/test-stack.ts";
+import { benchCollect } from "./bench/collect.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
 import { stackUp } from "./local/stack-control.ts";
 
@@ -19,19 +20,16 @@ async function main(): Promise<number> {
   await stackUp((line) => console.error(`stack: ${line}`));
   let allMet = true;
   for (const name of which) {
-    const stack = await createTestStack(`bench-${name}`);
+    if (name === "collect") {
+      allMet = (await benchCollect({ quick: values.quick ?? false })) && allMet;
+      continue;
+    }
+    const stack = await createTestStack("bench-monitoring");
     try {
-      if (name === "monitoring") {
-        allMet &&= await benchMonitoring(
-          stack,
-          values.quick
-            ? { events: 10_000, perEventCalls: 300, bigLogRows: 200_000 }
-            : { events: 100_000, perEventCalls: 2_000, bigLogRows: 5_000_000 },
-        );
-      } else {
-        const { benchCollect } = await import("./bench/collect.ts");
-        allMet &&= await benchCollect(stack, { quick: values.quick ?? false });
-      }
+      const sizes = values.quick
+        ? { events: 10_000, perEventCalls: 300, bigLogRows: 200_000 }
+        : { events: 100_000, perEventCalls: 2_000, bigLogRows: 5_000_000 };
+      allMet = (await benchMonitoring(stack, sizes)) && allMet;
     } finally {
       await stack.close();
     }
