@@ -68,6 +68,19 @@ describe("npm run collect", () => {
     expect(env.sim.stats().requests).toBe(0);
   });
 
+  it("--dry-run shows the plan and writes nothing", async () => {
+    const dry = await startCli(["--dry-run", "--json"], env.cliEnv()).done;
+    expect(dry.code, dry.stderr).toBe(0);
+    const result = JSON.parse(dry.stdout) as { executionId: string | null; plan: { chunkId: string; newFixtures: number }[] };
+    expect(result.executionId).toBeNull();
+    expect(result.plan.map((p) => p.newFixtures)).toEqual([552, 552]);
+    const written = await env.stack.query<{ n: string }>(
+      `select (select count(*) from watermark.chunks) + (select count(*) from watermark.etl_executions)
+            + (select count(*) from watermark.etl_logs) + (select count(*) from watermark.api_rate_limits) as n`,
+    );
+    expect(written[0]?.n).toBe("0");
+  });
+
   it("after SIGKILL mid-chunk, the dead run is ABANDONED and a restart ends exact without refetching", async () => {
     // Slow answers so the kill lands between batches of the first chunk.
     env.sim.setFaults({ slow: 1, slowMs: 150 });
@@ -132,6 +145,8 @@ describe("npm run collect", () => {
     const finished = await run.done;
     env.sim.setFaults({ reset: true });
     expect(finished.code, finished.stderr).toBe(3);
+    expect(finished.stdout).toMatch(/^■ collection cancelled in [\d.]+ s \(execution etl_\w+\) — stopped: cancelled, work left for the next run\n/);
+    expect(finished.stderr).toMatch(/collect: claimed \d+_\d+ /);
     const [execution] = await env.stack.query<{ status: string }>(
       "select status from watermark.etl_executions order by started_at desc limit 1",
     );

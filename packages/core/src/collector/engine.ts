@@ -143,6 +143,7 @@ class CollectionRun {
         clear_checkpoint: o.clearCheckpoint,
         time_budget_ms: o.timeBudgetMs,
         owner: o.owner,
+        trigger: o.trigger,
       },
       correlationId: o.correlationId,
     });
