@@ -96,3 +96,36 @@ describe("collect() API economy", () => {
     expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
   });
 });
+
+describe("collect() under a tight hourly limit", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    // Frozen time: a spent entity never resets during the test.
+    env = await collectionEnv("collect-ratelimit", { seed: 9, leagues: 1, seasonsPerLeague: 1, teamsPerLeague: 24, hourlyLimit: 16 });
+  });
+  afterAll(async () => env?.close());
+
+  it("pauses before the budget runs out, persists the reset, and the next run does not hammer the entity", async () => {
+    const first = await env.run();
+    expect(first.status).toBe("COMPLETED");
+    expect(first.stopReason).toBe("rate_limited");
+    expect(first.workLeft).toBe(true);
+    expect(env.sim.stats().rateLimited).toBe(0);
+    const persisted = await env.stack.query<{ entity: string; remaining: number; later: boolean }>(
+      "select entity, remaining, resets_at > now() + interval '10 minutes' as later from watermark.api_rate_limits where entity = 'Fixture'",
+    );
+    expect(persisted).toEqual([{ entity: "Fixture", remaining: 10, later: true }]);
+    const fixtureCalls = env.sim.stats().byEntity.Fixture;
+
+    const second = await env.run();
+    expect(second.stopReason).toBe("rate_limited");
+    expect(env.sim.stats().byEntity.Fixture).toBe(fixtureCalls);
+    expect(second.api.byEndpoint["fixtures/multi/{ids}"]).toBeUndefined();
+    // What was collected before the pause stays, with the chunk's checkpoint for the run after the reset.
+    const [chunk] = await env.stack.query<{ checkpoint: { last_fixture_id?: number }; lease_token: string | null }>(
+      "select checkpoint, lease_token from watermark.chunks",
+    );
+    expect(chunk?.lease_token).toBeNull();
+    expect(chunk?.checkpoint.last_fixture_id).toBeGreaterThan(0);
+  });
+});
