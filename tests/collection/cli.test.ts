@@ -145,7 +145,9 @@ describe("npm run collect", () => {
     const finished = await run.done;
     env.sim.setFaults({ reset: true });
     expect(finished.code, finished.stderr).toBe(3);
-    expect(finished.stdout).toMatch(/^■ collection cancelled in [\d.]+ s \(execution etl_\w+\) — stopped: cancelled, work left for the next run\n/);
+    expect(finished.stdout).toMatch(
+      /^■ collection cancelled in [\d.]+ s \(execution etl_\w+\) — stopped: cancelled, work left for the next run\n/,
+    );
     expect(finished.stderr).toMatch(/collect: claimed \d+_\d+ /);
     const [execution] = await env.stack.query<{ status: string }>(
       "select status from watermark.etl_executions order by started_at desc limit 1",
