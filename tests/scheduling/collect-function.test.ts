@@ -2,8 +2,8 @@
 // stack and an in-process simulator: bad method, body, token and environment
 // get the stable JSON errors; a valid call answers 202 with the execution id and
 // the execution then finishes in the database.
-import { type Simulator, startSimulator } from "@watermark/simulator";
 import type { CollectResult } from "@watermark/core/collector";
+import { type Simulator, startSimulator } from "@watermark/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollectHandler } from "../../functions/collect/handler.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
@@ -161,7 +161,9 @@ describe("collect handler: a valid call", () => {
     const executionId = String(body.execution_id);
     expect(executionId).toMatch(/^etl_\d{8}_\d{6}_[0-9a-f]{6}$/);
 
-    const [started] = await stack.query<{ status: string }>("select status from watermark.etl_executions where execution_id = $1", [executionId]);
+    const [started] = await stack.query<{ status: string }>("select status from watermark.etl_executions where execution_id = $1", [
+      executionId,
+    ]);
     expect(started).toBeDefined();
 
     const result = await waitFor("the run to finish", async () => finished.find((r) => r.executionId === executionId));
