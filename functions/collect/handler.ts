@@ -6,7 +6,7 @@ import { type CollectorDeps, type CollectResult, collect, createCollectorDeps } 
 import type { EnvSource } from "@watermark/core/config";
 import { isWatermarkError } from "@watermark/core/errors";
 import type { EtlMonitor } from "@watermark/core/monitoring";
-import { runInBackground } from "../_shared/background.ts";
+import { runInBackground, shutdownSignal } from "../_shared/background.ts";
 import { envReader, platformEnv } from "../_shared/env.ts";
 import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";
 import { readJsonBody, requireMethod } from "../_shared/request.ts";
@@ -50,6 +50,7 @@ function describeCaller(caller: Caller): { trigger: "schedule" | "api"; correlat
 export function createCollectHandler(options: CollectHandlerOptions = {}): { fetch: FetchHandler } {
   const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
   let authenticate: TriggerAuthenticator | undefined;
+  const shutdown = shutdownSignal();
 
   const handle = async (request: Request): Promise<Response> => {
     requireMethod(request, "POST");
@@ -68,6 +69,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
         sportmonksBaseUrl: env.SPORTMONKS_BASE_URL,
         trigger,
         console: { level: "WARNING" },
+        signal: shutdown,
       });
     const started = body.dry_run ? Promise.resolve(null) : executionStarted(deps.monitor);
     const run = collect(deps, {
