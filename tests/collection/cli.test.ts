@@ -3,6 +3,9 @@
 // (ABANDONED) and the next run resumes from the checkpoint — nothing lost,
 // nothing fetched or written twice; SIGTERM finishes CANCELLED and releases the lease.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CollectionEnv, collectionEnv, storedFixtures, truthFixtures } from "./support.ts";
 
@@ -119,7 +122,8 @@ describe("npm run collect", () => {
     ]);
     expect(abandoned?.status).toBe("ABANDONED");
 
-    const second = await startCli(["--json"], env.cliEnv()).done;
+    const metricsFile = path.join(mkdtempSync(path.join(tmpdir(), "collect-")), "metrics.json");
+    const second = await startCli(["--json", "--track-performance", "--export-metrics", metricsFile], env.cliEnv()).done;
     expect(second.code, second.stderr).toBe(0);
     const result = JSON.parse(second.stdout) as { counters: { fixturesRequested: number; fixturesInserted: number } };
     const total = truthFixtures(env.sim).length;
@@ -128,6 +132,12 @@ describe("npm run collect", () => {
     expect(result.counters.fixturesInserted).toBe(total - writtenByDead);
     expect(env.sim.stats().fixturesServed - servedBefore).toBe(total - writtenByDead);
     expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+    const exported = JSON.parse(readFileSync(metricsFile, "utf8")) as {
+      api: { calls: number };
+      performance: { timings: Record<string, unknown> };
+    };
+    expect(exported.api.calls).toBeGreaterThan(0);
+    expect(Object.keys(exported.performance.timings).sort()).toEqual(["collector.fetch_batch", "collector.upsert_batch"]);
   });
 
   it("SIGTERM finishes the run CANCELLED and releases its lease with the checkpoint kept", async () => {
