@@ -8,6 +8,7 @@ import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
 import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
+import { configureLocalSchedules } from "./schedules.ts";
 import { isAlive, serviceSpecs, startService, stopService } from "./services.ts";
 import { databaseUrl, loadState, newSecrets, type StackState, saveState, stackEnv } from "./state.ts";
 import { ensureDebianPackages } from "./system.ts";
@@ -126,6 +127,8 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
     if (spec.port) await waitForPort(spec.port, 30000);
   }
   saveState(state);
+  // pg_cron's schedules call the functions through this gateway with a local trigger credential.
+  await configureLocalSchedules({ databaseUrl: url, supabaseUrl: env.SUPABASE_URL ?? "", anonKey: env.SUPABASE_ANON_KEY });
   return state;
 }
 
