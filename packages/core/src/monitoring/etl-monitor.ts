@@ -168,6 +168,11 @@ export class EtlMonitor {
     return this.sink.flush();
   }
 
+  /** Writes buffered events, then refuses new ones (call after finish, before the process exits). */
+  close(): Promise<void> {
+    return this.sink.close();
+  }
+
   /** Events not written yet (after a flush gave up). */
   pendingEvents(): ReturnType<RpcEventSink["pending"]> {
     return this.sink.pending();

@@ -122,6 +122,10 @@ describe("EtlMonitor.run", () => {
     await monitor.start({ executionId: "etl_fixed" });
     expect(monitor.executionId).toBe("etl_fixed");
     await expect(monitor.start()).rejects.toThrow(/already runs execution etl_fixed/);
+    await monitor.logger.info("last words");
+    await monitor.close();
+    expect(monitor.pendingEvents().logs).toEqual([]);
+    expect(() => monitor.logger.info("too late")).toThrow(/closed/);
   });
 });
 
