@@ -100,6 +100,18 @@ describe("authentication", () => {
   });
 });
 
+describe("connection hygiene", () => {
+  it("rolls back a request whose role claim names no role, so the pooled client stays usable", async () => {
+    const unknownRole = signJwt({ role: "no_such_role" }, stack.jwtSecret);
+    const bad = await rpc("gw_add", { a: 1 }, unknownRole);
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(bad.body)).toContain("no_such_role");
+    // Enough concurrent calls to touch every pooled client: none may be stuck in the failed transaction.
+    const after = await Promise.all(Array.from({ length: 16 }, (_, i) => rpc("gw_add", { a: i, b: 1 })));
+    expect(after.map((r) => r.body)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+  });
+});
+
 describe("arguments", () => {
   it("passes named arguments cast to their declared types, defaults filling the rest", async () => {
     expect(await rpc("gw_add", { a: 1, b: 2 })).toEqual({ status: 200, body: 3 });

@@ -68,9 +68,35 @@ function toRoutine(row: RoutineRow): RoutineInfo {
 }
 
 /** PostgREST's overload choice: every given key is a parameter and every parameter without default is given. */
-export async function resolveRoutine(client: PoolClient, fn: string, keys: string[]): Promise<RoutineInfo> {
-  const { rows } = await client.query<RoutineRow>(routinesSql, [API_SCHEMA, fn]);
-  const routines = rows.map(toRoutine);
+/**
+ * PostgREST's schema cache, per gateway: routines by name, read from the catalog once.
+ * A miss re-reads the catalog before failing, and a call that finds the function gone
+ * (42883) forgets it, so functions created or replaced while the gateway runs are seen.
+ */
+export class RoutineCache {
+  readonly #byName = new Map<string, RoutineInfo[]>();
+
+  async resolve(client: PoolClient, fn: string, keys: string[]): Promise<RoutineInfo> {
+    const cached = this.#byName.get(fn);
+    if (cached) {
+      try {
+        return matchRoutine(cached, fn, keys);
+      } catch {
+        // Fall through: the catalog may have changed since it was cached.
+      }
+    }
+    const { rows } = await client.query<RoutineRow>(routinesSql, [API_SCHEMA, fn]);
+    const routines = rows.map(toRoutine);
+    this.#byName.set(fn, routines);
+    return matchRoutine(routines, fn, keys);
+  }
+
+  forget(fn: string): void {
+    this.#byName.delete(fn);
+  }
+}
+
+function matchRoutine(routines: RoutineInfo[], fn: string, keys: string[]): RoutineInfo {
   const matches = routines.filter(
     (r) => keys.every((k) => r.args.some((a) => a.name === k)) && r.args.every((a) => a.hasDefault || keys.includes(a.name)),
   );

@@ -6,7 +6,7 @@ import pg from "pg";
 import { fromDatabaseError, GatewayError, pgrstError } from "./errors.ts";
 import { type FunctionPorts, proxyFunction } from "./functions-proxy.ts";
 import { bearerToken, type JwtClaims, verifyJwt } from "./jwt-verify.ts";
-import { callSql, resolveRoutine } from "./rpc.ts";
+import { callSql, RoutineCache } from "./rpc.ts";
 
 export interface GatewayOptions {
   /** Connection string of the `authenticator` role on the database to serve. */
@@ -84,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // An idle client's connection dying must not kill the process; the next checkout reconnects.
   pool.on("error", () => {});
   const searchPath = [...new Set(["public", ...(options.extraSearchPath ?? ["extensions"])])].join(", ");
+  const routines = new RoutineCache();
   const anonRole = options.anonRole ?? "anon";
 
   // Supabase's API gateway rejects requests without a key, so there is no anonymous fallback here.
@@ -115,25 +116,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let body: string | null;
     let returnsSet = false;
     try {
-      const routine = await resolveRoutine(client, fn, keys).catch((err: unknown) => {
+      const routine = await routines.resolve(client, fn, keys).catch((err: unknown) => {
         throw fromDatabaseError(err, authenticated);
       });
       returnsSet = routine.returnsSet;
       // PostgREST runs GET and stable/immutable functions in a read-only transaction.
       const readOnly = method !== "POST" || routine.volatility !== "v";
-      await client.query(readOnly ? "begin isolation level read committed read only" : "begin isolation level read committed");
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== "authorization" && k !== "apikey"));
+      const settings: Array<[string, string]> = [
+        ["role", role],
+        ["request.jwt.claims", JSON.stringify(claims)],
+        ["request.method", method],
+        ["request.path", url.pathname.replace(/^\/rest\/v1/, "")],
+        ["request.headers", JSON.stringify(headers)],
+        ["search_path", searchPath],
+      ];
       try {
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== "authorization" && k !== "apikey"));
+        // One round trip for the transaction and its settings, as PostgREST pipelines them.
+        // Inside the try: a bad role claim must still roll back before the client goes back to the pool.
         await client.query(
-          `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true),
-                  set_config('request.path', $4, true), set_config('request.headers', $5, true), set_config('search_path', $6, true)`,
-          [role, JSON.stringify(claims), method, url.pathname.replace(/^\/rest\/v1/, ""), JSON.stringify(headers), searchPath],
+          `begin isolation level read committed${readOnly ? " read only" : ""};
+           select ${settings.map(([name, value]) => `set_config('${name}', ${client.escapeLiteral(value)}, true)`).join(", ")}`,
         );
         const result = await client.query<{ body: string | null }>(callSql(routine, keys), keys.length > 0 ? [JSON.stringify(args)] : []);
         await client.query("commit");
         body = routine.returnsVoid ? null : (result.rows[0]?.body ?? "null");
       } catch (err) {
         await client.query("rollback").catch(() => {});
+        if ((err as { code?: string }).code === "42883") routines.forget(fn);
         throw fromDatabaseError(err, authenticated);
       }
     } finally {

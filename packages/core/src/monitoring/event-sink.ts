@@ -22,14 +22,15 @@ export class RpcEventSink implements EventSink {
     const batching = { ...defaultBatchOptions, ...options.batching };
     this.logs = new BatchQueue(
       async (events) => {
-        await rpc.call("log_etl_events", { events });
+        // Each event was checked when it was logged (EtlLogger, PerformanceTracker).
+        await rpc.call("log_etl_events", { events }, { prevalidated: true });
       },
       batching,
       options,
     );
     this.metrics = new BatchQueue(
       async (metrics) => {
-        await rpc.call("record_etl_metrics", { metrics });
+        await rpc.call("record_etl_metrics", { metrics }, { prevalidated: true });
       },
       batching,
       options,

@@ -19,6 +19,17 @@ describe("rpc client", () => {
     expect(formatPath(["metric_value"])).toBe("metric_value");
   });
 
+  it("skips its own argument check only when the caller says the arguments were checked", async () => {
+    const { calls, transport } = recording(1);
+    const client = rpcClientFromTransport(monitoringRpcs, transport);
+    const events = [{ level: "INFO", component: "c", message: "m", extra_key_the_schema_would_strip: true }];
+    await client.call("log_etl_events", { events } as never, { prevalidated: true });
+    await client.call("log_etl_events", { events } as never);
+    // Prevalidated arguments go out as given; checked ones as the schema parsed them.
+    expect(calls[0]?.[1]).toEqual({ events });
+    expect(calls[1]?.[1]).not.toEqual({ events });
+  });
+
   it("rejects bad arguments as WM001 with the field, sending nothing", async () => {
     const { calls, transport } = recording(1);
     const client = rpcClientFromTransport(monitoringRpcs, transport);
