@@ -4,14 +4,11 @@
 // are typed Json/unknown by the generator: their schemas are checked at run time.
 import type { z } from "zod";
 import type { Database } from "../database.types.ts";
+import type { Assert, Equals, RequiredKeys } from "../type-assertions.ts";
 import type { collectionRpcs } from "./rpcs.ts";
 
 type Functions = Database["public"]["Functions"];
 type Rpcs = typeof collectionRpcs;
-
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type Assert<T extends true> = T;
 
 type ArgsAgree<N extends keyof Rpcs & keyof Functions> = [
   Equals<keyof z.input<Rpcs[N]["args"]>, keyof Functions[N]["Args"]>,

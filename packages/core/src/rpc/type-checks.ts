@@ -5,14 +5,11 @@
 // until the schemas follow (after `npm run gen:types`).
 import type { z } from "zod";
 import type { Database } from "../database.types.ts";
+import type { Assert, Equals, RequiredKeys } from "../type-assertions.ts";
 import type { monitoringRpcs } from "./schemas.ts";
 
 type Functions = Database["public"]["Functions"];
 type Rpcs = typeof monitoringRpcs;
-
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
-type Assert<T extends true> = T;
 
 type ArgsAgree<N extends keyof Rpcs & keyof Functions> = [
   Equals<keyof z.input<Rpcs[N]["args"]>, keyof Functions[N]["Args"]>,
