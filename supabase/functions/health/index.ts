@@ -463,9 +463,13 @@ function rpcClientFromTransport(registry, transport) {
     async call(name, args, options = {}) {
       const spec = registry[name];
       if (!spec) throw new Error(`unknown RPC ${name}: add it to the registry this client was built with`);
-      const parsed = spec.args.safeParse(args);
-      if (!parsed.success) throw invalidParameter(name, parsed.error);
-      const raw = await transport(name, parsed.data, options);
+      let checked = args;
+      if (!options.prevalidated) {
+        const parsed = spec.args.safeParse(args);
+        if (!parsed.success) throw invalidParameter(name, parsed.error);
+        checked = parsed.data;
+      }
+      const raw = await transport(name, checked, options);
       const result = spec.result.safeParse(raw);
       if (!result.success) {
         throw new Error(
