@@ -41,6 +41,8 @@ beforeAll(async () => {
     select public.finish_etl_execution('etl_web_1', 'FAILED', 10, 10, 9, 1, 1, 1, 'one fixture failed', 9);
     select public.start_etl_execution('etl_web_2', '{}'::jsonb, 'other_pipeline', 'schedule');
   `);
+  // What pg_cron does every minute: the failed run breaks the 90 % success-rate rule.
+  await stack.query("select public.evaluate_alerts()");
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 });
 
@@ -60,6 +62,9 @@ describe("web dashboard", () => {
       expect(await page.textContent("#errors")).toContain("Fixture 19154664 failed");
       expect(await page.textContent("#metrics")).toContain("chunk_duration");
       expect(await page.isHidden("#error")).toBe(true);
+      // The header shows the database's health verdict, driven by the firing alert listed below it.
+      expect(await page.textContent("#overall")).toBe("degraded");
+      expect(await page.textContent("#alerts")).toContain("min-success-rate");
       await page.click("#runs tbody tr:has-text('etl_web_1')");
       await page.waitForSelector("#detail-logs tbody tr:has-text('Fixture 19154664 failed')");
       expect(await page.textContent("#detail-summary")).toContain("one fixture failed");

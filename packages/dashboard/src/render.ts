@@ -83,6 +83,7 @@ const STATUS_CLASS: Record<string, string> = {
   healthy: "s-ok",
   OK: "s-ok",
   resolved: "s-ok",
+  succeeded: "s-ok",
   RUNNING: "s-warn",
   degraded: "s-warn",
   pending: "s-warn",
@@ -90,6 +91,8 @@ const STATUS_CLASS: Record<string, string> = {
   warning: "s-warn",
   FAILED: "s-bad",
   ABANDONED: "s-bad",
+  failed: "s-bad",
+  overdue: "s-bad",
   unhealthy: "s-bad",
   firing: "s-bad",
   ERROR: "s-bad",
@@ -106,6 +109,17 @@ export function formatTime(iso: string | null | undefined): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** How long ago, short enough for a summary card ("7 min ago"). */
+export function formatAgo(iso: string | null | undefined, now = Date.now()): string | undefined {
+  if (!iso) return undefined;
+  const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
+  if (Number.isNaN(seconds)) return iso;
+  if (seconds < 60) return "just now";
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
 }
 
 export function formatDuration(seconds: number | null | undefined): string | undefined {

@@ -1,6 +1,17 @@
 // The dashboard's sections, each drawn from one viewer RPC (see docs/architecture.md).
 import { type DashboardConfig, rpc } from "./api.ts";
-import { badge, byId, type Column, formatDuration, formatNumber, formatTime, renderCards, renderSummary, renderTable } from "./render.ts";
+import {
+  badge,
+  byId,
+  type Column,
+  formatAgo,
+  formatDuration,
+  formatNumber,
+  formatTime,
+  renderCards,
+  renderSummary,
+  renderTable,
+} from "./render.ts";
 
 interface Health {
   total_executions: number;
@@ -91,15 +102,21 @@ const logColumns: Column<LogRow>[] = [
   { title: "chunk", value: (r) => r.chunk_id },
 ];
 
+interface HealthReport {
+  status: "healthy" | "degraded" | "unhealthy";
+  reasons: string[];
+}
+
 export async function drawSummary(config: DashboardConfig): Promise<void> {
-  const h = await rpc<Health>(config, "get_etl_health_status");
-  const overall = h.errors_24h > 0 || h.failed > 0 || h.abandoned > 0 ? "degraded" : "healthy";
-  const headerBadge = badge(overall);
+  const [h, report] = await Promise.all([rpc<Health>(config, "get_etl_health_status"), rpc<HealthReport>(config, "get_health_report")]);
+  // The database's own verdict (the same one the health function serves), with its reasons on hover.
   const overallEl = byId("overall");
-  if (headerBadge && typeof headerBadge === "object") {
-    overallEl.textContent = headerBadge.text;
-    overallEl.className = headerBadge.className ?? "badge";
+  const overall = badge(report.status);
+  if (overall && typeof overall === "object") {
+    overallEl.textContent = overall.text;
+    overallEl.className = overall.className ?? "badge";
   }
+  overallEl.title = report.reasons.length ? report.reasons.join("\n") : "no problem reported";
   renderCards(byId("cards"), [
     { label: "executions", value: formatNumber(h.total_executions) },
     { label: "running", value: formatNumber(h.running) },
@@ -108,7 +125,7 @@ export async function drawSummary(config: DashboardConfig): Promise<void> {
     { label: "abandoned", value: formatNumber(h.abandoned) },
     { label: "average duration", value: formatDuration(h.avg_duration_seconds) },
     { label: "average success rate", value: h.avg_success_rate === null ? undefined : `${formatNumber(h.avg_success_rate, 1)}%` },
-    { label: "last execution", value: formatTime(h.last_execution_at) },
+    { label: "last execution", value: formatAgo(h.last_execution_at) },
     { label: "logs (24 h)", value: formatNumber(h.logs_24h) },
     { label: "errors (24 h)", value: formatNumber(h.errors_24h) },
   ]);
