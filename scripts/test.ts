@@ -9,6 +9,7 @@ import path from "node:path";
 import { binDir, localDir, repoRoot } from "./local/paths.ts";
 import { cloneTemplateDatabase, dropDatabase, stackUp, TEMPLATE_DB } from "./local/stack-control.ts";
 import { databaseUrl, type StackState, stackEnv } from "./local/state.ts";
+import { ensureDebianPackages } from "./local/system.ts";
 
 interface Counts {
   passed: number;
@@ -17,8 +18,6 @@ interface Counts {
 
 interface Step {
   name: string;
-  /** Why it is skipped, when it does not apply to this checkout. */
-  skip?: () => string | undefined;
   run: () => Promise<Counts>;
 }
 
@@ -127,7 +126,6 @@ function steps(state: StackState): Step[] {
     { name: "deno check (core, functions)", run: () => check(bin("deno"), ["check", "--config", "deno.json", ...denoCheckTargets()]) },
     {
       name: "type drift (gen:types --check)",
-      skip: () => (existsSync(path.join(repoRoot, "scripts/gen-types.ts")) ? undefined : "scripts/gen-types.ts does not exist"),
       run: () => check(process.execPath, ["--import", "tsx", "scripts/gen-types.ts", "--check"], env),
     },
     {
@@ -158,17 +156,14 @@ function steps(state: StackState): Step[] {
 
 async function main(): Promise<number> {
   const log = (line: string) => console.error(`test: ${line}`);
+  // The browser test drives Debian's chromium (no browser download is possible here).
+  ensureDebianPackages([{ name: "chromium", proof: "/usr/bin/chromium" }]);
   log("setting up the local stack (npm run stack -- up)");
   // Bundles are checked for drift below, so setup must not rewrite them.
   const state = await stackUp((line) => log(`stack: ${line}`), { buildFunctions: false });
   const total: Counts = { passed: 0, failed: 0 };
   const summary: string[] = [];
   for (const step of steps(state)) {
-    const skipped = step.skip?.();
-    if (skipped) {
-      summary.push(`  skip  ${step.name}: ${skipped}`);
-      continue;
-    }
     log(`── ${step.name}`);
     const counts = await step.run();
     total.passed += counts.passed;
