@@ -9,12 +9,9 @@ import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
 let stack: TestStack;
 
-beforeAll(async () => {
-  stack = await createTestStack("bootstrap");
-  const state = loadState();
-  if (!state) throw new Error("the local stack is not running");
-  // What a second `stack up` does to a migrated database.
-  const res = spawnSync(
+/** Runs scripts/local/bootstrap.sql on this test's database, as `stack up` does. */
+function runBootstrap(authenticatorPassword: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(
     "psql",
     [
       stack.databaseUrl,
@@ -23,12 +20,20 @@ beforeAll(async () => {
       "-v",
       "ON_ERROR_STOP=1",
       "-v",
-      `authenticator_password=${state.authenticatorPassword}`,
+      `authenticator_password=${authenticatorPassword}`,
       "-f",
       `${repoRoot}/scripts/local/bootstrap.sql`,
     ],
-    { encoding: "utf8" },
+    { encoding: "utf8", env },
   );
+}
+
+beforeAll(async () => {
+  stack = await createTestStack("bootstrap");
+  const state = loadState();
+  if (!state) throw new Error("the local stack is not running");
+  // What a second `stack up` does to a migrated database.
+  const res = runBootstrap(state.authenticatorPassword);
   if (res.status !== 0) throw new Error(res.stderr);
 });
 
@@ -56,21 +61,7 @@ describe("bootstrap on a migrated database", () => {
     const state = loadState();
     if (!state) throw new Error("the local stack is not running");
     // Another server lacks the marker the local cluster's postgresql.conf sets; override it for this session.
-    const res = spawnSync(
-      "psql",
-      [
-        stack.databaseUrl,
-        "-X",
-        "-q",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-v",
-        "authenticator_password=x",
-        "-f",
-        `${repoRoot}/scripts/local/bootstrap.sql`,
-      ],
-      { encoding: "utf8", env: { ...process.env, PGOPTIONS: "-c watermark.local_stack=off" } },
-    );
+    const res = runBootstrap("x", { ...process.env, PGOPTIONS: "-c watermark.local_stack=off" });
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain("bootstrap refused");
     // The password line after the guard never ran: the stack's authenticator still logs in.
