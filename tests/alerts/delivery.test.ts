@@ -32,7 +32,7 @@ beforeEach(async () => {
 
 function drainOnce(): Promise<DrainResult> {
   const rpc = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole, registry: alertRpcs });
-  return drainAlertOutbox({ rpc: outboxRpcFromClient(rpc), post: slackWebhookPoster({ retries: 0 }), defaultWebhookUrl: receiver.url });
+  return drainAlertOutbox({ rpc: outboxRpcFromClient(rpc), post: slackWebhookPoster(), defaultWebhookUrl: receiver.url });
 }
 
 /** Drains until nothing is left to send, letting backoff elapse between rounds (time moves by SQL, not by waiting). */

@@ -27,8 +27,6 @@ export type WebhookPoster = (url: string, message: SlackMessage) => Promise<Post
 export interface SlackPosterOptions {
   /** Per-request timeout (ms). */
   timeoutMs?: number;
-  /** Immediate retries inside one attempt for 5xx and network errors (4xx never). */
-  retries?: number;
   fetch?: typeof fetch;
 }
 
@@ -81,7 +79,9 @@ export function slackWebhookPoster(options: SlackPosterOptions = {}): WebhookPos
       // The library's FetchResponse is a structural subset of the web Response.
       fetch: observingFetch as unknown as FetchFunction,
       timeout: timeoutMs,
-      retryConfig: { retries: options.retries ?? 2, minTimeout: 200, maxTimeout: 1000, factor: 2 },
+      // No retries here: a timeout may come after Slack accepted the post, and an
+      // immediate retry would post it twice. The outbox retries with backoff.
+      retryConfig: { retries: 0 },
     });
     try {
       await webhook.send(message);
