@@ -47,7 +47,36 @@ function parseRetryAfter(value: string | null): number | undefined {
 }
 
 function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The webhook URL is a secret (whoever has it can post to the channel), and
+ * fetch errors name it (Deno: "error sending request for url (https://…)").
+ * Every error string a poster returns ends up in alert_notifications.last_error,
+ * which viewers read, so the URL, its normalised form and its secret path are
+ * cut out first.
+ */
+function redactor(url: string): (text: string) => string {
+  const secrets = new Set<string>([url]);
+  try {
+    const parsed = new URL(url);
+    secrets.add(parsed.href);
+    const secretPart = parsed.pathname + parsed.search;
+    if (secretPart.length > 1) {
+      secrets.add(secretPart);
+      try {
+        secrets.add(decodeURIComponent(secretPart));
+      } catch {
+        // Malformed escapes: the encoded form is already covered.
+      }
+    }
+  } catch {
+    // Not a URL: the raw string is all there is to hide.
+  }
+  // Longest first, so a full URL is replaced whole rather than leaving its host behind.
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, secret) => out.split(secret).join("[redacted webhook url]"), text);
 }
 
 let library: Promise<WebhookClass | Error> | undefined;
@@ -55,7 +84,7 @@ function loadLibrary(): Promise<WebhookClass | Error> {
   library ??= import("@slack/webhook").then(
     (m) => m.IncomingWebhook,
     (err: unknown) => {
-      console.warn(`@slack/webhook could not load (${errorText(err)}); posting with fetch instead`);
+      console.warn(`@slack/webhook could not load (${errorText(err).slice(0, 500)}); posting with fetch instead`);
       return err instanceof Error ? err : new Error(String(err));
     },
   );
@@ -66,6 +95,13 @@ export function slackWebhookPoster(options: SlackPosterOptions = {}): WebhookPos
   const baseFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return async (url, message) => {
+    const redact = redactor(url);
+    const result = await post(url, message);
+    // Cut to length only after redacting, so no fragment of the URL survives the cut.
+    return result.ok ? result : { ...result, error: redact(result.error).slice(0, 500) };
+  };
+
+  async function post(url: string, message: SlackMessage): Promise<PostResult> {
     let retryAfterSeconds: number | undefined;
     // Slack's Retry-After header is not exposed by the library's error: read it on the way through.
     const observingFetch = async (input: string | URL, init?: RequestInit) => {
@@ -89,11 +125,11 @@ export function slackWebhookPoster(options: SlackPosterOptions = {}): WebhookPos
     } catch (err) {
       const e = (err ?? {}) as SlackErrorShape;
       if (e.code === "slack_webhook_http_error" && typeof e.statusCode === "number") {
-        return { ok: false, status: e.statusCode, error: (e.body || `HTTP ${e.statusCode}`).slice(0, 500), retryAfterSeconds };
+        return { ok: false, status: e.statusCode, error: e.body || `HTTP ${e.statusCode}`, retryAfterSeconds };
       }
-      return { ok: false, error: e.original?.message?.slice(0, 500) ?? errorText(err) };
+      return { ok: false, error: e.original?.message ?? errorText(err) };
     }
-  };
+  }
 }
 
 /** The incoming-webhook protocol without the library (one try; the outbox retries). */
@@ -117,7 +153,7 @@ async function postWithFetch(
     return {
       ok: false,
       status: response.status,
-      error: (body || `HTTP ${response.status}`).slice(0, 500),
+      error: body || `HTTP ${response.status}`,
       retryAfterSeconds: retryAfter(),
     };
   } catch (err) {
