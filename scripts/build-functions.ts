@@ -82,6 +82,7 @@ function npmSpecifiers(): Plugin {
   };
 }
 
+/** The edge functions: folders under functions/ with an index.ts, except shared code (_shared). */
 export function functionNames(): string[] {
   if (!existsSync(sourcesDir)) return [];
   return (

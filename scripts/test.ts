@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import { functionNames } from "./build-functions.ts";
 import { binDir, localDir, repoRoot } from "./local/paths.ts";
 import { cloneTemplateDatabase, dropDatabase, stackUp, TEMPLATE_DB } from "./local/stack-control.ts";
 import { databaseUrl, type StackState, stackEnv } from "./local/state.ts";
@@ -58,14 +59,9 @@ function tsFilesUnder(dir: string): string[] {
     });
 }
 
+/** Core and every function handler (functions/_shared is checked through the handlers that import it). */
 function denoCheckTargets(): string[] {
-  const functionsDir = path.join(repoRoot, "functions");
-  const handlers = existsSync(functionsDir)
-    ? readdirSync(functionsDir)
-        .sort()
-        .map((d) => path.join(functionsDir, d, "index.ts"))
-        .filter(existsSync)
-    : [];
+  const handlers = functionNames().map((name) => path.join(repoRoot, "functions", name, "index.ts"));
   return [...tsFilesUnder(path.join(repoRoot, "packages/core/src")), ...handlers].map((f) => path.relative(repoRoot, f));
 }
 

@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import type { DashboardContext } from "./context.ts";
 
 /** RFC 4180 CSV: header from the first row's keys; objects as JSON; quotes where needed. */
-export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
+function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
   const cell = (v: unknown) => {
     const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -12,7 +12,7 @@ export function toCsv(rows: Record<string, unknown>[], columns: string[]): strin
   return `${[columns.join(","), ...rows.map((r) => columns.map((c) => cell(r[c])).join(","))].join("\r\n")}\r\n`;
 }
 
-export function csvPaths(file: string): Record<"executions" | "logs" | "metrics", string> {
+function csvPaths(file: string): Record<"executions" | "logs" | "metrics", string> {
   const base = file.replace(/\.csv$/i, "");
   return { executions: `${base}.executions.csv`, logs: `${base}.logs.csv`, metrics: `${base}.metrics.csv` };
 }

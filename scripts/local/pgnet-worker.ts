@@ -54,7 +54,7 @@ function describeFailure(err: unknown): string {
   }
 }
 
-export async function performRequest(request: QueuedRequest): Promise<ResponseRow> {
+async function performRequest(request: QueuedRequest): Promise<ResponseRow> {
   const started = performance.now();
   const headers = new Headers();
   for (const [k, v] of Object.entries(request.headers ?? {})) headers.set(k, typeof v === "string" ? v : JSON.stringify(v));

@@ -23,7 +23,7 @@ function psqlFile(url: string, file: string, vars: Record<string, string> = {}):
 }
 
 /** Applies supabase/migrations with the real Supabase CLI. */
-export function pushMigrations(url: string): void {
+function pushMigrations(url: string): void {
   const res = spawnSync(path.join(binDir, "supabase"), ["db", "push", `--remote=${url}`, "--yes", "--workdir", repoRoot], {
     encoding: "utf8",
     env: { ...process.env, SUPABASE_YES: "1" },

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 
 export const isRoot = process.getuid?.() === 0;
 
-export function pgBinDir(): string {
+function pgBinDir(): string {
   const out = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
   if (out.status !== 0) {
     throw new Error("pg_config not found: install the Debian package postgresql-15 (apt-get install -y postgresql-15)");

@@ -21,7 +21,7 @@ async function allChunks(rpc: RpcClient<StartRpcs>): Promise<ChunkProgress[]> {
   }
 }
 
-export async function takeSnapshot(rpc: RpcClient<StartRpcs>, since: Date): Promise<Snapshot> {
+async function takeSnapshot(rpc: RpcClient<StartRpcs>, since: Date): Promise<Snapshot> {
   await rpc.call("harvest_function_invocations", {});
   const [overview, chunks, executions, invocations] = await Promise.all([
     rpc.call("get_collection_overview", {}),
@@ -39,7 +39,7 @@ export async function takeSnapshot(rpc: RpcClient<StartRpcs>, since: Date): Prom
 
 const chunkCollected = (c: ChunkProgress) => c.completed_at !== null || c.status === "failed";
 
-export function isFinished(s: Snapshot): boolean {
+function isFinished(s: Snapshot): boolean {
   return (
     s.chunks.length > 0 &&
     s.chunks.every(chunkCollected) &&
@@ -50,13 +50,13 @@ export function isFinished(s: Snapshot): boolean {
 }
 
 /** The schedule cannot work (credential, URL, function down): no run started and every invocation failed. */
-export function scheduleBroken(s: Snapshot): InvocationRow | undefined {
+function scheduleBroken(s: Snapshot): InvocationRow | undefined {
   const answered = s.invocations.filter((i) => i.status !== "queued");
   if (s.executions.length > 0 || answered.length === 0 || answered.some((i) => i.status === "succeeded")) return undefined;
   return answered[0];
 }
 
-export function progressLine(s: Snapshot, width = 24): string {
+function progressLine(s: Snapshot, width = 24): string {
   const done = s.chunks.filter(chunkCollected).length;
   const total = s.chunks.length;
   const filled = total === 0 ? 0 : Math.round((done / total) * width);

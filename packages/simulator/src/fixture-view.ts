@@ -45,7 +45,7 @@ function eventVisibleAt(script: FixtureScript, minute: number): number {
 }
 
 /** Every instant at which this fixture's API view changes, ascending. */
-export function changePoints(script: FixtureScript): number[] {
+function changePoints(script: FixtureScript): number[] {
   const k = script.kickoffMs;
   const points = new Set<number>([
     k - SCHEDULED_BEFORE_KICKOFF,
@@ -124,7 +124,7 @@ export function renderFixture(script: FixtureScript, includes: ReadonlySet<strin
   return fixture;
 }
 
-export function renderTeam(team: Team): Record<string, unknown> {
+function renderTeam(team: Team): Record<string, unknown> {
   return {
     id: team.id,
     sport_id: 1,

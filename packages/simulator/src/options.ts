@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MINUTE } from "./clock.ts";
 import { faultSettingsSchema } from "./faults.ts";
 
-export const simulatorOptionsSchema = z
+const simulatorOptionsSchema = z
   .object({
     /** Seed for the dataset and the fault sequence. */
     seed: z

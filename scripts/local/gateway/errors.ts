@@ -22,7 +22,7 @@ export function pgrstError(status: number, code: string, message: string, detail
 }
 
 /** PostgREST's status for a PostgreSQL error; 42501 depends on whether the caller sent a JWT. */
-export function statusForSqlState(code: string, authenticated: boolean): number {
+function statusForSqlState(code: string, authenticated: boolean): number {
   if (code === "42501") return authenticated ? 403 : 401;
   const exact: Record<string, number> = {
     "23503": 409,

@@ -12,7 +12,7 @@ import { bearerToken, verifyJwt } from "./jwt-verify.ts";
 export type FunctionPorts = () => Record<string, number>;
 
 /** `[functions.<name>] verify_jwt = false` from supabase/config.toml (defaults to true, as Supabase does). */
-export function verifiesJwt(name: string, configPath = path.join(repoRoot, "supabase/config.toml")): boolean {
+function verifiesJwt(name: string, configPath = path.join(repoRoot, "supabase/config.toml")): boolean {
   let text: string;
   try {
     text = readFileSync(configPath, "utf8");
