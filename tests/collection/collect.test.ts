@@ -1,6 +1,7 @@
 // The collector against the simulator and a real database: exact results with
 // faults on, API calls near the minimum, resumable runs, and dry runs that write nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CollectResult, DATABASE_DEFAULT_MIN_FIXTURES } from "../../packages/core/src/collector/index.ts";
 import { type CollectionEnv, collectionEnv, minimumCalls, storedFixtures, truthFixtures } from "./support.ts";
 
 describe("collect() with faults on", () => {
@@ -127,5 +128,49 @@ describe("collect() under a tight hourly limit", () => {
     );
     expect(chunk?.lease_token).toBeNull();
     expect(chunk?.checkpoint.last_fixture_id).toBeGreaterThan(0);
+  });
+});
+
+describe("collect() dry runs stop where a real run would", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    env = await collectionEnv("collect-dry-stops", { seed: 5 });
+  });
+  afterAll(async () => env?.close());
+
+  const scheduleCalls = (r: CollectResult) => r.api.byEndpoint["schedules/seasons/{id}"] ?? 0;
+
+  it("the time budget stops the plan before any schedule is read", async () => {
+    const dry = await env.run({ dryRun: true, timeBudgetMs: 1_000 });
+    expect(dry.status).toBe("COMPLETED");
+    expect(dry.stopReason).toBe("time_budget");
+    expect(dry.workLeft).toBe(true);
+    expect(dry.plan).toEqual([]);
+    expect(scheduleCalls(dry)).toBe(0);
+  });
+
+  it("chunks released below min_fixtures count toward max_chunks, as claim_chunk counts them", async () => {
+    const options = { minFixtures: 100_000, maxChunks: 2, checkLatest: false };
+    const dry = await env.run({ ...options, dryRun: true });
+    expect(dry.stopReason).toBe("max_chunks");
+    expect(dry.plan).toEqual([]);
+    expect(scheduleCalls(dry)).toBe(2);
+    expect(dry.counters).toMatchObject({ chunksClaimed: 2, chunksBelowMinFixtures: 2 });
+
+    const real = await env.run(options);
+    expect(real.stopReason).toBe("max_chunks");
+    expect(scheduleCalls(real)).toBe(2);
+    expect(real.counters).toMatchObject({ chunksClaimed: 2, chunksBelowMinFixtures: 2 });
+  });
+
+  it("the dry run's default min_fixtures is the database's", async () => {
+    const rows = await env.stack.query<{ current: number; column_default: string }>(
+      `select s.min_fixtures as current,
+              (select c.column_default from information_schema.columns c
+                where c.table_schema = 'watermark' and c.table_name = 'collection_settings'
+                  and c.column_name = 'min_fixtures') as column_default
+         from watermark.collection_settings s`,
+    );
+    expect(rows).toEqual([{ current: DATABASE_DEFAULT_MIN_FIXTURES, column_default: String(DATABASE_DEFAULT_MIN_FIXTURES) }]);
   });
 });

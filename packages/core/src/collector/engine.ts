@@ -18,7 +18,7 @@ import type { SportmonksClient } from "../sportmonks/client.ts";
 import { SportmonksAuthError, SportmonksError, SportmonksIncludeError, SportmonksRateLimited } from "../sportmonks/errors.ts";
 import { InMemoryRateLimitStore, type RateLimitStore } from "../sportmonks/rate-limit.ts";
 import { FIXTURE_INCLUDES, type Fixture, scheduleFixtures } from "../sportmonks/schemas.ts";
-import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
+import { type CollectOptions, DATABASE_DEFAULT_MIN_FIXTURES, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
 import { splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
 import { ApiUsageMeter, type CollectCounters, type CollectResult, type DryRunChunk, emptyCounters, type StopReason } from "./result.ts";
@@ -489,7 +489,12 @@ class CollectionRun {
 
   // ------------------------------------------------------------------ dry run
 
-  /** Reads only: no execution, no lease, no rows, rate limits kept in memory. */
+  /**
+   * Reads only: no execution, no lease, no rows, rate limits kept in memory.
+   * Walks the chunks the way the real run claims them and stops where it would:
+   * cancel, max chunks (every chunk claim_chunk would hand out counts, including
+   * one released below min_fixtures after discovery), and the time budget.
+   */
   async dryRun(): Promise<CollectResult> {
     const o = this.options;
     this.logger = new EtlLogger({ sink: null, context: { component: "collector" }, console: this.deps.console });
@@ -498,43 +503,78 @@ class CollectionRun {
     let stop: StopRun;
     try {
       await this.logger.info("dry run: reads only, nothing is written", { options: o });
-      const chunks = await this.listAllChunks();
-      if (chunks.length === 0) {
-        const { seasons } = await this.fetchCatalog();
-        for (const season of seasons) {
-          chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
-        }
-      }
-      const threshold = o.minFixtures ?? 10;
-      for (const chunk of chunks) {
-        if (this.aborted) break;
-        if (o.maxChunks !== undefined && plan.length >= o.maxChunks) break;
-        let newFixtures = 0;
-        let total = chunk.total;
-        if (!chunk.discovered) {
-          const fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
-          newFixtures = fixtures.length;
-          total = fixtures.length;
-        }
-        if (total !== null && total < threshold) continue;
-        const work = chunk.pending + newFixtures;
-        if (work === 0) continue;
-        const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
-        plan.push(entry);
-        this.counters.fixturesRequested += work;
-        this.counters.chunksClaimed++;
-        await this.logger.info("dry run: would collect chunk", { ...entry });
-        this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
-      }
-      stop = this.aborted ? new StopRun("cancelled", this.abortMessage()) : new StopRun("no_work", "dry run planned");
-    } catch (err) {
-      stop = new StopRun("failed", describeError(err), true);
-      this.errors.push(stop.message);
+      stop = await this.planChunks(plan);
+    } catch (caught) {
+      stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(caught), true);
+      if (stop.fatal) this.errors.push(stop.message);
     }
     const status: CollectResult["status"] = stop.fatal ? "FAILED" : stop.reason === "cancelled" ? "CANCELLED" : "COMPLETED";
     const durationMs = this.now() - this.started;
     this.progress("done", `dry run ${status.toLowerCase()}`);
     return { ...this.result(status, stop, durationMs), plan };
+  }
+
+  private async planChunks(plan: DryRunChunk[]): Promise<StopRun> {
+    const o = this.options;
+    const chunks = await this.listAllChunks();
+    if (chunks.length === 0) {
+      const { seasons } = await this.fetchCatalog();
+      for (const season of seasons) {
+        chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
+      }
+    }
+    // claim_chunk's threshold for chunks whose size is known. No RPC exposes the
+    // live collection_settings row, so without --min-fixtures this is the
+    // migration's default (a test keeps the two equal).
+    const claimThreshold = o.minFixtures ?? DATABASE_DEFAULT_MIN_FIXTURES;
+    for (const chunk of chunks) {
+      // The same stops, in the same order, as work().
+      if (this.aborted) return new StopRun("cancelled", this.abortMessage());
+      if (o.maxChunks !== undefined && this.counters.chunksClaimed >= o.maxChunks) {
+        return new StopRun("max_chunks", `would claim ${o.maxChunks} chunks`);
+      }
+      if (o.maxFixtures !== undefined && this.counters.fixturesRequested >= o.maxFixtures) {
+        return new StopRun("max_fixtures", `would fetch ${o.maxFixtures} fixtures`);
+      }
+      if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached; the plan is partial");
+      // Chunks claim_chunk passes over cost nothing and count for nothing.
+      if (chunk.discovered && ((chunk.total !== null && chunk.total < claimThreshold) || chunk.pending === 0)) continue;
+      this.counters.chunksClaimed++;
+      let newFixtures = 0;
+      if (!chunk.discovered) {
+        const started = this.now();
+        let fixtures: ReturnType<typeof scheduleFixtures>;
+        try {
+          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
+        } catch (err) {
+          this.rethrowIfRunStopping(err);
+          const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
+          this.errors.push(`${chunk.chunkId}: ${message}`);
+          this.counters.chunksFailed++;
+          await this.logger.warning("dry run: discovery failed; the real run would back the chunk off", {
+            chunk_id: chunk.chunkId,
+            error: message,
+          });
+          continue;
+        }
+        this.budget.recordBatch(this.now() - started);
+        newFixtures = fixtures.length;
+        this.counters.fixturesDiscovered += newFixtures;
+        // As in workChunk(): after discovery only an explicit minFixtures releases the chunk.
+        if (o.minFixtures !== undefined && newFixtures < o.minFixtures) {
+          this.counters.chunksBelowMinFixtures++;
+          continue;
+        }
+      }
+      const work = chunk.pending + newFixtures;
+      if (work === 0) continue;
+      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
+      plan.push(entry);
+      this.counters.fixturesRequested += work;
+      await this.logger.info("dry run: would collect chunk", { ...entry });
+      this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
+    }
+    return new StopRun("no_work", "dry run planned");
   }
 
   private async listAllChunks() {

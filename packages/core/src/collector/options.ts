@@ -5,6 +5,15 @@ import { WatermarkError } from "../errors/index.ts";
 import { formatPath } from "../rpc/client.ts";
 import { SPORTMONKS_MAX_MULTI_IDS } from "../sportmonks/client.ts";
 
+/**
+ * watermark.collection_settings.min_fixtures as migration 0003 creates it: the
+ * threshold claim_chunk applies when the run passes none. Dry runs need it to
+ * predict claim_chunk, and no RPC returns the live settings row, so an
+ * operator's set_collection_settings(min_fixtures => …) is not seen by a dry
+ * run (pass minFixtures to match). tests/collection checks this against the database.
+ */
+export const DATABASE_DEFAULT_MIN_FIXTURES = 10;
+
 export const collectOptionsSchema = z
   .object({
     /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
@@ -27,7 +36,7 @@ export const collectOptionsSchema = z
       .min(1)
       .max(SPORTMONKS_MAX_MULTI_IDS, { message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most 50 ids)` })
       .default(SPORTMONKS_MAX_MULTI_IDS),
-    /** Chunks known to hold fewer fixtures are skipped (default: the database setting, 10). */
+    /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
     minFixtures: z.number().int().nonnegative().optional(),
     /** Clear the matching chunks' checkpoints before collecting (audited). */
     clearCheckpoint: z.boolean().default(false),
