@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs
 import path from "node:path";
 import { functionNames } from "./build-functions.ts";
 import { binDir, localDir, repoRoot } from "./local/paths.ts";
+import { psql } from "./local/psql.ts";
 import { cloneTemplateDatabase, dropDatabase, stackUp, TEMPLATE_DB } from "./local/stack-control.ts";
 import { databaseUrl, type StackState, stackEnv } from "./local/state.ts";
 import { ensureDebianPackages } from "./local/system.ts";
@@ -83,9 +84,12 @@ async function pgTap(state: StackState): Promise<Counts> {
   const url = await cloneTemplateDatabase(state, database);
   try {
     const personas = path.join(repoRoot, "supabase/tests/support/personas.sql");
-    const setup = existsSync(personas) ? ["-f", personas] : ["-c", "create extension if not exists pgtap with schema extensions"];
-    const prepared = await run("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", ...setup]);
-    if (prepared.code !== 0) return { passed: 0, failed: 1 };
+    try {
+      psql(url, existsSync(personas) ? { file: personas } : { command: "create extension if not exists pgtap with schema extensions" });
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : String(err));
+      return { passed: 0, failed: 1 };
+    }
     const env = {
       PGHOST: "127.0.0.1",
       PGPORT: String(state.dbPort),

@@ -1,21 +1,11 @@
 // The collector against the simulator (issue 3 §9): fixtures/s, API calls vs the
 // minimum the data needs, wall time vs the rate-limit bound with a tight limit,
 // 429s received, and upsert rows/s vs COPY of the same rows.
-import { spawnSync } from "node:child_process";
 import { collectionEnv, minimumCalls } from "../../tests/collection/support.ts";
+import { psql } from "../local/psql.ts";
 import { heading, rate, ratio, row, timed } from "./measure.ts";
 
 const SIMULATED_HOUR_SECONDS = 3600;
-
-function psql(url: string, command: string, input?: string): string {
-  const res = spawnSync("psql", [url, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-c", command], {
-    input,
-    encoding: "utf8",
-    maxBuffer: 1 << 30,
-  });
-  if (res.status !== 0) throw new Error(`psql ${command.slice(0, 60)}…: ${res.stderr}`);
-  return res.stdout;
-}
 
 async function throughputAndEconomy(quick: boolean): Promise<boolean> {
   const env = await collectionEnv("bench-collect", {
@@ -40,9 +30,9 @@ async function throughputAndEconomy(quick: boolean): Promise<boolean> {
     ];
     if (!upsert) throw new Error("the collector reported no collector.upsert_batch timings (trackPerformance)");
     const upsertRate = rate(`upsert_fixture_batch (${upsert.count} batches of ≤ 50)`, fixtures, upsert.totalMs / 1000, "rows/s");
-    const dump = psql(env.stack.databaseUrl, "\\copy watermark.fixtures to stdout");
-    psql(env.stack.databaseUrl, "delete from watermark.fixtures");
-    const copy = await timed(async () => psql(env.stack.databaseUrl, "\\copy watermark.fixtures from stdin", dump));
+    const dump = psql(env.stack.databaseUrl, { command: "\\copy watermark.fixtures to stdout" });
+    psql(env.stack.databaseUrl, { command: "delete from watermark.fixtures" });
+    const copy = await timed(async () => psql(env.stack.databaseUrl, { command: "\\copy watermark.fixtures from stdin", input: dump }));
     const copyRate = rate("COPY into watermark.fixtures", fixtures, copy.seconds, "rows/s");
     row("upsert ÷ COPY", (upsertRate / copyRate).toFixed(2));
     return economyOk;

@@ -1,40 +1,23 @@
 // Monitoring write and read paths on one private database (issue 2 §9):
 // events/s through the SDK's batched path, per-event log_etl_event calls and raw
 // COPY into the same table; get_etl_health_status latency at 10 thousand vs 5 million log rows.
-import { spawn } from "node:child_process";
 import { createRpcClient, EtlLogger, RpcEventSink } from "@watermark/core";
 import type { TestStack } from "../../tests/support/test-stack.ts";
+import { psql } from "../local/psql.ts";
 import { fmt, heading, latencyMs, median, rate, ratio, row, timed } from "./measure.ts";
 
 const EXECUTION = "etl_bench_monitoring";
 const ROUNDS = 3;
 
-function copyRows(databaseUrl: string, count: number, offset: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const psql = spawn(
-      "psql",
-      [
-        databaseUrl,
-        "-X",
-        "-q",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-c",
-        "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin",
-      ],
-      { stdio: ["pipe", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    psql.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    psql.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`COPY failed: ${stderr}`))));
-    const lines: string[] = [];
-    for (let i = offset; i < offset + count; i++) {
-      lines.push(`INFO\tbench\tevent ${i}\t{"i": ${i}}\t${EXECUTION}\t2451_23026\t${i}\t1.5`);
-      if (lines.length === 10_000) psql.stdin.write(`${lines.splice(0).join("\n")}\n`);
-    }
-    psql.stdin.end(lines.length ? `${lines.join("\n")}\n` : "");
+/** COPYs `count` log rows (ids from `offset`) into watermark.etl_logs with psql's copy from stdin. */
+async function copyRows(databaseUrl: string, count: number, offset: number): Promise<void> {
+  const lines: string[] = [];
+  for (let i = offset; i < offset + count; i++) {
+    lines.push(`INFO\tbench\tevent ${i}\t{"i": ${i}}\t${EXECUTION}\t2451_23026\t${i}\t1.5`);
+  }
+  psql(databaseUrl, {
+    command: "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin",
+    input: lines.length ? `${lines.join("\n")}\n` : "",
   });
 }
 

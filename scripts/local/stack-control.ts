@@ -8,19 +8,13 @@ import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
 import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
+import { psql } from "./psql.ts";
 import { configureLocalSchedules } from "./schedules.ts";
 import { isAlive, serviceSpecs, startService, stopService } from "./services.ts";
 import { databaseUrl, loadState, newSecrets, type StackState, saveState, stackEnv } from "./state.ts";
 import { ensureDebianPackages } from "./system.ts";
 
 export const TEMPLATE_DB = "watermark_template";
-
-function psqlFile(url: string, file: string, vars: Record<string, string> = {}): void {
-  const args = [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", file];
-  for (const [k, v] of Object.entries(vars)) args.push("-v", `${k}=${v}`);
-  const res = spawnSync("psql", args, { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`psql -f ${path.relative(repoRoot, file)} failed:\n${res.stderr}`);
-}
 
 /** Applies supabase/migrations with the real Supabase CLI. */
 function pushMigrations(url: string): void {
@@ -43,28 +37,24 @@ function migrationsHash(): string {
   return hash.digest("hex").slice(0, 16);
 }
 
-function psqlValue(url: string, sql: string): string {
-  const res = spawnSync("psql", [url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`psql failed: ${res.stderr}`);
-  return res.stdout.trim();
-}
+const psqlValue = (url: string, sql: string) => psql(url, { command: sql, values: true });
 
-/** pg_net cannot be installed here: its stand-in (same surface) is used only when the real one is absent. */
+/** pg_net cannot be installed here: its stand-in (same surface) is used only when the real one is absent. Asked once per `up`. */
 function pgNetAvailable(url: string): boolean {
   return psqlValue(url, "select count(*) from pg_available_extensions where name = 'pg_net'") !== "0";
 }
 
 /** The Supabase platform surface a database needs before migrations run: bootstrap, then pg_net's stand-in if needed. */
-function bootstrapDatabase(url: string, state: StackState): void {
-  psqlFile(url, BOOTSTRAP_SQL, { authenticator_password: state.authenticatorPassword });
-  if (!pgNetAvailable(url)) psqlFile(url, PGNET_STAND_IN_SQL);
+function bootstrapDatabase(url: string, state: StackState, pgNet: boolean): void {
+  psql(url, { file: BOOTSTRAP_SQL, vars: { authenticator_password: state.authenticatorPassword } });
+  if (!pgNet) psql(url, { file: PGNET_STAND_IN_SQL });
 }
 
 /**
  * Keeps `watermark_template` migrated: test files clone it (CREATE DATABASE … TEMPLATE)
  * so each gets a private, fully migrated database in a fraction of a second.
  */
-function ensureTemplate(state: StackState): void {
+function ensureTemplate(state: StackState, pgNet: boolean): void {
   const admin = databaseUrl(state);
   const hash = migrationsHash();
   const current = psqlValue(admin, `select shobj_description(oid, 'pg_database') from pg_database where datname = '${TEMPLATE_DB}'`);
@@ -72,7 +62,7 @@ function ensureTemplate(state: StackState): void {
   psqlValue(admin, `drop database if exists ${TEMPLATE_DB} with (force)`);
   psqlValue(admin, `create database ${TEMPLATE_DB}`);
   const url = databaseUrl(state, TEMPLATE_DB);
-  bootstrapDatabase(url, state);
+  bootstrapDatabase(url, state, pgNet);
   pushMigrations(url);
   psqlValue(admin, `comment on database ${TEMPLATE_DB} is '${hash}'`);
 }
@@ -109,16 +99,17 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
   }
   await waitForPort(state.dbPort);
   const url = databaseUrl(state);
-  bootstrapDatabase(url, state);
+  const pgNet = pgNetAvailable(url);
+  bootstrapDatabase(url, state, pgNet);
   log("applying migrations (supabase db push)");
   pushMigrations(url);
-  ensureTemplate(state);
+  ensureTemplate(state, pgNet);
   if (options.buildFunctions ?? true) {
     log("building edge function bundles");
     buildFunctionBundles();
   }
   const env = stackEnv(state);
-  for (const spec of await serviceSpecs(state, env, { pgNetStandIn: !pgNetAvailable(url), functions: bundledFunctions() })) {
+  for (const spec of await serviceSpecs(state, env, { pgNetStandIn: !pgNet, functions: bundledFunctions() })) {
     const running = state.services[spec.name];
     if (running && isAlive(running.pid)) continue;
     log(`starting ${spec.name}`);
