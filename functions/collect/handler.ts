@@ -5,7 +5,6 @@
 import { type CollectorDeps, type CollectResult, collect, createCollectorDeps } from "@watermark/core/collector";
 import type { EnvSource } from "@watermark/core/config";
 import { isWatermarkError } from "@watermark/core/errors";
-import type { EtlMonitor } from "@watermark/core/monitoring";
 import { runInBackground, shutdownSignal } from "../_shared/background.ts";
 import { envReader, platformEnv } from "../_shared/env.ts";
 import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";
@@ -20,24 +19,6 @@ export interface CollectHandlerOptions {
   deps?: (env: CollectEnv, caller: Caller) => CollectorDeps;
   /** Gets each run's outcome once it ends (tests, logs). */
   onFinished?: (result: CollectResult) => void;
-}
-
-/** Resolves with the execution id once collect() has started its monitored execution. */
-function executionStarted(monitor: EtlMonitor): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const start = monitor.start.bind(monitor);
-    monitor.start = (options) =>
-      start(options).then(
-        (executionId) => {
-          resolve(executionId);
-          return executionId;
-        },
-        (err: unknown) => {
-          reject(err);
-          throw err;
-        },
-      );
-  });
 }
 
 function describeCaller(caller: Caller): { trigger: "schedule" | "api"; correlationId?: string } {
@@ -71,20 +52,30 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
         console: { level: "WARNING" },
         signal: shutdown,
       });
-    const started = body.dry_run ? Promise.resolve(null) : executionStarted(deps.monitor);
-    const run = collect(deps, {
-      timeBudgetMs: body.time_budget_seconds * 1000,
-      leagueId: body.league_id,
-      seasonId: body.season_id,
-      maxChunks: body.max_chunks,
-      maxFixtures: body.max_fixtures,
-      batchSize: body.batch_size,
-      minFixtures: body.min_fixtures,
-      dryRun: body.dry_run,
-      trigger,
-      correlationId,
-      owner: `collect-function:${crypto.randomUUID().slice(0, 8)}`,
+    let executionStarted!: (executionId: string) => void;
+    const started = new Promise<string>((resolve) => {
+      executionStarted = resolve;
     });
+    const onStarted = (executionId: string) => {
+      executionStarted(executionId);
+      deps.onStarted?.(executionId);
+    };
+    const run = collect(
+      { ...deps, onStarted },
+      {
+        timeBudgetMs: body.time_budget_seconds * 1000,
+        leagueId: body.league_id,
+        seasonId: body.season_id,
+        maxChunks: body.max_chunks,
+        maxFixtures: body.max_fixtures,
+        batchSize: body.batch_size,
+        minFixtures: body.min_fixtures,
+        dryRun: body.dry_run,
+        trigger,
+        correlationId,
+        owner: `collect-function:${crypto.randomUUID().slice(0, 8)}`,
+      },
+    );
     runInBackground(
       "collect",
       run.then((result) => {
@@ -97,7 +88,9 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
 
     let executionId: string | null;
     try {
-      executionId = await Promise.race([started, run.then((result) => result.executionId)]);
+      // A dry run records no execution: answer at once. Otherwise answer once the
+      // execution exists, or with the error if it could not be started.
+      executionId = body.dry_run ? null : await Promise.race([started, run.then((result) => result.executionId)]);
     } catch (err) {
       if (isWatermarkError(err, "invalid_parameter")) throw new HttpError("invalid_body", err.message, { cause: err });
       console.error("collect: the execution could not be started", err);

@@ -2,7 +2,8 @@
 // stack and an in-process simulator: bad method, body, token and environment
 // get the stable JSON errors; a valid call answers 202 with the execution id and
 // the execution then finishes in the database.
-import type { CollectResult } from "@watermark/core/collector";
+import { type CollectResult, createCollectorDeps } from "@watermark/core/collector";
+import type { EtlMonitor } from "@watermark/core/monitoring";
 import { type Simulator, startSimulator } from "@watermark/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollectHandler } from "../../functions/collect/handler.ts";
@@ -181,6 +182,40 @@ describe("collect handler: a valid call", () => {
       "select last_used_at is not null as used from watermark.trigger_credentials where name = 'collect-test'",
     );
     expect(credential?.used).toBe(true);
+  });
+
+  it("learns the execution id from the collector's onStarted, keeping the caller's own listener and the monitor untouched", async () => {
+    const seen: string[] = [];
+    let monitor: EtlMonitor | undefined;
+    const withListener = createCollectHandler({
+      env: () => env,
+      onFinished: (result) => finished.push(result),
+      deps: (e) => {
+        const deps = createCollectorDeps({
+          supabaseUrl: e.SUPABASE_URL,
+          serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+          sportmonksApiKey: e.SPORTMONKS_API_KEY,
+          sportmonksBaseUrl: e.SPORTMONKS_BASE_URL,
+          console: { level: "off" },
+        });
+        monitor = deps.monitor;
+        return { ...deps, onStarted: (id) => seen.push(id) };
+      },
+    });
+    const { status, body } = await answer(await withListener.fetch(post({ max_chunks: 1, time_budget_seconds: 60 }, asService())));
+    expect(status).toBe(202);
+    const executionId = String(body.execution_id);
+    expect(seen).toEqual([executionId]);
+    expect(Object.hasOwn(monitor as object, "start")).toBe(false);
+    await waitFor("the run to finish", async () => finished.find((r) => r.executionId === executionId));
+  });
+
+  it("answers a dry run at once with no execution id", async () => {
+    const { status, body } = await answer(await handler().fetch(post({ dry_run: true, max_chunks: 1 }, asService())));
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ execution_id: null, dry_run: true });
+    const dry = await waitFor("the dry run to finish", async () => finished.find((r) => r.dryRun));
+    expect(dry.executionId).toBeNull();
   });
 
   it("marks runs triggered by the schedule credential as scheduled, correlated to the invocation", async () => {

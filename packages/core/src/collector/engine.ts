@@ -57,6 +57,8 @@ export interface CollectorDeps {
   /** Aborting stops the run at the next batch boundary: lease released, execution CANCELLED. */
   signal?: AbortSignal;
   onProgress?: (progress: CollectProgress) => void;
+  /** Called once the monitored execution is recorded, with its id (not for dry runs). */
+  onStarted?: (executionId: string) => void;
   now?: () => number;
 }
 
@@ -148,6 +150,11 @@ class CollectionRun {
       correlationId: o.correlationId,
     });
     const executionId = this.executionId;
+    try {
+      this.deps.onStarted?.(executionId);
+    } catch {
+      // Like a progress display, a start listener never changes the run.
+    }
     this.logger = monitor.logger.child({ component: "collector" });
     this.metrics = monitor.metrics;
     this.sportmonks = this.buildClient(new DbRateLimitStore(rpc));
