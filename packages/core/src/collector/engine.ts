@@ -159,7 +159,12 @@ class CollectionRun {
     this.metrics = monitor.metrics;
     this.sportmonks = this.buildClient(new DbRateLimitStore(rpc));
 
-    const heartbeat = setInterval(() => this.heartbeat(), o.heartbeatIntervalMs);
+    const stopHeartbeats = monitor.keepAlive({
+      intervalMs: o.heartbeatIntervalMs,
+      progress: () => this.finishCounters(),
+      // Reaped (no longer RUNNING): stop at the next boundary; the work no longer counts.
+      onLost: (err) => this.internalAbort.abort(err),
+    });
     let stop: StopRun;
     try {
       await this.logger.info("collection started", { options: { ...o, correlationId: undefined } });
@@ -168,7 +173,7 @@ class CollectionRun {
       const error = toError(caught);
       stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(error), true);
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeats();
     }
 
     const status: CollectResult["status"] = stop.fatal ? "FAILED" : stop.reason === "cancelled" ? "CANCELLED" : "COMPLETED";
@@ -177,16 +182,6 @@ class CollectionRun {
     await this.closeExecution(executionId, status, stop, durationMs);
     this.progress("done", `${status.toLowerCase()}: ${stop.message}`);
     return this.result(status, stop, durationMs);
-  }
-
-  private heartbeat(): void {
-    const c = this.counters;
-    this.deps.monitor.progress(this.finishCounters());
-    this.deps.monitor.heartbeat().catch((err: unknown) => {
-      // Reaped (no longer RUNNING): stop at the next boundary; the work no longer counts.
-      if (isWatermarkError(err, "conflict")) this.internalAbort.abort(toError(err));
-      else this.logger.warning("heartbeat failed", { error: describeError(err), processed: c.fixturesRequested }).catch(() => {});
-    });
   }
 
   private finishCounters() {
@@ -455,7 +450,6 @@ class CollectionRun {
           checkpoint: undefined,
           duration_ms: this.now() - batchStarted,
         });
-        this.deps.monitor.progress(this.finishCounters());
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {

@@ -126,6 +126,29 @@ export class EtlMonitor {
   }
 
   /**
+   * Heartbeats the started execution every `intervalMs` (default: the
+   * monitor's heartbeatIntervalMs, 60 s) until the returned function is called.
+   * `progress`, when given, is read before each beat so the beat carries fresh
+   * counters. When the execution is no longer RUNNING (reaped or finished
+   * elsewhere: WM003) `onLost` gets the error and the work should stop; other
+   * failures are logged as warnings and the next beat tries again.
+   */
+  keepAlive(options: { onLost: (error: Error) => void; intervalMs?: number; progress?: () => ProgressCounters }): () => void {
+    const { logger } = this.started();
+    const timer = setInterval(
+      () => {
+        if (options.progress) this.progress(options.progress());
+        this.heartbeat().catch((err: unknown) => {
+          if (isWatermarkError(err, "conflict")) options.onLost(toError(err));
+          else logger.warning("heartbeat failed", { error: toError(err) }).catch(() => {});
+        });
+      },
+      options.intervalMs ?? this.options.heartbeatIntervalMs ?? 60_000,
+    );
+    return () => clearInterval(timer);
+  }
+
+  /**
    * Flushes buffered events, then `finish_etl_execution`. If the flush failed
    * the execution is still finished and the flush error is thrown afterwards
    * (the events stay buffered: `pendingEvents()` returns them).
@@ -196,13 +219,7 @@ export class EtlMonitor {
     if (options.signal?.aborted) abort(options.signal.reason);
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
 
-    const heartbeats = setInterval(() => {
-      this.heartbeat().catch((err: unknown) => {
-        // Reaped or finished elsewhere: stop the work, it no longer counts.
-        if (isWatermarkError(err, "conflict")) abort(err);
-        else logger.warning("heartbeat failed", { error: toError(err) }).catch(() => {});
-      });
-    }, this.options.heartbeatIntervalMs ?? 60_000);
+    const stopHeartbeats = this.keepAlive({ onLost: abort });
 
     const aborted = new Promise<"aborted">((resolve) => {
       if (controller.signal.aborted) resolve("aborted");
@@ -239,7 +256,7 @@ export class EtlMonitor {
         result = settled.value;
       }
     } finally {
-      clearInterval(heartbeats);
+      stopHeartbeats();
       options.signal?.removeEventListener("abort", onCallerAbort);
     }
     const summary = await this.finish(status, { errorMessage: error ? describeError(error) : undefined });

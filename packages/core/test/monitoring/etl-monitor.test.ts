@@ -103,6 +103,36 @@ describe("EtlMonitor.run", () => {
     expect(await running).toMatchObject({ code: "WM003" });
   });
 
+  it("keepAlive beats with fresh counters, reports a lost run once per beat, and stops when asked", async () => {
+    vi.useFakeTimers();
+    const fake = fakeRpc();
+    const monitor = monitorFor(fake);
+    await monitor.start();
+    let processed = 0;
+    const lost: Error[] = [];
+    const stop = monitor.keepAlive({ intervalMs: 500, progress: () => ({ processedFixtures: processed }), onLost: (e) => lost.push(e) });
+    processed = 7;
+    await vi.advanceTimersByTimeAsync(500);
+    processed = 9;
+    await vi.advanceTimersByTimeAsync(500);
+    const beats = fake.calls.filter((c) => c.name === "heartbeat_etl_execution");
+    expect(beats.map((b) => b.args.progress)).toEqual([{ processed_fixtures: 7 }, { processed_fixtures: 9 }]);
+    expect(lost).toEqual([]);
+
+    fake.status.set(monitor.executionId, "ABANDONED");
+    await vi.advanceTimersByTimeAsync(500);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ code: "WM003" });
+
+    stop();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fake.calls.filter((c) => c.name === "heartbeat_etl_execution")).toHaveLength(3);
+  });
+
+  it("keepAlive refuses to run before start", () => {
+    expect(() => monitorFor(fakeRpc()).keepAlive({ onLost: () => {} })).toThrow(/call start\(\)/);
+  });
+
   it("still finishes when the final flush fails, then reports the unwritten events", async () => {
     const fake = fakeRpc();
     const monitor = monitorFor(fake, { batching: { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } } });
