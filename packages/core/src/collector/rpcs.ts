@@ -2,22 +2,11 @@
 // database names them, results as PostgREST returns them. The database stays
 // authoritative; these fail fast with the same field names.
 import { z } from "zod";
-import { monitoringRpcs } from "../rpc/schemas.ts";
+import { count, jsonObject, monitoringRpcs, numeric, text } from "../rpc/schemas.ts";
 
-const text = z.string().trim().min(1, { message: "must not be empty" });
 const id = z.number().int().positive();
-const count = z.number().int().nonnegative();
 const uuid = z.uuid();
-const jsonObject = z.record(z.string(), z.json());
 const timestamp = z.string().min(1);
-/** Postgres numeric arrives as a JSON number, or a string when huge. */
-const numeric = z.union([
-  z.number(),
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/)
-    .transform(Number),
-]);
 
 export const checkpointSchema = z.looseObject({ last_fixture_id: id.optional() });
 export type Checkpoint = z.output<typeof checkpointSchema>;

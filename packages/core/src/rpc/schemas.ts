@@ -22,15 +22,16 @@ export const METRIC_KINDS = ["counter", "gauge", "timing"] as const;
 export const metricKind = z.enum(METRIC_KINDS);
 export type MetricKind = z.output<typeof metricKind>;
 
-const text = z.string().trim().min(1, { message: "must not be empty" });
+/** Shared building blocks, also used by the collection RPC schemas. */
+export const text = z.string().trim().min(1, { message: "must not be empty" });
 const shortText = (max: number) => text.max(max, { message: `is longer than ${max} characters; use a short name` });
 const pipelineName = text.max(100, { message: "must be a string of 1 to 100 characters naming the pipeline" });
-const count = z.number().int().nonnegative();
+export const count = z.number().int().nonnegative();
 const timestamp = z.iso.datetime({ offset: true });
 export const jsonValue = z.json();
 export const jsonObject = z.record(z.string(), jsonValue);
 /** Postgres `numeric`/`bigint` columns arrive as JSON numbers, or strings when huge. */
-const numeric = z.union([
+export const numeric = z.union([
   z.number(),
   z
     .string()
