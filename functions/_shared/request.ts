@@ -1,4 +1,5 @@
 // Request validation at the top of a handler: method, then a JSON body checked by zod.
+import { formatPath } from "@watermark/core/rpc";
 import type { z } from "zod";
 import { HttpError } from "./http.ts";
 
@@ -8,13 +9,6 @@ export function requireMethod(request: Request, ...allowed: string[]): void {
       headers: { Allow: allowed.join(", ") },
     });
   }
-}
-
-/** `["filters", "league_id"]` → `filters.league_id`; `["ids", 3]` → `ids[3]`. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out || "body";
 }
 
 /** Largest body a handler reads; Watermark's bodies are a few hundred bytes. */
@@ -39,7 +33,8 @@ export async function readJsonBody<S extends z.ZodType>(request: Request, schema
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError("invalid_body", `${fieldPath(issue?.path ?? [])}: ${issue?.message ?? "is invalid"}`);
+    // `filters.league_id`, `ids[3]`; a problem with the whole object names `body`.
+    throw new HttpError("invalid_body", `${formatPath(issue?.path ?? []) || "body"}: ${issue?.message ?? "is invalid"}`);
   }
   return parsed.data;
 }

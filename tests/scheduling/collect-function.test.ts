@@ -122,6 +122,12 @@ describe("collect handler: stable errors", () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body).toMatchObject({ error: { code: "invalid_body" } });
     expect(String((unknown.body.error as { message: string }).message)).toContain("league");
+    // A problem with the whole body (here an unknown key) names `body`.
+    expect(String((unknown.body.error as { message: string }).message)).toMatch(/^body: /);
+    expect(await answer(await h.fetch(post([], asService())))).toMatchObject({
+      status: 400,
+      body: { error: { code: "invalid_body", message: expect.stringMatching(/^body: /) } },
+    });
   });
 
   it("answers 500 server_misconfigured naming the variable, never its value", async () => {

@@ -1,8 +1,7 @@
 // Options of one collection run, validated once: every error names the option
 // and the fix. The CLI, the edge function and npm start all go through this.
 import { z } from "zod";
-import { WatermarkError } from "../errors/index.ts";
-import { formatPath } from "../rpc/client.ts";
+import { invalidParameter } from "../rpc/client.ts";
 import { SPORTMONKS_MAX_MULTI_IDS } from "../sportmonks/client.ts";
 
 /**
@@ -63,12 +62,5 @@ export type ResolvedCollectOptions = z.output<typeof collectOptionsSchema>;
 export function resolveCollectOptions(input: CollectOptions = {}): ResolvedCollectOptions {
   const parsed = collectOptionsSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue ? formatPath(issue.path) || "options" : "options";
-  throw new WatermarkError({
-    code: "WM001",
-    message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: "collect(): fix the option; nothing was started",
-    cause: parsed.error,
-  });
+  throw invalidParameter("collect()", parsed.error, { root: "options", hint: "collect(): fix the option; nothing was started" });
 }

@@ -87,7 +87,7 @@ export class EtlLogger {
       pipeline: c.pipeline,
     };
     const parsed = logEventElement.safeParse(candidate);
-    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, "log event");
+    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, { what: "log event" });
     const event = withoutUndefined(parsed.data);
     this.print(event);
     const sink = this.options.sink;

@@ -92,7 +92,7 @@ export class PerformanceTracker {
       metric_kind: options.kind ?? "gauge",
       timestamp: (this.options.now?.() ?? new Date()).toISOString(),
     });
-    if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, "metric");
+    if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, { what: "metric" });
     const metric = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as typeof parsed.data;
     return this.options.sink.metric(metric);
   }

@@ -39,14 +39,24 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+export interface InvalidParameterOptions {
+  /** What the caller got wrong, for the hint (default `argument`). */
+  what?: string;
+  /** The field named when the problem is the whole object, e.g. an unknown key (default `(arguments)`). */
+  root?: string;
+  /** Replaces the hint (default `<source>: fix the <what>; it was rejected before sending`). */
+  hint?: string;
+}
+
 /** A zod failure as the API's own WM001, so callers branch on one error type. */
-export function invalidParameter(rpc: string, error: z.ZodError, where = "argument"): WatermarkError {
+export function invalidParameter(source: string, error: z.ZodError, options: InvalidParameterOptions = {}): WatermarkError {
+  const { what = "argument", root = "(arguments)" } = options;
   const issue = error.issues[0];
-  const field = issue ? formatPath(issue.path) || "(arguments)" : "(arguments)";
+  const field = (issue && formatPath(issue.path)) || root;
   return new WatermarkError({
     code: "WM001",
     message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: `${rpc}: fix the ${where}; it was rejected before sending`,
+    hint: options.hint ?? `${source}: fix the ${what}; it was rejected before sending`,
     cause: error,
   });
 }

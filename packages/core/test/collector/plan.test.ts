@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { resolveCollectOptions } from "../../src/collector/options.ts";
 import { batches, STORED_FIXTURE_FIELDS, splitBatch, TimeBudget, toFixtureRow } from "../../src/collector/plan.ts";
 import { shouldSave } from "../../src/collector/rate-limit-store.ts";
+import { WatermarkError } from "../../src/errors/index.ts";
 import type { Fixture } from "../../src/sportmonks/schemas.ts";
 
 const fixture = (id: number, seasonId = 10): Fixture =>
@@ -68,6 +69,18 @@ describe("resolveCollectOptions", () => {
     expect(() => resolveCollectOptions({ batchSize: 51 })).toThrow("batchSize: must be at most 50 (fixtures/multi takes at most 50 ids)");
     expect(() => resolveCollectOptions({ leagueId: -1 } as never)).toThrow(/^leagueId: /);
     expect(() => resolveCollectOptions({ typo: 1 } as never)).toThrow(/typo/);
+  });
+  it("throws WM001 through invalidParameter: the whole object is named `options`, the hint says nothing started", () => {
+    const caught = (() => {
+      try {
+        resolveCollectOptions({ typo: 1 } as never);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(caught).toBeInstanceOf(WatermarkError);
+    expect(caught).toMatchObject({ code: "WM001", hint: "collect(): fix the option; nothing was started" });
+    expect((caught as Error).message).toMatch(/^options: .*typo/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { WatermarkError } from "../../src/errors/index.ts";
-import { formatPath, monitoringRpcs, type RpcTransport, rpcClientFromTransport } from "../../src/rpc/index.ts";
+import { formatPath, invalidParameter, monitoringRpcs, type RpcTransport, rpcClientFromTransport } from "../../src/rpc/index.ts";
 
 function recording(result: unknown): { calls: [string, Record<string, unknown>][]; transport: RpcTransport } {
   const calls: [string, Record<string, unknown>][] = [];
@@ -17,6 +18,23 @@ describe("rpc client", () => {
   it("formats paths the way the database names fields", () => {
     expect(formatPath(["events", 3, "level"])).toBe("events[3].level");
     expect(formatPath(["metric_value"])).toBe("metric_value");
+  });
+
+  it("turns a zod failure into WM001 naming the field, or the root for the whole object", () => {
+    const schema = z.object({ events: z.array(z.object({ level: z.string() })) }).strict();
+    const nested = schema.safeParse({ events: [{ level: 1 }] });
+    const unknown = schema.safeParse({ events: [], typo: 1 });
+    if (nested.success || unknown.success) throw new Error("expected failures");
+    expect(invalidParameter("log_etl_events", nested.error, { what: "log event" })).toMatchObject({
+      code: "WM001",
+      message: expect.stringMatching(/^events\[0\]\.level: /),
+      hint: "log_etl_events: fix the log event; it was rejected before sending",
+    });
+    expect(invalidParameter("x", unknown.error).message).toMatch(/^\(arguments\): .*typo/);
+    expect(invalidParameter("x", unknown.error, { root: "options", hint: "h" })).toMatchObject({
+      message: expect.stringMatching(/^options: /),
+      hint: "h",
+    });
   });
 
   it("skips its own argument check only when the caller says the arguments were checked", async () => {
