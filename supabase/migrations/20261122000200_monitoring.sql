@@ -46,6 +46,10 @@ create index etl_executions_pipeline_started_at_idx on watermark.etl_executions 
 -- Running runs are few and looked up often (health, reaping stale runs).
 create index etl_executions_running_idx on watermark.etl_executions (heartbeat_at)
   where status = 'RUNNING';
+-- Finished runs by finish time: retention of finished executions here, the alert
+-- windows (error rate, success rate, run duration, reaped runs) in the alerts migration.
+create index etl_executions_finished_at_idx on watermark.etl_executions (finished_at)
+  where finished_at is not null;
 
 -- Terminal statuses are final: enforced here so no writer (RPC, reaper, psql) can reopen
 -- or rewrite a finished run.
@@ -93,6 +97,10 @@ create index etl_logs_chunk_idx on watermark.etl_logs (chunk_id, log_id)
   where chunk_id is not null;
 -- Time windows (get_etl_logs since/until) and retention.
 create index etl_logs_timestamp_idx on watermark.etl_logs ("timestamp");
+-- DEBUG retention (7 days) is shorter than the rest (30 days): without this its
+-- purge walks every younger INFO+ row on the timestamp index, every 10 minutes.
+create index etl_logs_debug_timestamp_idx on watermark.etl_logs ("timestamp")
+  where level = 'DEBUG';
 
 create table watermark.etl_metrics (
   metric_id bigint generated always as identity primary key,

@@ -38,8 +38,8 @@ insert into watermark.alert_rule_kinds (kind, comparison, unit, scope, default_w
    'minutes since the stalest entity of the pipeline last succeeded (etl_control.last_success_at)'),
   ('zero_rows', '<=', 'rows', 'pipeline', null,
    'rows written by the latest completed run (enable it for pipelines that always write rows)'),
-  ('volume_anomaly', '>', 'z', 'pipeline', null,
-   '|z-score| of the latest completed run''s rows written against the params.samples (default 20) runs before it; needs params.min_samples (default 5); stddev floored at 1 row'),
+  ('volume_anomaly', '>', 'z', 'pipeline', 2592000,
+   '|z-score| of the latest completed run''s rows written against the params.samples (default 20) runs before it, among the runs finished within the window; needs params.min_samples (default 5); stddev floored at 1 row'),
   ('invocation_failed', '>=', 'invocations', 'function', 86400,
    'consecutive failed or timed-out scheduled invocations of a function (recorded pg_net responses) within the window'),
   ('delivery_failing', '>=', 'notifications', 'global', 86400,
@@ -179,6 +179,13 @@ alter table watermark.alert_notifications enable row level security;
 create index alert_notifications_due_idx on watermark.alert_notifications (next_attempt_at)
   where status in ('pending', 'sending');
 create index alert_notifications_created_idx on watermark.alert_notifications (created_at desc);
+
+-- The observers read executions by finish time (etl_executions_finished_at_idx,
+-- monitoring migration) and the latest completed runs of each pipeline
+-- (missed_schedule, zero_rows, volume_anomaly) here, every minute, without
+-- walking the whole history.
+create index etl_executions_completed_idx on watermark.etl_executions (pipeline, finished_at)
+  where status = 'COMPLETED';
 
 -- Reads: viewers and up. Writes: service role (bypasses RLS) or the definer RPCs below.
 create policy "watermark viewers can read alert rule kinds" on watermark.alert_rule_kinds
@@ -355,7 +362,7 @@ begin
         select e.pipeline, e.execution_id, e.rows_written::double precision as rows_written,
                row_number() over (partition by e.pipeline order by e.finished_at desc, e.execution_id desc) as rn
           from watermark.etl_executions e
-         where e.status = 'COMPLETED' and e.rows_written is not null
+         where e.status = 'COMPLETED' and e.rows_written is not null and e.finished_at >= now() - win
            and (rule.pipeline is null or e.pipeline = rule.pipeline)),
       s as (
         select r.pipeline,

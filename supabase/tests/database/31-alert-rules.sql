@@ -3,7 +3,7 @@
 -- idempotent re-evaluation. Time inside a transaction stands still (now()), so
 -- "later" is made by moving the recorded timestamps back.
 begin;
-select plan(55);
+select plan(58);
 
 update watermark.alert_rules set enabled = false;
 
@@ -93,6 +93,9 @@ select pg_temp.run(p, 'COMPLETED', make_interval(mins => 10 + i), 1, null, null,
 select pg_temp.run('vol-below', 'COMPLETED', '1 min', 1, null, null, 102);
 select pg_temp.run('vol-at', 'COMPLETED', '1 min', 1, null, null, 103);
 select pg_temp.run('vol-above', 'COMPLETED', '1 min', 1, null, null, 96);
+-- the same jump against runs older than the window (default 30 days): no samples
+select pg_temp.run('vol-old', 'COMPLETED', make_interval(days => 40, mins => i), 1, null, null, 100) from generate_series(1, 5) i;
+select pg_temp.run('vol-old', 'COMPLETED', '1 min', 1, null, null, 96);
 -- invocation_failed (>= 2 scheduled invocations in a row)
 select pg_temp.rule('t-inv', 'invocation_failed', 2);
 insert into watermark.function_invocations (function_name, trigger, status, requested_at) values
@@ -139,6 +142,7 @@ select is(pg_temp.state('t-zero/zero-no'), 'none', 'zero_rows: a later run with 
 select is(pg_temp.state('t-vol/vol-below'), 'none', 'volume_anomaly: z = 2 is normal');
 select is(pg_temp.state('t-vol/vol-at'), 'none', 'volume_anomaly: z = 3 does not fire');
 select is(pg_temp.state('t-vol/vol-above'), 'firing', 'volume_anomaly: z = 4 fires');
+select is(pg_temp.state('t-vol/vol-old'), 'none', 'volume_anomaly: runs finished before the window (30 days) are not samples');
 select is(pg_temp.state('t-inv/inv-below'), 'none', 'invocation_failed: one failure is below 2');
 select is(pg_temp.state('t-inv/inv-at'), 'firing', 'invocation_failed: failed + timed out in a row fire (queued ignored)');
 select is(pg_temp.state('t-inv/inv-recovered'), 'none', 'invocation_failed: a success ends the streak');
@@ -201,6 +205,27 @@ select is(pg_temp.notified('t-life/muted'), 0::bigint, 'a muted rule fires witho
 update watermark.alert_rules set muted_until = null where rule_id = 't-life';
 select public.evaluate_alerts();
 select is(pg_temp.notified('t-life/muted'), 1::bigint, 'after unmute the firing alert is notified');
+
+-- The observers that run every minute read executions by index, not the whole history.
+create function pg_temp.plan_of(query text) returns text language plpgsql as $$
+declare
+  line text;
+  plan text := '';
+begin
+  for line in execute 'explain (costs off) ' || query loop
+    plan := plan || line || E'\n';
+  end loop;
+  return plan;
+end
+$$;
+set local enable_seqscan = off;
+select ok(pg_temp.plan_of($$select max(e.finished_at) from watermark.etl_executions e where e.pipeline = 'p' and e.status = 'COMPLETED'$$)
+            ~ 'etl_executions_completed_idx',
+  'missed_schedule finds the last completed run by index');
+select ok(pg_temp.plan_of($$select count(*) from watermark.etl_executions e where e.status <> 'RUNNING' and e.finished_at >= now() - interval '1 hour'$$)
+            ~ 'etl_executions_finished_at_idx',
+  'windowed observers read the runs finished within the window by index');
+reset enable_seqscan;
 
 select * from finish();
 rollback;
