@@ -17,6 +17,8 @@ as $$
 declare
   jobs jsonb;
 begin
+  -- Definer: check the caller here too, not only in get_health_report.
+  perform watermark.require_access(1, 'cron_job_health');
   if to_regclass('cron.job') is null then
     return null;
   end if;
@@ -44,7 +46,7 @@ security definer  -- reads cron job details and the service-only alert channels;
 set search_path = ''
 as $$
 declare
-  cron_jobs jsonb := watermark.cron_job_health();
+  cron_jobs jsonb;
   functions jsonb;
   database jsonb;
   scheduler jsonb;
@@ -58,6 +60,8 @@ declare
   v record;
 begin
   perform watermark.require_access(1, 'get_health_report');
+  -- Only after the access check: it reads pg_cron's tables as the owner.
+  cron_jobs := watermark.cron_job_health();
 
   -- database
   select jsonb_build_object(

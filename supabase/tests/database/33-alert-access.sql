@@ -2,7 +2,7 @@
 -- Watermark rights get 42501, viewers read, operators also manage rules, the
 -- service role also evaluates, reaps and delivers. Webhook URLs stay hidden.
 begin;
-select plan(99);
+select plan(101);
 
 create temporary table rpc_calls (rpc text primary key, access text not null, call text not null);
 insert into rpc_calls values
@@ -74,6 +74,18 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
     where c.relnamespace = 'watermark'::regnamespace and c.relkind = 'r' and c.relname like 'alert%' and not c.relrowsecurity),
   null, 'every alert table has row level security');
+
+-- get_health_report reads pg_cron's tables through a definer helper: only after its
+-- own access check, and the helper checks the caller too (an owner session carrying
+-- a user's claims stands in for any other definer path to it).
+select ok(
+  (select strpos(p.prosrc, 'watermark.require_access(1') between 1 and strpos(p.prosrc, 'watermark.cron_job_health()')
+     from pg_proc p where p.oid = 'public.get_health_report()'::regprocedure),
+  'get_health_report checks access before it reads cron job details');
+select set_config('request.jwt.claims', tests.persona_claims('user')::text, true);
+select throws_ok('select watermark.cron_job_health()', '42501', 'permission denied: cron_job_health needs viewer access',
+  'the definer helper refuses a caller without viewer access');
+select set_config('request.jwt.claims', '', true);
 
 select * from finish();
 rollback;
