@@ -105,11 +105,3 @@ export class TimeBudget {
     return this.remainingMs() > 2 * this.#slowestBatchMs + this.closingReserveMs;
   }
 }
-
-/** Fixture ids in batches of at most `size`, in order. */
-export function batches<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`size: ${size} is not a positive integer`);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

@@ -140,10 +140,6 @@ export const collectionRpcs = {
     }),
     result: batchResultSchema,
   },
-  record_fixture_failures: {
-    args: z.object({ ...leaseArgs, failures: z.array(fixtureFailureSchema), execution_id: text.optional() }),
-    result: count,
-  },
   mark_fixtures_changed: {
     args: z.object({ fixtures: z.array(z.looseObject({ id, state_id: z.number().int().nullish() })) }),
     result: z.object({ marked: count, unknown: count }),

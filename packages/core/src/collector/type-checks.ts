@@ -27,7 +27,6 @@ export type CollectionRpcTypeChecks = [
   Assert<ArgsAgree<"register_chunk_fixtures">>,
   Assert<ArgsAgree<"list_chunk_work">>,
   Assert<ArgsAgree<"upsert_fixture_batch">>,
-  Assert<ArgsAgree<"record_fixture_failures">>,
   Assert<ArgsAgree<"mark_fixtures_changed">>,
   Assert<ArgsAgree<"release_chunk">>,
   Assert<ArgsAgree<"clear_chunk_checkpoints">>,
@@ -38,5 +37,4 @@ export type CollectionRpcTypeChecks = [
   Assert<ArgsAgree<"list_chunks">>,
   Assert<ScalarResultAgrees<"renew_chunk_lease">>,
   Assert<ScalarResultAgrees<"list_chunk_work">>,
-  Assert<ScalarResultAgrees<"record_fixture_failures">>,
 ];

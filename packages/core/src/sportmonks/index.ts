@@ -1,6 +1,5 @@
 // @watermark/core/sportmonks: the Sportmonks Football v3 client.
 export * from "./client.ts";
-export * from "./config.ts";
 export * from "./errors.ts";
 export * from "./paged.ts";
 export * from "./rate-limit.ts";

@@ -2,7 +2,7 @@
 // option validation and when rate limits are worth persisting.
 import { describe, expect, it } from "vitest";
 import { resolveCollectOptions } from "../../src/collector/options.ts";
-import { batches, STORED_FIXTURE_FIELDS, splitBatch, TimeBudget, toFixtureRow } from "../../src/collector/plan.ts";
+import { STORED_FIXTURE_FIELDS, splitBatch, TimeBudget, toFixtureRow } from "../../src/collector/plan.ts";
 import { shouldSave } from "../../src/collector/rate-limit-store.ts";
 import { WatermarkError } from "../../src/errors/index.ts";
 import type { Fixture } from "../../src/sportmonks/schemas.ts";
@@ -38,13 +38,6 @@ describe("toFixtureRow", () => {
     expect(row.events).toBeNull();
     expect(row.participants).toEqual([{ id: 1 }]);
     expect(row).not.toHaveProperty("last_processed_at");
-  });
-});
-
-describe("batches", () => {
-  it("splits in order with a short last batch", () => {
-    expect(batches([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(() => batches([1], 0)).toThrow("size: 0 is not a positive integer");
   });
 });
 

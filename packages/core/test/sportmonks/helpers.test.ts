@@ -1,14 +1,6 @@
-// The small pure pieces: backoff, Retry-After, env config, next-page params, the in-memory limiter.
+// The small pure pieces: backoff, Retry-After, next-page params, the in-memory limiter.
 import { describe, expect, it } from "vitest";
-import {
-  backoffDelayMs,
-  InMemoryRateLimitStore,
-  nextPageParams,
-  parseRetryAfterMs,
-  RateLimiter,
-  SPORTMONKS_DEFAULT_BASE_URL,
-  sportmonksConfigFromEnv,
-} from "../../src/sportmonks/index.ts";
+import { backoffDelayMs, InMemoryRateLimitStore, nextPageParams, parseRetryAfterMs, RateLimiter } from "../../src/sportmonks/index.ts";
 
 describe("backoffDelayMs", () => {
   it("draws uniformly below an exponential ceiling that stops at the cap", () => {
@@ -25,22 +17,6 @@ describe("parseRetryAfterMs", () => {
     expect(parseRetryAfterMs("Sun, 22 Nov 2026 11:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfterMs(null, now)).toBeNull();
     expect(parseRetryAfterMs("soon", now)).toBeNull();
-  });
-});
-
-describe("sportmonksConfigFromEnv", () => {
-  it("reads the key and defaults the base URL", () => {
-    expect(sportmonksConfigFromEnv({ SPORTMONKS_API_KEY: " k " })).toEqual({ apiKey: "k", baseUrl: SPORTMONKS_DEFAULT_BASE_URL });
-    expect(sportmonksConfigFromEnv({ SPORTMONKS_API_KEY: "k", SPORTMONKS_BASE_URL: "http://127.0.0.1:4000/v3/football" }).baseUrl).toBe(
-      "http://127.0.0.1:4000/v3/football",
-    );
-  });
-
-  it("names the variable and the fix", () => {
-    expect(() => sportmonksConfigFromEnv({})).toThrow(/^SPORTMONKS_API_KEY: missing; set it to your Sportmonks API token/);
-    expect(() => sportmonksConfigFromEnv({ SPORTMONKS_API_KEY: "k", SPORTMONKS_BASE_URL: "not a url" })).toThrow(
-      `SPORTMONKS_BASE_URL: "not a url" is not an http(s) URL; unset it to use ${SPORTMONKS_DEFAULT_BASE_URL}`,
-    );
   });
 });
 
