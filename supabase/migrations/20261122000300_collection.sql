@@ -79,6 +79,10 @@ create table watermark.chunks (
   lease_owner text,
   lease_token uuid,
   lease_expires_at timestamptz,
+  -- The execution that holds the lease (claim_chunk's execution_id, null if it gave
+  -- none): the reaper releases the lease when that run is abandoned. Not
+  -- last_execution_id, which outlives the lease and would release the next holder's.
+  lease_execution_id text,
   attempts integer not null default 0,
   next_attempt_at timestamptz,
   last_error text,
@@ -93,7 +97,8 @@ create table watermark.chunks (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   check (chunk_id = league_id || '_' || season_id),
-  check ((lease_token is null) = (lease_expires_at is null))
+  check ((lease_token is null) = (lease_expires_at is null)),
+  check (lease_token is not null or lease_execution_id is null)
 );
 create index chunks_claim_idx on watermark.chunks (priority desc nulls first, chunk_id);
 alter table watermark.chunks enable row level security;
@@ -101,7 +106,7 @@ create policy "viewers can read chunks" on watermark.chunks
   for select to authenticated using ((select watermark.access_level()) >= 1);
 -- Lease tokens are capabilities: viewers read every column but the token.
 grant select (chunk_id, league_id, season_id, priority, priority_boost, status, lease_owner, lease_expires_at,
-  attempts, next_attempt_at, last_error, checkpoint, fixtures_total, fixtures_pending, discovered_at,
+  lease_execution_id, attempts, next_attempt_at, last_error, checkpoint, fixtures_total, fixtures_pending, discovered_at,
   last_claimed_at, last_execution_id, completed_at, created_at, updated_at) on watermark.chunks to authenticated;
 grant select, insert, update on watermark.chunks to service_role;
 
@@ -585,6 +590,7 @@ begin
          lease_owner = claim_chunk.owner,
          lease_token = gen_random_uuid(),
          lease_expires_at = now() + make_interval(secs => ttl),
+         lease_execution_id = claim_chunk.execution_id,
          last_claimed_at = now(),
          last_execution_id = coalesce(claim_chunk.execution_id, ch.last_execution_id),
          updated_at = now()
@@ -919,7 +925,7 @@ begin
       using errcode = 'WM004', hint = 'nothing to release: the chunk was reclaimed after your lease expired';
   end if;
   update watermark.chunks ch
-     set lease_owner = null, lease_token = null, lease_expires_at = null,
+     set lease_owner = null, lease_token = null, lease_expires_at = null, lease_execution_id = null,
          status = outcome,
          checkpoint = case when outcome = 'done' then '{}'::jsonb else ch.checkpoint end,
          completed_at = case when outcome = 'done' then now() else ch.completed_at end,

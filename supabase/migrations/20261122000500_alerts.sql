@@ -669,11 +669,13 @@ begin
     returning e.execution_id, e.pipeline, e.heartbeat_at, e.started_at, e.heartbeat_timeout_seconds
   loop
     ids := ids || reaped.execution_id;
-    -- Its chunks go back to the pool at once instead of waiting for the lease to expire.
+    -- The leases it holds go back to the pool at once instead of waiting to expire.
+    -- Matched on the lease's own execution: a chunk it worked earlier may be
+    -- leased by another collector now.
     update watermark.chunks c
-       set lease_owner = null, lease_token = null, lease_expires_at = null,
+       set lease_owner = null, lease_token = null, lease_expires_at = null, lease_execution_id = null,
          status = case when c.status = 'running' then 'pending' else c.status end, updated_at = now()
-     where c.last_execution_id = reaped.execution_id and c.lease_token is not null;
+     where c.lease_execution_id = reaped.execution_id and c.lease_token is not null;
     get diagnostics n = row_count;
     released := released + n;
     insert into watermark.etl_logs (level, component, message, details, execution_id, pipeline)

@@ -1,7 +1,7 @@
 -- The stuck-run reaper, the outbox's delivery protocol (claim, backoff, dead,
 -- at-most-once marking), and the rule RPCs' validation messages.
 begin;
-select plan(31);
+select plan(34);
 
 -- reaper
 insert into watermark.leagues (id) values (8);
@@ -9,8 +9,9 @@ insert into watermark.seasons (id, league_id) values (2023, 8);
 insert into watermark.etl_executions (execution_id, pipeline, started_at, heartbeat_at, heartbeat_timeout_seconds) values
   ('reap-stale', 'reaper', now() - interval '1 hour', now() - interval '61 seconds', 60),
   ('reap-alive', 'reaper', now() - interval '1 hour', now() - interval '59 seconds', 60);
-insert into watermark.chunks (chunk_id, league_id, season_id, status, lease_owner, lease_token, lease_expires_at, last_execution_id)
-values ('8_2023', 8, 2023, 'running', 'collector-1', gen_random_uuid(), now() + interval '10 minutes', 'reap-stale');
+insert into watermark.chunks (chunk_id, league_id, season_id, status, lease_owner, lease_token, lease_expires_at,
+                              lease_execution_id, last_execution_id)
+values ('8_2023', 8, 2023, 'running', 'collector-1', gen_random_uuid(), now() + interval '10 minutes', 'reap-stale', 'reap-stale');
 
 select is(public.reap_stale_executions() -> 'execution_ids', '["reap-stale"]'::jsonb, 'only the run past its heartbeat timeout is reaped');
 select results_eq($$select execution_id, status from watermark.etl_executions where pipeline = 'reaper' order by 1$$,
@@ -22,6 +23,21 @@ select results_eq($$select status, lease_owner, lease_token::text from watermark
 select is((select count(*) from watermark.etl_logs where execution_id = 'reap-stale' and component = 'REAPER' and level = 'ERROR'),
   1::bigint, 'the reaping is logged');
 select is(public.reap_stale_executions() ->> 'reaped', '0', 'reaping again does nothing');
+
+-- A run that released its chunk and later went stale must not take the chunk's next
+-- lease with it: collector B claimed it without an execution id, after run A.
+select public.sync_collection_catalog('[{"id": 9}]', '[{"id": 90, "league_id": 9}]');
+insert into watermark.etl_executions (execution_id, pipeline, heartbeat_timeout_seconds) values ('lease-a', 'reaper', 60);
+create temporary table lease_a as select public.claim_chunk('collector-a', 60, season_id => 90, execution_id => 'lease-a') as claim;
+select public.release_chunk(claim ->> 'chunk_id', (claim ->> 'lease_token')::uuid, 'pending', execution_id => 'lease-a') from lease_a;
+create temporary table lease_b as select public.claim_chunk('collector-b', 60, season_id => 90) as claim;
+update watermark.etl_executions set heartbeat_at = now() - interval '1 hour' where execution_id = 'lease-a';
+select is(public.reap_stale_executions() -> 'execution_ids', '["lease-a"]'::jsonb, 'run A is reaped after it released its chunk');
+select results_eq($$select lease_owner, lease_token, status from watermark.chunks where chunk_id = '9_90'$$,
+  $$select 'collector-b'::text, (claim ->> 'lease_token')::uuid, 'running'::text from lease_b$$,
+  'collector B''s live lease on the chunk is left alone');
+select lives_ok($$select public.renew_chunk_lease(claim ->> 'chunk_id', (claim ->> 'lease_token')::uuid) from lease_b$$,
+  'and collector B keeps working under it');
 
 -- outbox protocol
 insert into watermark.alert_notifications (idempotency_key, kind, scope_key, channel, payload) values
