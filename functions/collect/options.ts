@@ -1,6 +1,7 @@
 // The collect function's environment and request body, validated at the top of
 // the handler. Body fields are snake_case like the CLI's flags and the RPCs.
-import { httpUrl, secret } from "@watermark/core/config";
+import { httpUrl, secret, serviceEnvSchema } from "@watermark/core/config";
+import { SPORTMONKS_MAX_MULTI_IDS } from "@watermark/core/sportmonks";
 import { z } from "zod";
 
 /** Wall clock of an edge function: 150 s on the free plan, 400 s on paid plans. */
@@ -8,9 +9,7 @@ export const MAX_WALL_CLOCK_SECONDS = 400;
 /** Left for answering, releasing the lease and finishing the execution. */
 export const WALL_CLOCK_MARGIN_SECONDS = 15;
 
-export const collectEnvSchema = z.object({
-  SUPABASE_URL: httpUrl,
-  SUPABASE_SERVICE_ROLE_KEY: secret("service role key"),
+export const collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
   WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z.coerce
@@ -33,7 +32,14 @@ export function collectBodySchema(wallClockSeconds: number) {
       season_id: id.optional(),
       max_chunks: id.optional(),
       max_fixtures: id.optional(),
-      batch_size: z.number().int().min(1).max(50, { message: "must be at most 50 (fixtures/multi takes at most 50 ids)" }).optional(),
+      batch_size: z
+        .number()
+        .int()
+        .min(1)
+        .max(SPORTMONKS_MAX_MULTI_IDS, {
+          message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`,
+        })
+        .optional(),
       min_fixtures: z.number().int().nonnegative().optional(),
       dry_run: z.boolean().default(false),
       time_budget_seconds: z

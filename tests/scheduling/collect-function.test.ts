@@ -3,10 +3,13 @@
 // get the stable JSON errors; a valid call answers 202 with the execution id and
 // the execution then finishes in the database.
 import { type CollectResult, createCollectorDeps } from "@watermark/core/collector";
+import { serviceEnvSchema } from "@watermark/core/config";
 import type { EtlMonitor } from "@watermark/core/monitoring";
+import { SPORTMONKS_MAX_MULTI_IDS } from "@watermark/core/sportmonks";
 import { type Simulator, startSimulator } from "@watermark/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCollectHandler } from "../../functions/collect/handler.ts";
+import { collectBodySchema, collectEnvSchema } from "../../functions/collect/options.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
 let stack: TestStack;
@@ -61,6 +64,17 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+describe("collect function options", () => {
+  it("extend the shared service environment and take the batch limit from the Sportmonks client", () => {
+    for (const [name, field] of Object.entries(serviceEnvSchema.shape)) {
+      expect(collectEnvSchema.shape[name as keyof typeof collectEnvSchema.shape]).toBe(field);
+    }
+    const body = collectBodySchema(150);
+    expect(body.safeParse({ batch_size: SPORTMONKS_MAX_MULTI_IDS }).success).toBe(true);
+    expect(body.safeParse({ batch_size: SPORTMONKS_MAX_MULTI_IDS + 1 }).success).toBe(false);
+  });
+});
 
 describe("collect handler: stable errors", () => {
   it("answers 405 with Allow for anything but POST", async () => {

@@ -28,12 +28,14 @@ export const collectOptionsSchema = z
     maxChunks: z.number().int().positive().optional(),
     /** Stop after this many fixtures were fetched. */
     maxFixtures: z.number().int().positive().optional(),
-    /** Fixture ids per fixtures/multi call (the API's limit is 50). */
+    /** Fixture ids per fixtures/multi call (the API's limit, SPORTMONKS_MAX_MULTI_IDS). */
     batchSize: z
       .number()
       .int()
       .min(1)
-      .max(SPORTMONKS_MAX_MULTI_IDS, { message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most 50 ids)` })
+      .max(SPORTMONKS_MAX_MULTI_IDS, {
+        message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`,
+      })
       .default(SPORTMONKS_MAX_MULTI_IDS),
     /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
     minFixtures: z.number().int().nonnegative().optional(),
