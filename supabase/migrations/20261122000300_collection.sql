@@ -381,6 +381,68 @@ begin
 end
 $$;
 
+-- An integer from element->key between min_value and max_value, or WM001 naming `field[i].key`.
+create function watermark.json_integer(element jsonb, field text, idx integer, key text, min_value bigint, max_value bigint)
+returns bigint
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v jsonb := element -> key;
+begin
+  if v is null or v = 'null'::jsonb then
+    return null;
+  end if;
+  if jsonb_typeof(v) <> 'number' or (v #>> '{}')::numeric <> trunc((v #>> '{}')::numeric)
+     or (v #>> '{}')::numeric not between min_value and max_value then
+    perform watermark.raise_invalid(format('%s[%s].%s', field, idx, key),
+      format('must be an integer from %s to %s, got %s', min_value, max_value, v));
+  end if;
+  return (v #>> '{}')::bigint;
+end
+$$;
+
+-- true or false from element->key, or WM001 naming `field[i].key`.
+create function watermark.json_boolean(element jsonb, field text, idx integer, key text)
+returns boolean
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v jsonb := element -> key;
+begin
+  if v is null or v = 'null'::jsonb then
+    return null;
+  end if;
+  if jsonb_typeof(v) <> 'boolean' then
+    perform watermark.raise_invalid(format('%s[%s].%s', field, idx, key), format('must be true or false, got %s', v));
+  end if;
+  return v::boolean;
+end
+$$;
+
+-- A date from element->key (its first 10 characters: a timestamp's date part counts), or WM001.
+create function watermark.json_date(element jsonb, field text, idx integer, key text)
+returns date
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v text := element ->> key;
+begin
+  if v is null then return null; end if;
+  begin
+    return left(v, 10)::date;
+  exception when data_exception then
+    perform watermark.raise_invalid(format('%s[%s].%s', field, idx, key), format('must be a date like 2024-08-17, got %s', v));
+  end;
+  return null;
+end
+$$;
+
 -- Seed 001 logs a quality score per fixture: share of the expected parts present.
 create function watermark.fixture_quality_score(fixture jsonb)
 returns smallint
@@ -449,8 +511,10 @@ begin
   if checkpoint is null or jsonb_typeof(checkpoint) <> 'object' then
     perform watermark.raise_invalid('checkpoint', 'must be a JSON object like {"last_fixture_id": 123}');
   end if;
+  -- A whole id: list_chunk_work reads it back as bigint.
   if checkpoint ? 'last_fixture_id' and (jsonb_typeof(checkpoint -> 'last_fixture_id') <> 'number'
-      or (checkpoint ->> 'last_fixture_id')::numeric <= 0) then
+      or (checkpoint ->> 'last_fixture_id')::numeric not between 1 and 9223372036854775807
+      or (checkpoint ->> 'last_fixture_id')::numeric <> trunc((checkpoint ->> 'last_fixture_id')::numeric)) then
     perform watermark.raise_invalid('checkpoint.last_fixture_id', 'must be a positive fixture id');
   end if;
 end
@@ -465,6 +529,9 @@ grant execute on function watermark.lock_leased_chunk(text, uuid) to service_rol
 grant execute on function watermark.require_array(jsonb, text, integer) to service_role;
 grant execute on function watermark.json_id(jsonb, text, integer, text, boolean) to service_role;
 grant execute on function watermark.json_timestamp(jsonb, text, integer, text) to service_role;
+grant execute on function watermark.json_integer(jsonb, text, integer, text, bigint, bigint) to service_role;
+grant execute on function watermark.json_boolean(jsonb, text, integer, text) to service_role;
+grant execute on function watermark.json_date(jsonb, text, integer, text) to service_role;
 grant execute on function watermark.fixture_quality_score(jsonb) to service_role;
 grant execute on function watermark.apply_fixture_failures(watermark.chunks, jsonb, text) to service_role;
 grant execute on function watermark.require_checkpoint(jsonb) to service_role;
@@ -495,7 +562,7 @@ begin
     lid := watermark.json_id(element, 'leagues', idx, 'id', true);
     insert into watermark.leagues as l (id, name, short_code, country_id, active, data, synced_at)
     values (lid, element ->> 'name', element ->> 'short_code', watermark.json_id(element, 'leagues', idx, 'country_id', false),
-            (element ->> 'active')::boolean, element, now())
+            watermark.json_boolean(element, 'leagues', idx, 'active'), element, now())
     on conflict (id) do update set name = excluded.name, short_code = excluded.short_code, country_id = excluded.country_id,
       active = excluded.active, data = excluded.data, synced_at = now();
     league_count := league_count + 1;
@@ -510,8 +577,10 @@ begin
         format('league %s is unknown; include it in leagues', lid));
     end if;
     insert into watermark.seasons as s (id, league_id, name, is_current, finished, starting_at, ending_at, data, synced_at)
-    values (sid, lid, element ->> 'name', (element ->> 'is_current')::boolean, (element ->> 'finished')::boolean,
-            left(element ->> 'starting_at', 10)::date, left(element ->> 'ending_at', 10)::date, element, now())
+    values (sid, lid, element ->> 'name', watermark.json_boolean(element, 'seasons', idx, 'is_current'),
+            watermark.json_boolean(element, 'seasons', idx, 'finished'),
+            watermark.json_date(element, 'seasons', idx, 'starting_at'), watermark.json_date(element, 'seasons', idx, 'ending_at'),
+            element, now())
     on conflict (id) do update set league_id = excluded.league_id, name = excluded.name, is_current = excluded.is_current,
       finished = excluded.finished, starting_at = excluded.starting_at, ending_at = excluded.ending_at,
       data = excluded.data, synced_at = now();
@@ -644,6 +713,7 @@ declare
   element jsonb;
   idx integer := 0;
   fid bigint;
+  state integer;
   new_count integer := 0;
   known_count integer := 0;
   was_new boolean;
@@ -657,15 +727,17 @@ begin
       perform watermark.raise_invalid(format('fixtures[%s].season_id', idx),
         format('is %s but chunk %s holds season %s; register fixtures with their own chunk', element ->> 'season_id', c.chunk_id, c.season_id));
     end if;
+    state := watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647);
     was_new := null;
     insert into watermark.fixtures as f (id, league_id, season_id, stage_id, round_id, state_id, name, starting_at,
       starting_at_timestamp, discovered_state_id, discovered_at)
     values (fid, c.league_id, c.season_id,
       watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
       watermark.json_id(element, 'fixtures', idx, 'round_id', false),
-      (element ->> 'state_id')::integer, element ->> 'name',
+      state, element ->> 'name',
       watermark.json_timestamp(element, 'fixtures', idx, 'starting_at'),
-      (element ->> 'starting_at_timestamp')::bigint, (element ->> 'state_id')::integer, now())
+      watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
+      state, now())
     on conflict (id) do update set
       discovered_state_id = excluded.discovered_state_id,
       discovered_at = now(),
@@ -748,6 +820,7 @@ declare
   element jsonb;
   idx integer := 0;
   fid bigint;
+  state integer;
   payload jsonb;
   hash text;
   prior record;
@@ -771,9 +844,7 @@ begin
       perform watermark.raise_invalid(format('fixtures[%s].league_id', idx),
         format('is %s but chunk %s holds league %s', element ->> 'league_id', c.chunk_id, c.league_id));
     end if;
-    if element ? 'state_id' and jsonb_typeof(element -> 'state_id') not in ('number', 'null') then
-      perform watermark.raise_invalid(format('fixtures[%s].state_id', idx), 'must be an integer state id');
-    end if;
+    state := watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647);
     -- jsonb keeps one canonical key order, so equal content hashes equal.
     payload := element;
     hash := md5(payload::text);
@@ -798,17 +869,18 @@ begin
       values (fid, c.league_id, c.season_id,
         watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
         watermark.json_id(element, 'fixtures', idx, 'round_id', false),
-        (element ->> 'state_id')::integer,
+        state,
         watermark.json_id(element, 'fixtures', idx, 'venue_id', false),
         element ->> 'name',
         watermark.json_timestamp(element, 'fixtures', idx, 'starting_at'),
-        (element ->> 'starting_at_timestamp')::bigint,
-        element ->> 'result_info', element ->> 'leg', (element ->> 'length')::integer,
-        (element ->> 'placeholder')::boolean, (element ->> 'has_odds')::boolean,
+        watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
+        element ->> 'result_info', element ->> 'leg',
+        watermark.json_integer(element, 'fixtures', idx, 'length', 0, 2147483647),
+        watermark.json_boolean(element, 'fixtures', idx, 'placeholder'), watermark.json_boolean(element, 'fixtures', idx, 'has_odds'),
         element -> 'events', element -> 'lineups', element -> 'statistics', element -> 'participants', element -> 'scores',
         now(), hash, watermark.fixture_quality_score(element),
-        coalesce((element ->> 'state_id')::integer = any (cfg.final_state_ids), false),
-        (element ->> 'state_id')::integer, now(),
+        coalesce(state = any (cfg.final_state_ids), false),
+        state, now(),
         0, null, null, null, upsert_fixture_batch.execution_id)
       on conflict (id) do update set
         stage_id = excluded.stage_id, round_id = excluded.round_id, state_id = excluded.state_id,
@@ -878,7 +950,8 @@ begin
     fid := watermark.json_id(element, 'fixtures', idx, 'id', true);
     update watermark.fixtures f
        set changed_at = now(),
-           discovered_state_id = coalesce((element ->> 'state_id')::integer, f.discovered_state_id)
+           discovered_state_id = coalesce(watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647),
+                                          f.discovered_state_id)
      where f.id = fid
     returning f.season_id into sid;
     if found then

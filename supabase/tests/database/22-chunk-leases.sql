@@ -2,7 +2,7 @@
 -- are claimable and resume from the checkpoint, a stale token is rejected with
 -- WM004 and writes nothing, release outcomes, backoff, filters and thresholds.
 begin;
-select plan(30);
+select plan(33);
 
 select tests.authenticate_as('service');
 select is(public.sync_collection_catalog(
@@ -13,6 +13,12 @@ select is(public.sync_collection_catalog('[{"id": 1, "name": "League One"}]', '[
   '0', 'syncing again creates no duplicate chunks');
 select throws_ok($$select public.sync_collection_catalog('[]', '[{"id": 30, "league_id": 3}]')$$, 'WM001',
   'seasons[0].league_id: league 3 is unknown; include it in leagues', 'a season of an unknown league is rejected');
+select throws_ok($$select public.sync_collection_catalog('[{"id": 1, "active": "maybe"}]')$$, 'WM001',
+  'leagues[0].active: must be true or false, got "maybe"', 'a league flag that is not a boolean names its field');
+select throws_ok($$select public.sync_collection_catalog('[]', '[{"id": 10, "league_id": 1, "starting_at": "soon"}]')$$, 'WM001',
+  'seasons[0].starting_at: must be a date like 2024-08-17, got soon', 'a season date that does not parse names its field');
+select throws_ok($$select public.sync_collection_catalog('[]', '[{"id": 10, "league_id": 1, "finished": 1}]')$$, 'WM001',
+  'seasons[0].finished: must be true or false, got 1', 'a season flag that is not a boolean names its field');
 
 create temp table claims (n integer, claim jsonb) on commit drop;
 grant all on claims to service_role;

@@ -1,7 +1,7 @@
 -- upsert_fixture_batch: the batch, its failures and the checkpoint in one
 -- transaction; a bad element writes nothing; unchanged content is not rewritten.
 begin;
-select plan(20);
+select plan(26);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -35,6 +35,19 @@ select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, '[]', '[1
   'WM001', 'checkpoint: must be a JSON object like {"last_fixture_id": 123}', 'the checkpoint must be an object');
 select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"starting_at": "soon"}')), '{}') from lease$$,
   'WM001', 'fixtures[0].starting_at: must be a timestamp like 2024-08-17 14:00:00, got soon', 'timestamps are validated');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"state_id": "x"}')), '{}') from lease$$,
+  'WM001', 'fixtures[0].state_id: must be an integer from 1 to 2147483647, got "x"', 'a state id that is not an integer names its field');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101), pg_temp.fixture(102, extra => '{"has_odds": "yes"}')), '{}') from lease$$,
+  'WM001', 'fixtures[1].has_odds: must be true or false, got "yes"', 'a flag that is not a boolean names its field');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"length": 90.5}')), '{}') from lease$$,
+  'WM001', 'fixtures[0].length: must be an integer from 0 to 2147483647, got 90.5', 'a length that is not an integer names its field');
+select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, '[]', '{"last_fixture_id": 103.5}') from lease$$,
+  'WM001', 'checkpoint.last_fixture_id: must be a positive fixture id', 'a checkpoint id must be whole (list_chunk_work reads it as bigint)');
+select throws_ok($$select public.register_chunk_fixtures(chunk_id, token, '[{"id": 107, "starting_at_timestamp": "soon"}]') from lease$$,
+  'WM001', 'fixtures[0].starting_at_timestamp: must be an integer from -9223372036854775808 to 9223372036854775807, got "soon"',
+  'discovery names a bad field too');
+select throws_ok($$select public.register_chunk_fixtures(chunk_id, token, '[{"id": 107, "state_id": 1e12}]') from lease$$,
+  'WM001', 'fixtures[0].state_id: must be an integer from 1 to 2147483647, got 1000000000000', 'an out-of-range state id is named, not an overflow');
 select throws_ok($$select public.upsert_fixture_batch(chunk_id, token, '[]', '{}', failures => '[{"fixture_id": 999, "error": "gone"}]') from lease$$,
   'WM001', 'failures[0].fixture_id: fixture 999 is not registered in chunk 1_10; register it first with register_chunk_fixtures',
   'failures must name the chunk''s fixtures');

@@ -2,7 +2,7 @@
 -- collected; not final and kickoff passed; collected before it reached a final
 -- state; reported changed by fixtures/latest; failed last time, after its backoff.
 begin;
-select plan(15);
+select plan(16);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 -- Every fixture collected, final or in the future, no flags: the baseline needs no work.
@@ -66,6 +66,8 @@ update watermark.collection_settings set final_state_ids = '{5,7,8,12,14,17,20}'
 select tests.authenticate_as('service');
 select is(public.mark_fixtures_changed('[{"id": 103, "state_id": 5}, {"id": 999}]'), '{"marked": 1, "unknown": 1}'::jsonb,
   'mark_fixtures_changed marks known fixtures and counts unknown ones');
+select throws_ok($$select public.mark_fixtures_changed('[{"id": 103, "state_id": 5}, {"id": 104, "state_id": "FT"}]')$$, 'WM001',
+  'fixtures[1].state_id: must be an integer from 1 to 2147483647, got "FT"', 'a state id that is not an integer names its element and field');
 select tests.clear_authentication();
 
 select * from finish();
