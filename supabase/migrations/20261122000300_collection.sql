@@ -295,8 +295,9 @@ end
 $$;
 
 -- The chunk row locked for a write under lease_token: WM002 unknown chunk,
--- WM004 when the lease expired or another collector holds it.
-create function watermark.lock_leased_chunk(target_chunk_id text, token uuid)
+-- WM004 when another collector holds it or (unless allow_expired: releasing) the
+-- lease expired.
+create function watermark.lock_leased_chunk(target_chunk_id text, token uuid, allow_expired boolean default false)
 returns watermark.chunks
 language plpgsql
 set search_path = ''
@@ -315,7 +316,7 @@ begin
     raise exception 'lease_lost: chunk % is leased by another collector (%)', target_chunk_id, coalesce(c.lease_owner, 'none')
       using errcode = 'WM004', hint = 'stop working this chunk; claim another with claim_chunk';
   end if;
-  if c.lease_expires_at <= now() then
+  if not allow_expired and c.lease_expires_at <= now() then
     raise exception 'lease_lost: the lease on chunk % expired at %', target_chunk_id, c.lease_expires_at
       using errcode = 'WM004', hint = 'renew the lease (renew_chunk_lease) well before it expires; claim the chunk again to continue';
   end if;
@@ -525,7 +526,7 @@ $$;
 grant execute on function watermark.collection_settings_row() to authenticated, service_role;
 grant execute on function watermark.backoff_interval(integer, integer, integer) to service_role;
 grant execute on function watermark.refresh_chunk(text) to service_role;
-grant execute on function watermark.lock_leased_chunk(text, uuid) to service_role;
+grant execute on function watermark.lock_leased_chunk(text, uuid, boolean) to service_role;
 grant execute on function watermark.require_array(jsonb, text, integer) to service_role;
 grant execute on function watermark.json_id(jsonb, text, integer, text, boolean) to service_role;
 grant execute on function watermark.json_timestamp(jsonb, text, integer, text) to service_role;
@@ -987,16 +988,8 @@ begin
   if outcome = 'failed' and (error is null or length(error) = 0) then
     perform watermark.raise_invalid('error', 'is required when outcome is failed; say what went wrong');
   end if;
-  if release_chunk.chunk_id is null then perform watermark.raise_invalid('chunk_id', 'is required'); end if;
-  if release_chunk.lease_token is null then perform watermark.raise_invalid('lease_token', 'is required'); end if;
-  select * into c from watermark.chunks ch where ch.chunk_id = release_chunk.chunk_id for update;
-  if not found then
-    raise exception 'chunk % not found', release_chunk.chunk_id using errcode = 'WM002';
-  end if;
-  if c.lease_token is distinct from release_chunk.lease_token then
-    raise exception 'lease_lost: chunk % is leased by another collector (%)', c.chunk_id, coalesce(c.lease_owner, 'none')
-      using errcode = 'WM004', hint = 'nothing to release: the chunk was reclaimed after your lease expired';
-  end if;
+  -- An expired lease is released too while its token still matches (nobody claimed the chunk since).
+  c := watermark.lock_leased_chunk(release_chunk.chunk_id, release_chunk.lease_token, allow_expired => true);
   update watermark.chunks ch
      set lease_owner = null, lease_token = null, lease_expires_at = null, lease_execution_id = null,
          status = outcome,
@@ -1079,8 +1072,8 @@ declare
   result watermark.collection_settings;
 begin
   perform watermark.require_access(2, 'set_collection_settings');
-  if priority_per_pending_fixture < 0 then perform watermark.raise_invalid('priority_per_pending_fixture', 'must be 0 or more'); end if;
-  if min_fixtures < 0 then perform watermark.raise_invalid('min_fixtures', 'must be 0 or more'); end if;
+  perform watermark.require_non_negative('priority_per_pending_fixture', priority_per_pending_fixture);
+  perform watermark.require_non_negative('min_fixtures', min_fixtures);
   if default_lease_seconds not between 10 and 3600 then perform watermark.raise_invalid('default_lease_seconds', 'must be between 10 and 3600'); end if;
   if fixture_backoff_base_seconds <= 0 then perform watermark.raise_invalid('fixture_backoff_base_seconds', 'must be positive'); end if;
   if fixture_backoff_max_seconds <= 0 then perform watermark.raise_invalid('fixture_backoff_max_seconds', 'must be positive'); end if;
@@ -1219,11 +1212,11 @@ begin
   if entity is null or length(entity) not between 1 and 128 then
     perform watermark.raise_invalid('entity', 'is required (1-128 characters, e.g. fixtures)');
   end if;
-  if source_total < 0 then perform watermark.raise_invalid('source_total', 'must be 0 or more'); end if;
-  if target_total < 0 then perform watermark.raise_invalid('target_total', 'must be 0 or more'); end if;
-  if pending_since_watermark < 0 then perform watermark.raise_invalid('pending_since_watermark', 'must be 0 or more'); end if;
-  if duration_seconds < 0 then perform watermark.raise_invalid('duration_seconds', 'must be 0 or more'); end if;
-  if rows_written < 0 then perform watermark.raise_invalid('rows_written', 'must be 0 or more'); end if;
+  perform watermark.require_non_negative('source_total', source_total);
+  perform watermark.require_non_negative('target_total', target_total);
+  perform watermark.require_non_negative('pending_since_watermark', pending_since_watermark);
+  perform watermark.require_non_negative('duration_seconds', duration_seconds);
+  perform watermark.require_non_negative('rows_written', rows_written);
   if expected_interval_seconds <= 0 then perform watermark.raise_invalid('expected_interval_seconds', 'must be positive'); end if;
   if succeeded is null then perform watermark.raise_invalid('succeeded', 'must be true or false'); end if;
   insert into watermark.etl_control as e (pipeline, entity, source_total, target_total, watermark, pending_since_watermark,

@@ -184,6 +184,7 @@ begin
   if invoke_function.body is null or jsonb_typeof(invoke_function.body) <> 'object' then
     perform watermark.raise_invalid('body', 'must be a JSON object; pass ''{}'' for none');
   end if;
+  perform watermark.require_small_object('body', invoke_function.body);
   if invoke_function.trigger is null or invoke_function.trigger not in ('schedule', 'manual') then
     perform watermark.raise_invalid('trigger', 'must be schedule or manual');
   end if;
@@ -362,6 +363,8 @@ begin
   if body is null or jsonb_typeof(body) <> 'object' then
     perform watermark.raise_invalid('body', 'must be a JSON object; pass ''{}'' for none');
   end if;
+  -- pg_cron stores the body inside the job's command and pg_net queues it: keep it small.
+  perform watermark.require_small_object('body', body);
   if timeout_milliseconds is null or timeout_milliseconds not between 1000 and 300000 then
     perform watermark.raise_invalid('timeout_milliseconds', 'must be between 1000 and 300000');
   end if;

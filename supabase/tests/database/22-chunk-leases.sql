@@ -2,7 +2,7 @@
 -- are claimable and resume from the checkpoint, a stale token is rejected with
 -- WM004 and writes nothing, release outcomes, backoff, filters and thresholds.
 begin;
-select plan(33);
+select plan(35);
 
 select tests.authenticate_as('service');
 select is(public.sync_collection_catalog(
@@ -87,6 +87,10 @@ select is((select public.release_chunk(claim ->> 'chunk_id', (claim ->> 'lease_t
   ->> 'status' from claims where n = 3), 'failed', 'a failed release records the failure');
 select ok((select next_attempt_at > now() and attempts = 1 and last_error = 'schedule: HTTP 500' from watermark.chunks
   where chunk_id = (select claim ->> 'chunk_id' from claims where n = 3)), 'a failed chunk backs off');
+select throws_ok($$select public.release_chunk('9_99', gen_random_uuid(), 'done')$$, 'WM002', 'chunk 9_99 not found',
+  'releasing an unknown chunk is not found');
+select throws_ok($$select public.release_chunk((select claim ->> 'chunk_id' from claims where n = 5), null, 'done')$$, 'WM001',
+  'lease_token: is required; pass the lease_token claim_chunk returned', 'a release needs the lease token');
 select throws_ok($$select public.release_chunk(claim ->> 'chunk_id', (claim ->> 'lease_token')::uuid, 'failed') from claims where n = 5$$,
   'WM001', 'error: is required when outcome is failed; say what went wrong', 'a failure needs its error');
 select is((select public.release_chunk(claim ->> 'chunk_id', (claim ->> 'lease_token')::uuid, 'done') ->> 'status' from claims where n = 5),

@@ -1,7 +1,7 @@
 -- Who may call what: anon and users without a Watermark role get nothing,
 -- viewers read, operators clear checkpoints and tune settings, the service role writes.
 begin;
-select plan(27);
+select plan(28);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 update watermark.chunks set checkpoint = '{"last_fixture_id": 5}', discovered_at = now() - interval '1 day';
@@ -46,6 +46,8 @@ select is(public.clear_chunk_checkpoints(1, null, 'restart league 1'), '{"cleare
 select is(public.set_collection_settings(priority_per_pending_fixture => 3) ->> 'priority_per_pending_fixture', '3',
   'an operator tunes the priority factor');
 select is(public.set_chunk_priority_boost('1_10', 50), 50::numeric, 'an operator boosts a chunk');
+select throws_ok($$select public.set_collection_settings(min_fixtures => -1)$$, 'WM001', 'min_fixtures: must not be negative (got -1)',
+  'settings are validated like every other count');
 select throws_ok($$select public.claim_chunk('x')$$, '42501', null, 'an operator cannot claim (EXECUTE is the service role''s)');
 select throws_ok($$select public.set_chunk_priority_boost('9_99', 1)$$, 'WM002', 'chunk 9_99 not found', 'boosting an unknown chunk is not found');
 select tests.clear_authentication();

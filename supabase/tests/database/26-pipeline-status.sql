@@ -11,7 +11,7 @@ select is(public.report_pipeline_status('crm', 'customers', source_total => 200,
 select throws_ok($$select public.report_pipeline_status('Bad Name', 'x')$$, 'WM001',
   'pipeline: must be 1-63 lowercase letters, digits, _ . - (e.g. watermark)', 'the pipeline name is validated');
 select throws_ok($$select public.report_pipeline_status('crm', 'customers', source_total => -1)$$, 'WM001',
-  'source_total: must be 0 or more', 'totals are validated');
+  'source_total: must not be negative (got -1)', 'totals are validated');
 select throws_ok($$select public.report_pipeline_status('crm', '')$$, 'WM001',
   'entity: is required (1-128 characters, e.g. fixtures)', 'the entity is required');
 select throws_ok($$select public.save_api_rate_limit('Fixture', -1, now())$$, 'WM001',

@@ -3,7 +3,7 @@
 -- how misconfiguration is recorded instead of silently skipped. Also the
 -- schedule RPC's validation.
 begin;
-select plan(25);
+select plan(27);
 
 create temporary table invoked (label text primary key, id bigint) on commit drop;
 grant all on invoked to authenticated;
@@ -73,6 +73,8 @@ select throws_ok($$select watermark.invoke_function('Collect!')$$, 'WM001',
   'function_name: must be a function folder name like collect; use lowercase letters, digits, - and _', 'function name validated');
 select throws_ok($$select watermark.invoke_function('collect', '[]')$$, 'WM001',
   'body: must be a JSON object; pass ''{}'' for none', 'body validated');
+select throws_ok($$select watermark.invoke_function('collect', jsonb_build_object('pad', repeat('x', 70000)))$$, 'WM001', format('body: is %s bytes of JSON, over the 64 KiB limit (65536 bytes); keep large payloads out of monitoring records', octet_length(jsonb_build_object('pad', repeat('x', 70000))::text)),
+  'a body over 64 KiB is refused (it would sit in pg_net''s queue)');
 select throws_ok($$select watermark.invoke_function('collect', '{}', 'cron')$$, 'WM001',
   'trigger: must be schedule or manual', 'trigger validated');
 
@@ -93,6 +95,8 @@ select throws_ok($$select public.configure_function_schedule('collect', '* * * *
   'timeout_milliseconds: must be between 1000 and 300000', 'timeout validated');
 select throws_ok($$select public.configure_function_schedule('collect', '* * * * *', null)$$, 'WM001',
   'enabled: must be true or false', 'enabled validated');
+select throws_ok($$select public.configure_function_schedule('collect', '* * * * *', true, jsonb_build_object('pad', repeat('x', 70000)))$$, 'WM001', format('body: is %s bytes of JSON, over the 64 KiB limit (65536 bytes); keep large payloads out of monitoring records', octet_length(jsonb_build_object('pad', repeat('x', 70000))::text)),
+  'a schedule body over 64 KiB is refused (pg_cron keeps it in the job''s command)');
 select is(public.configure_function_schedule('collect', '0 * * * *', false) ->> 'enabled', 'false', 'a schedule can be disabled');
 select is((select cron_active from public.list_function_schedules() where function_name = 'collect'), false,
   'a disabled schedule has no active pg_cron job');
