@@ -4,14 +4,13 @@
 // prints a summary. Exit codes: 0 collected, 1 finished with errors or timed
 // out, 2 bad configuration.
 import { createRpcClient, type RpcClient } from "@watermark/core/rpc";
-import { configureLocalSchedules } from "./local/schedules.ts";
+import { FUNCTION_SERVICE_PREFIX } from "./local/functions-server.ts";
 import { stackUp } from "./local/stack-control.ts";
 import { loadState, stackEnv } from "./local/state.ts";
 import { parseStartArgs, resolveStartMode, StartConfigError, type StartMode, startUsage } from "./start/config.ts";
 import { FollowError, followCollection, type Snapshot } from "./start/follow.ts";
-import { ensureFunctionEnv } from "./start/function-env.ts";
 import { type StartRpcs, startRpcs } from "./start/rpcs.ts";
-import { ensureSimulator, type RunningSimulator, SIMULATOR_API_KEY, simulatorPort } from "./start/simulator.ts";
+import { type LocalSimulator, localSimulator, simulatorPort } from "./start/simulator.ts";
 import { type SimulatorUsage, summarize } from "./start/summary.ts";
 
 /** Locally pg_cron starts a run every minute, each within a minute, so runs never overlap. */
@@ -27,38 +26,27 @@ interface Prepared {
 }
 
 async function prepareLocal(mode: Extract<StartMode, { kind: "local" }>): Promise<Prepared> {
-  let port: number | undefined;
-  // The function servers read SPORTMONKS_* from this process's env when they start.
+  let simulator: LocalSimulator | null = null;
+  let collectEnv: Record<string, string | undefined>;
   if (mode.sportmonks) {
     say(`local stack, collecting the API at ${mode.sportmonks.baseUrl ?? "the default Sportmonks v3 URL"}`);
-    process.env.SPORTMONKS_API_KEY = mode.sportmonks.apiKey;
-    if (mode.sportmonks.baseUrl) process.env.SPORTMONKS_BASE_URL = mode.sportmonks.baseUrl;
-    else delete process.env.SPORTMONKS_BASE_URL;
+    collectEnv = { SPORTMONKS_API_KEY: mode.sportmonks.apiKey, SPORTMONKS_BASE_URL: mode.sportmonks.baseUrl };
   } else {
-    port = await simulatorPort();
+    simulator = localSimulator(await simulatorPort());
     say("local stack and the built-in Sportmonks simulator (no accounts needed)");
-    process.env.SPORTMONKS_API_KEY = SIMULATOR_API_KEY;
-    process.env.SPORTMONKS_BASE_URL = `http://127.0.0.1:${port}/v3/football`;
+    collectEnv = simulator.collectEnv;
   }
-  const state = await stackUp((line) => say(line));
-  let simulator: RunningSimulator | null = null;
-  if (port !== undefined) {
-    simulator = await ensureSimulator(port);
-    say(`simulator ${simulator.reused ? "already running" : "started"} at ${simulator.baseUrl}`);
-  }
-  const restarted = await ensureFunctionEnv("collect", {
-    SPORTMONKS_API_KEY: process.env.SPORTMONKS_API_KEY,
-    SPORTMONKS_BASE_URL: process.env.SPORTMONKS_BASE_URL,
+  // The collect server gets these settings (restarted if it ran with others); pg_cron runs it every minute.
+  const state = await stackUp(say, {
+    services: simulator ? [simulator.service] : [],
+    functionEnv: { collect: collectEnv },
+    collectSchedule: { cron: LOCAL_COLLECT_CRON, body: LOCAL_RUN_BODY },
   });
-  if (restarted) say("collect function restarted with the Sportmonks settings above");
+  if (!state.services[`${FUNCTION_SERVICE_PREFIX}collect`]) {
+    throw new Error("the collect function is not served by the local stack: is functions/collect there? (npm run build:functions)");
+  }
+  if (simulator) say(`simulator at ${simulator.baseUrl}`);
   const env = stackEnv(state);
-  const schedules = await configureLocalSchedules({
-    databaseUrl: env.DATABASE_URL ?? "",
-    supabaseUrl: env.SUPABASE_URL ?? "",
-    anonKey: env.SUPABASE_ANON_KEY,
-    collect: { cron: LOCAL_COLLECT_CRON, body: LOCAL_RUN_BODY },
-  });
-  say(`pg_cron invokes ${schedules.functionsBaseUrl}/collect on '${schedules.collectCron}' through pg_net`);
   return {
     rpc: createRpcClient({ url: env.SUPABASE_URL ?? "", apiKey: env.SUPABASE_SERVICE_ROLE_KEY ?? "", registry: startRpcs }),
     simulator: simulator && { url: simulator.url, hourlyLimit: simulator.hourlyLimit },

@@ -60,11 +60,22 @@ export function denoServeCommand(bundle: string, watch: boolean): string[] {
   ];
 }
 
-export function functionServerSpec(name: string, port: number, stackEnv: Record<string, string>): ServiceSpec {
+/** The service serving one function; `settings` (e.g. npm start's SPORTMONKS_*) go on top of functionEnv, undefined removing a variable. */
+export function functionServerSpec(
+  name: string,
+  port: number,
+  stackEnv: Record<string, string>,
+  settings?: Record<string, string | undefined>,
+): ServiceSpec {
+  const env = functionEnv(stackEnv, port);
+  for (const [k, v] of Object.entries(settings ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   return {
     name: `${FUNCTION_SERVICE_PREFIX}${name}`,
     command: denoServeCommand(bundlePath(name), true),
     port,
-    env: functionEnv(stackEnv, port),
+    env,
   };
 }

@@ -9,8 +9,8 @@ import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
 import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
 import { psql } from "./psql.ts";
-import { configureLocalSchedules } from "./schedules.ts";
-import { isAlive, serviceSpecs, startService, stopService } from "./services.ts";
+import { configureLocalSchedules, type LocalScheduleOptions } from "./schedules.ts";
+import { isRunning, type ServicePlan, type ServiceSpec, serviceMarker, serviceSpecs, startService, stopService } from "./services.ts";
 import { databaseUrl, loadState, newSecrets, type StackState, saveState, stackEnv } from "./state.ts";
 import { ensureDebianPackages } from "./system.ts";
 
@@ -79,6 +79,48 @@ function buildFunctionBundles(): void {
 export interface StackUpOptions {
   /** Rebuild supabase/functions bundles from functions/ (default true; `npm test` checks them for drift instead). */
   buildFunctions?: boolean;
+  /** More services the caller needs (npm start: the simulator), started before the function servers and the schedules. */
+  services?: ServiceSpec[];
+  /**
+   * Settings for named function servers on top of the stack's, e.g. npm start's
+   * `{ collect: { SPORTMONKS_API_KEY, SPORTMONKS_BASE_URL } }` (undefined: the variable is absent).
+   * A server running with other requested settings is restarted; servers not named keep running as they are.
+   */
+  functionEnv?: ServicePlan["functionEnv"];
+  /** Replaces pg_cron's collect schedule (cron expression and request body); left as it is when omitted. */
+  collectSchedule?: LocalScheduleOptions["collect"];
+}
+
+/** Stops what the recorded services still run (only processes that are provably ours) and forgets them all. */
+async function forgetServices(state: StackState): Promise<void> {
+  for (const svc of Object.values(state.services)) await stopService(svc);
+  state.services = {};
+  saveState(state);
+}
+
+/**
+ * Starts each service unless it already runs (the recorded pid is still our process), restarting one
+ * whose requested settings changed. Records and saves each as it goes.
+ */
+async function ensureServices(state: StackState, specs: ServiceSpec[], log: (line: string) => void): Promise<void> {
+  for (const spec of specs) {
+    const running = state.services[spec.name];
+    const marker = serviceMarker(spec);
+    if (running && isRunning(running, marker)) {
+      if (spec.settings === undefined || spec.settings === running.settings) {
+        if (!running.marker) state.services[spec.name] = { ...running, marker }; // recorded before markers existed
+        continue;
+      }
+      log(`restarting ${spec.name} with the settings asked for`);
+      await stopService(running, marker);
+    } else {
+      log(`starting ${spec.name}`);
+    }
+    state.services[spec.name] = startService(spec);
+    saveState(state);
+    if (spec.port) await waitForPort(spec.port, 30000);
+  }
+  saveState(state);
 }
 
 export async function stackUp(log: (line: string) => void = () => {}, options: StackUpOptions = {}): Promise<StackState> {
@@ -94,6 +136,8 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
   }
   state.dbPort = clusterPort();
   if (!clusterRunning()) {
+    // Stopped by `down` or a reboot: the recorded pids are stale and may belong to other processes now.
+    await forgetServices(state);
     log("starting PostgreSQL");
     startCluster();
   }
@@ -109,27 +153,30 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
     buildFunctionBundles();
   }
   const env = stackEnv(state);
-  for (const spec of await serviceSpecs(state, env, { pgNetStandIn: !pgNet, functions: bundledFunctions() })) {
-    const running = state.services[spec.name];
-    if (running && isAlive(running.pid)) continue;
-    log(`starting ${spec.name}`);
-    state.services[spec.name] = { pid: startService(spec), port: spec.port };
-    saveState(state);
-    if (spec.port) await waitForPort(spec.port, 30000);
-  }
-  saveState(state);
+  const [gateway, ...rest] = await serviceSpecs(state, env, {
+    pgNetStandIn: !pgNet,
+    functions: bundledFunctions(),
+    functionEnv: options.functionEnv,
+  });
+  await ensureServices(state, [...(gateway ? [gateway] : []), ...(options.services ?? []), ...rest], log);
   // pg_cron's schedules call the functions through this gateway with a local trigger credential.
-  await configureLocalSchedules({ databaseUrl: url, supabaseUrl: env.SUPABASE_URL ?? "", anonKey: env.SUPABASE_ANON_KEY });
+  const schedules = await configureLocalSchedules({
+    databaseUrl: url,
+    supabaseUrl: env.SUPABASE_URL ?? "",
+    anonKey: env.SUPABASE_ANON_KEY,
+    collect: options.collectSchedule,
+  });
+  log(
+    schedules.collectCron
+      ? `pg_cron invokes ${schedules.functionsBaseUrl}/collect on '${schedules.collectCron}' through pg_net`
+      : "pg_cron has no collect schedule",
+  );
   return state;
 }
 
 export async function stackDown(): Promise<void> {
   const state = loadState();
-  if (state) {
-    for (const svc of Object.values(state.services)) await stopService(svc.pid);
-    state.services = {};
-    saveState(state);
-  }
+  if (state) await forgetServices(state);
   if (clusterExists()) stopCluster();
 }
 
@@ -142,7 +189,7 @@ export async function stackReset(log: (line: string) => void): Promise<StackStat
 export function stackStatus(): { cluster: "running" | "stopped" | "absent"; state?: StackState; services: Record<string, boolean> } {
   const state = loadState();
   const cluster = !clusterExists() ? "absent" : clusterRunning() ? "running" : "stopped";
-  const services = Object.fromEntries(Object.entries(state?.services ?? {}).map(([n, s]) => [n, isAlive(s.pid)]));
+  const services = Object.fromEntries(Object.entries(state?.services ?? {}).map(([n, s]) => [n, isRunning(s)]));
   return { cluster, state, services };
 }
 

@@ -5,6 +5,20 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { apiKey, userJwt } from "./jwt.ts";
 import { localDir, stateFile } from "./paths.ts";
 
+/** A detached process `up` (or `npm start`) started. */
+export interface ServiceRecord {
+  pid: number;
+  port?: number;
+  /**
+   * One argument of its command line (the entry or bundle it runs): the pid is ours only while
+   * /proc/<pid>/cmdline still has it, since after a reboot the pid may be anyone's. Absent in
+   * records written before it existed: such a process is never signalled, only adopted by `up`.
+   */
+  marker?: string;
+  /** Fingerprint of the settings a caller asked it to run with (StackUpOptions.functionEnv), if any. */
+  settings?: string;
+}
+
 export interface StackState {
   dbPort: number;
   dbPassword: string;
@@ -12,7 +26,7 @@ export interface StackState {
   jwtSecret: string;
   gatewayPort: number;
   /** Detached processes started by `up`, by service name. */
-  services: Record<string, { pid: number; port?: number }>;
+  services: Record<string, ServiceRecord>;
 }
 
 export function loadState(): StackState | undefined {

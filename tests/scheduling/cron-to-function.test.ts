@@ -8,10 +8,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { configureLocalSchedules } from "../../scripts/local/schedules.ts";
-import { requireStackEnv } from "../../scripts/local/stack-control.ts";
-import { ensureFunctionEnv } from "../../scripts/start/function-env.ts";
-import { ensureSimulator, SIMULATOR_API_KEY, simulatorPort } from "../../scripts/start/simulator.ts";
+import { requireStackEnv, stackUp } from "../../scripts/local/stack-control.ts";
+import { localSimulator, simulatorPort } from "../../scripts/start/simulator.ts";
 
 const marker = `e2e_scheduling_${randomBytes(4).toString("hex")}`;
 const jobs = { ok: `${marker}_ok`, rejected: `${marker}_rejected` };
@@ -27,15 +25,11 @@ interface Invocation {
 }
 
 beforeAll(async () => {
+  // The stack's standard setup, as npm start leaves it: the simulator running, collect served against it
+  // (restarted only if it ran with other settings), the schedules pointed at the gateway.
+  const simulator = localSimulator(await simulatorPort());
+  await stackUp(undefined, { buildFunctions: false, services: [simulator.service], functionEnv: { collect: simulator.collectEnv } });
   const env = requireStackEnv();
-  // The stack's standard setup, as npm start leaves it: collect served against the simulator.
-  const simulator = await ensureSimulator(await simulatorPort());
-  await ensureFunctionEnv("collect", { SPORTMONKS_API_KEY: SIMULATOR_API_KEY, SPORTMONKS_BASE_URL: simulator.baseUrl });
-  await configureLocalSchedules({
-    databaseUrl: env.DATABASE_URL ?? "",
-    supabaseUrl: env.SUPABASE_URL ?? "",
-    anonKey: env.SUPABASE_ANON_KEY,
-  });
   db = new pg.Client({ connectionString: env.DATABASE_URL, application_name: "test:cron-to-function" });
   await db.connect();
   // Which invocations our cron jobs made: each job's command records the id invoke_function returns.

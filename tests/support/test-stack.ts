@@ -8,6 +8,7 @@ import { type Gateway, startGateway } from "../../scripts/local/gateway/server.t
 import { apiKey, userJwt } from "../../scripts/local/jwt.ts";
 import { type PgNetWorker, startPgNetWorker } from "../../scripts/local/pgnet-worker.ts";
 import { freePort, waitForPort } from "../../scripts/local/ports.ts";
+import { serviceBaseEnv } from "../../scripts/local/services.ts";
 import { cloneTemplateDatabase, dropDatabase } from "../../scripts/local/stack-control.ts";
 import { databaseUrl, loadState, type StackState } from "../../scripts/local/state.ts";
 
@@ -119,7 +120,8 @@ export async function createTestStack(label: string): Promise<TestStack> {
       };
       const [cmd, ...args] = denoServeCommand(options.bundle ?? bundlePath(name), false) as [string, ...string[]];
       const child = spawn(cmd, args, {
-        env: { ...process.env, ...functionEnv(stackEnv, port), ...options.env },
+        // As the stack's own function servers: only what Deno needs from this process, then the function's settings.
+        env: { ...serviceBaseEnv(), ...functionEnv(stackEnv, port), ...options.env },
         stdio: ["ignore", "inherit", "pipe"],
       });
       functionServers.push(child);
