@@ -472,32 +472,44 @@ set search_path = ''
 as $$
 declare
   cfg watermark.collection_settings := watermark.collection_settings_row();
-  element jsonb;
-  idx integer := 0;
-  fid bigint;
-  message text;
-  marked integer := 0;
+  ids bigint[];
+  messages text[];
+  bad record;
+  marked integer;
 begin
   perform watermark.require_array(failures, 'failures', 1000);
-  for element in select value from jsonb_array_elements(failures) loop
-    fid := watermark.json_id(element, 'failures', idx, 'fixture_id', true);
-    message := element ->> 'error';
-    if message is null or length(message) = 0 then
-      perform watermark.raise_invalid(format('failures[%s].error', idx), 'is required; say why the fixture could not be collected');
-    end if;
-    update watermark.fixtures f
-       set attempts = f.attempts + 1,
-           last_error = left(message, 2000),
-           next_attempt_at = now() + watermark.backoff_interval(f.attempts + 1, cfg.fixture_backoff_base_seconds, cfg.fixture_backoff_max_seconds),
-           last_execution_id = apply_fixture_failures.execution_id
-     where f.id = fid and f.season_id = c.season_id;
-    if not found then
-      perform watermark.raise_invalid(format('failures[%s].fixture_id', idx),
-        format('fixture %s is not registered in chunk %s; register it first with register_chunk_fixtures', fid, c.chunk_id));
-    end if;
-    marked := marked + 1;
-    idx := idx + 1;
-  end loop;
+  -- The whole batch is validated first, set-based and in element order (ids, then
+  -- messages, then membership of the chunk), so the first bad element is named.
+  select coalesce(array_agg(watermark.json_id(e.v, 'failures', (e.ord - 1)::integer, 'fixture_id', true) order by e.ord), '{}'),
+         coalesce(array_agg(e.v ->> 'error' order by e.ord), '{}')
+    into ids, messages
+    from jsonb_array_elements(failures) with ordinality as e(v, ord);
+  select u.ord into bad
+    from unnest(messages) with ordinality as u(message, ord)
+   where u.message is null or u.message = ''
+   order by u.ord limit 1;
+  if found then
+    perform watermark.raise_invalid(format('failures[%s].error', bad.ord - 1), 'is required; say why the fixture could not be collected');
+  end if;
+  select u.ord, u.id into bad
+    from unnest(ids) with ordinality as u(id, ord)
+   where not exists (select 1 from watermark.fixtures f where f.id = u.id and f.season_id = c.season_id)
+   order by u.ord limit 1;
+  if found then
+    perform watermark.raise_invalid(format('failures[%s].fixture_id', bad.ord - 1),
+      format('fixture %s is not registered in chunk %s; register it first with register_chunk_fixtures', bad.id, c.chunk_id));
+  end if;
+  -- One UPDATE; a fixture listed twice fails once, with its last message.
+  update watermark.fixtures f
+     set attempts = f.attempts + 1,
+         last_error = left(u.message, 2000),
+         next_attempt_at = now() + watermark.backoff_interval(f.attempts + 1, cfg.fixture_backoff_base_seconds, cfg.fixture_backoff_max_seconds),
+         last_execution_id = apply_fixture_failures.execution_id
+    from (select distinct on (x.id) x.id, x.message
+            from unnest(ids, messages) with ordinality as x(id, message, ord)
+           order by x.id, x.ord desc) u
+   where f.id = u.id and f.season_id = c.season_id;
+  get diagnostics marked = row_count;
   return marked;
 end
 $$;
@@ -937,34 +949,37 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  element jsonb;
-  idx integer := 0;
-  fid bigint;
-  marked_count integer := 0;
-  unknown_count integer := 0;
-  touched_seasons bigint[] := '{}';
-  sid bigint;
+  ids bigint[];
+  states integer[];
+  marked_count integer;
+  touched_seasons bigint[];
 begin
   perform watermark.require_access(3, 'mark_fixtures_changed');
   perform watermark.require_array(fixtures, 'fixtures', 10000);
-  for element in select value from jsonb_array_elements(fixtures) loop
-    fid := watermark.json_id(element, 'fixtures', idx, 'id', true);
+  -- The whole batch is validated first, set-based (the first bad element is named), then one UPDATE.
+  select coalesce(array_agg(watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'id', true) order by e.ord), '{}'),
+         coalesce(array_agg(watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'state_id', 1, 2147483647)::integer
+                            order by e.ord), '{}')
+    into ids, states
+    from jsonb_array_elements(fixtures) with ordinality as e(v, ord);
+  -- Counted per fixture; a fixture listed twice keeps the last state reported for it.
+  with input as (
+    select x.id, (array_agg(x.state order by x.ord desc) filter (where x.state is not null))[1] as state
+      from unnest(ids, states) with ordinality as x(id, state, ord)
+     group by x.id
+  ),
+  marked as (
     update watermark.fixtures f
        set changed_at = now(),
-           discovered_state_id = coalesce(watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647),
-                                          f.discovered_state_id)
-     where f.id = fid
-    returning f.season_id into sid;
-    if found then
-      marked_count := marked_count + 1;
-      touched_seasons := touched_seasons || sid;
-    else
-      unknown_count := unknown_count + 1;
-    end if;
-    idx := idx + 1;
-  end loop;
+           discovered_state_id = coalesce(i.state, f.discovered_state_id)
+      from input i
+     where f.id = i.id
+    returning f.season_id
+  )
+  select count(*)::integer, coalesce(array_agg(distinct m.season_id), '{}') into marked_count, touched_seasons from marked m;
   perform watermark.refresh_chunk(ch.chunk_id) from watermark.chunks ch where ch.season_id = any (touched_seasons);
-  return jsonb_build_object('marked', marked_count, 'unknown', unknown_count);
+  return jsonb_build_object('marked', marked_count,
+                            'unknown', (select count(distinct u.id) from unnest(ids) as u(id)) - marked_count);
 end
 $$;
 grant execute on function public.mark_fixtures_changed(jsonb) to service_role;

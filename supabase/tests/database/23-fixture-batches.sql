@@ -1,7 +1,7 @@
 -- upsert_fixture_batch: the batch, its failures and the checkpoint in one
 -- transaction; a bad element writes nothing; unchanged content is not rewritten.
 begin;
-select plan(26);
+select plan(31);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -84,6 +84,20 @@ select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array
   '1', 'a fixture collected after failing counts as inserted');
 select ok((select attempts = 0 and last_error is null and next_attempt_at is null from watermark.fixtures where id = 103),
   'and its failure state is cleared');
+
+-- Failures are validated as a batch, then applied in one statement: a bad element
+-- anywhere writes nothing; a fixture listed twice fails once, with its last message.
+select throws_ok($$select public.record_fixture_failures(chunk_id, token, '[{"fixture_id": 104, "error": "a"}, {"fixture_id": 105}]') from lease$$,
+  'WM001', 'failures[1].error: is required; say why the fixture could not be collected', 'a failure without its error is named by position');
+select throws_ok($$select public.record_fixture_failures(chunk_id, token, '[{"fixture_id": 104, "error": "a"}, {"fixture_id": 0, "error": "b"}]') from lease$$,
+  'WM001', 'failures[1].fixture_id: must be a positive integer, got 0', 'a bad id is named by position');
+select is((select attempts from watermark.fixtures where id = 104), 0, 'and nothing of a rejected batch is written');
+select is((select public.record_fixture_failures(chunk_id, token,
+    '[{"fixture_id": 104, "error": "first"}, {"fixture_id": 105, "error": "x"}, {"fixture_id": 104, "error": "second"}]') from lease), 2,
+  'a batch of failures marks each fixture once');
+select results_eq($$select id::integer, attempts, last_error from watermark.fixtures where id in (104, 105) order by id$$,
+  $$values (104, 1, 'second'), (105, 1, 'x')$$, 'with the last message reported for it');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

@@ -2,7 +2,7 @@
 -- collected; not final and kickoff passed; collected before it reached a final
 -- state; reported changed by fixtures/latest; failed last time, after its backoff.
 begin;
-select plan(16);
+select plan(19);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 -- Every fixture collected, final or in the future, no flags: the baseline needs no work.
@@ -66,6 +66,17 @@ update watermark.collection_settings set final_state_ids = '{5,7,8,12,14,17,20}'
 select tests.authenticate_as('service');
 select is(public.mark_fixtures_changed('[{"id": 103, "state_id": 5}, {"id": 999}]'), '{"marked": 1, "unknown": 1}'::jsonb,
   'mark_fixtures_changed marks known fixtures and counts unknown ones');
+select is(public.mark_fixtures_changed('[{"id": 104}, {"id": 105, "state_id": 5}, {"id": 104, "state_id": 7}, {"id": 998}, {"id": 998}]'),
+  '{"marked": 2, "unknown": 1}'::jsonb, 'a batch is counted per fixture');
+select tests.clear_authentication();
+select results_eq($$select id::integer, discovered_state_id, changed_at is not null from watermark.fixtures where id in (104, 105) order by id$$,
+  $$values (104, 7, true), (105, 5, true)$$, 'every known fixture is marked changed, with the last state reported for it');
+select is((select array_agg(p.proname::text order by 1) from pg_proc p
+            where p.oid in ('public.mark_fixtures_changed(jsonb)'::regprocedure,
+                            'watermark.apply_fixture_failures(watermark.chunks, jsonb, text)'::regprocedure)
+              and p.prosrc ~* '\mloop\M'), null,
+  'the batch RPCs validate and write set-based, without a per-element loop');
+select tests.authenticate_as('service');
 select throws_ok($$select public.mark_fixtures_changed('[{"id": 103, "state_id": 5}, {"id": 104, "state_id": "FT"}]')$$, 'WM001',
   'fixtures[1].state_id: must be an integer from 1 to 2147483647, got "FT"', 'a state id that is not an integer names its element and field');
 select tests.clear_authentication();
