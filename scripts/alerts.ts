@@ -10,7 +10,7 @@ import { alertRpcs, drainAlertOutbox, outboxRpcFromClient, slackWebhookPoster } 
 import { httpUrl, readEnv, secret } from "../packages/core/src/config/index.ts";
 import { createRpcClient } from "../packages/core/src/rpc/index.ts";
 import { parseDuration } from "./alerts/duration.ts";
-import { requireStackEnv } from "./local/stack-control.ts";
+import { resolveSupabaseEnv } from "./local/stack-control.ts";
 
 const usage = `usage: npm run alerts -- test [--message TEXT] [--channel NAME]
        npm run alerts -- mute <rule> <duration>     (duration: 30m, 2h, 1d …)
@@ -24,9 +24,8 @@ const envSchema = z.object({
 });
 
 function env() {
-  const source = process.env.SUPABASE_URL ? process.env : { ...requireStackEnv(), SLACK_WEBHOOK_URL: process.env.SLACK_WEBHOOK_URL };
-  return readEnv(envSchema, source, {
-    fix: "set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or start the local stack (npm run stack -- up)",
+  return readEnv(envSchema, resolveSupabaseEnv(process.env).env, {
+    fix: "set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, or unset all Supabase settings to use the local stack (npm run stack -- up)",
   });
 }
 

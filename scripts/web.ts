@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { httpUrl, readEnv, secret } from "@watermark/core";
 import { startDashboardServer } from "@watermark/dashboard/server";
 import { z } from "zod";
-import { requireStackEnv } from "./local/stack-control.ts";
+import { resolveSupabaseEnv } from "./local/stack-control.ts";
 
 const viewerEnv = z.object({
   SUPABASE_URL: httpUrl,
@@ -21,9 +21,9 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? 8787 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: give a port number between 0 and 65535`);
-  // Explicit settings win; otherwise read the running local stack's.
-  const env = process.env.SUPABASE_URL ? process.env : { ...requireStackEnv(), ...process.env };
-  const cfg = readEnv(viewerEnv, env, { fix: "set them, or start the local stack with `npm run stack -- up`" });
+  const cfg = readEnv(viewerEnv, resolveSupabaseEnv(process.env).env, {
+    fix: "set them, or unset all Supabase settings to use the local stack (`npm run stack -- up`)",
+  });
   const server = await startDashboardServer(
     { supabaseUrl: cfg.SUPABASE_URL, apiKey: cfg.SUPABASE_ANON_KEY, accessToken: cfg.WATERMARK_VIEWER_JWT },
     { port },

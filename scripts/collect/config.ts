@@ -1,8 +1,8 @@
 // Configuration from the environment, checked before anything runs (seed 001's
 // troubleshooting: a missing variable is one clear message and no partial run).
-// SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY fall back to the local stack when it runs.
+// SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY come from the running local stack when none is set (resolveSupabaseEnv).
 import { httpUrl } from "../../packages/core/src/config/index.ts";
-import { requireStackEnv } from "../local/stack-control.ts";
+import { requireStackEnv, resolveSupabaseEnv } from "../local/stack-control.ts";
 
 export interface CollectConfig {
   sportmonksApiKey: string;
@@ -27,23 +27,16 @@ export function readCollectConfig(
   env: Record<string, string | undefined>,
   stackEnv: () => Record<string, string> = requireStackEnv,
 ): CollectConfig {
+  // The caller's variables, with the local stack's Supabase settings when the caller set none
+  // (neither: reported below as missing variables).
+  const resolved = resolveSupabaseEnv(env, stackEnv);
   const get = (name: string) => {
-    const v = env[name]?.trim();
+    const v = resolved.env[name]?.trim();
     return v ? v : undefined;
   };
-  let supabaseUrl = get("SUPABASE_URL");
-  let serviceRoleKey = get("SUPABASE_SERVICE_ROLE_KEY");
-  let supabaseSource: CollectConfig["supabaseSource"] = "environment";
-  if (!supabaseUrl && !serviceRoleKey) {
-    try {
-      const stack = stackEnv();
-      supabaseUrl = stack.SUPABASE_URL;
-      serviceRoleKey = stack.SUPABASE_SERVICE_ROLE_KEY;
-      supabaseSource = "local stack";
-    } catch {
-      // Not running: reported below as missing variables.
-    }
-  }
+  const supabaseUrl = get("SUPABASE_URL");
+  const serviceRoleKey = get("SUPABASE_SERVICE_ROLE_KEY");
+  const supabaseSource: CollectConfig["supabaseSource"] = resolved.source === "local stack" ? "local stack" : "environment";
   const sportmonksApiKey = get("SPORTMONKS_API_KEY");
   const missing = [
     ["SPORTMONKS_API_KEY", sportmonksApiKey],

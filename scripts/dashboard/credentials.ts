@@ -1,8 +1,8 @@
-// Which API and key the dashboard reads with: the caller's env first (least
-// privilege: a viewer JWT before the service role key), else the running local stack.
+// Which API and key the dashboard reads with: the caller's settings, else the running local stack's
+// (resolveSupabaseEnv); from them, least privilege: a viewer JWT before the service role key.
 import { z } from "zod";
 import { httpUrl, readEnv, secret } from "../../packages/core/src/config/index.ts";
-import { requireStackEnv } from "../local/stack-control.ts";
+import { requireStackEnv, resolveSupabaseEnv } from "../local/stack-control.ts";
 
 export interface Credentials {
   url: string;
@@ -35,12 +35,7 @@ export function resolveCredentials(
   env: Record<string, string | undefined>,
   localStack: () => Record<string, string> = requireStackEnv,
 ): Credentials {
-  if (env.SUPABASE_URL) return fromEnv(env, "environment");
-  let stackEnv: Record<string, string>;
-  try {
-    stackEnv = localStack();
-  } catch {
-    throw new Error(`SUPABASE_URL is not set and the local stack is not running; ${fix}`);
-  }
-  return fromEnv(stackEnv, "local stack");
+  const resolved = resolveSupabaseEnv(env, localStack);
+  if (resolved.source === "none") throw new Error(`SUPABASE_URL is not set and the local stack is not running; ${fix}`);
+  return fromEnv(resolved.env, resolved.source);
 }

@@ -200,6 +200,46 @@ export function requireStackEnv(): Record<string, string> {
   return stackEnv(state);
 }
 
+/** The variables that say which Supabase API to call and with which credentials (the API part of `stack -- env`). */
+export const SUPABASE_SETTINGS = [
+  "SUPABASE_URL",
+  "SUPABASE_ANON_KEY",
+  "SUPABASE_SERVICE_ROLE_KEY",
+  "WATERMARK_VIEWER_JWT",
+  "WATERMARK_OPERATOR_JWT",
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** True when the caller set any of SUPABASE_SETTINGS (blank counts as unset). */
+export function hasSupabaseSettings(env: Env): boolean {
+  return SUPABASE_SETTINGS.some((name) => (env[name]?.trim() ?? "") !== "");
+}
+
+export interface ResolvedSupabaseEnv {
+  env: Env;
+  /** environment: the caller's settings; local stack: the running stack's; none: neither (the CLI's schema says what is missing). */
+  source: "environment" | "local stack" | "none";
+}
+
+/**
+ * Where every CLI (alerts, web, dashboard, collect; npm start decides its mode by the same test) gets
+ * its Supabase settings. One rule: explicit settings win. If the caller's environment sets any of
+ * SUPABASE_SETTINGS it is used as it is, and a partial set is the CLI's error to report, never
+ * completed from the stack. Otherwise the running local stack's settings, beside the caller's other
+ * variables (SLACK_WEBHOOK_URL, SPORTMONKS_* …). Each CLI then applies only its own readEnv schema.
+ */
+export function resolveSupabaseEnv(env: Env, localStack: () => Record<string, string> = requireStackEnv): ResolvedSupabaseEnv {
+  if (hasSupabaseSettings(env)) return { env, source: "environment" };
+  let stack: Record<string, string>;
+  try {
+    stack = localStack();
+  } catch {
+    return { env, source: "none" };
+  }
+  return { env: { ...env, ...stack }, source: "local stack" };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { type EnvSource, httpUrl, readEnv, secret } from "@watermark/core/config";
 import { z } from "zod";
+import { hasSupabaseSettings } from "../local/stack-control.ts";
 
 export class StartConfigError extends Error {
   override readonly name = "StartConfigError";
@@ -62,13 +63,15 @@ const sportmonksSchema = z.object({
 const isSet = (value: string | undefined) => value !== undefined && value.trim() !== "";
 
 /**
- * Decides the mode. `localGatewayUrl` is the running local stack's API URL, if any:
- * SUPABASE_URL pointing at it (after `eval "$(npm run -s stack -- env)"`) means local.
+ * Decides the mode by the CLIs' one rule (resolveSupabaseEnv): explicit Supabase settings win, so any
+ * of them set means a project, and a partial set is an error; none means the local stack. Settings
+ * whose SUPABASE_URL is the running local stack's own (`localGatewayUrl`, after
+ * `eval "$(npm run -s stack -- env)"`) are the local stack too.
  */
 export function resolveStartMode(env: EnvSource, localGatewayUrl?: string): StartMode {
   const url = env.SUPABASE_URL?.trim().replace(/\/+$/, "");
-  const pointsAtProject = isSet(url) && url !== localGatewayUrl?.replace(/\/+$/, "");
-  if (pointsAtProject || (isSet(env.SUPABASE_SERVICE_ROLE_KEY) && !isSet(url))) {
+  const pointsAtLocalStack = isSet(url) && url === localGatewayUrl?.replace(/\/+$/, "");
+  if (hasSupabaseSettings(env) && !pointsAtLocalStack) {
     try {
       const remote = readEnv(remoteSchema, env, {
         fix: "set SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY and SPORTMONKS_API_KEY to run against your project, or unset SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY to use the local stack and simulator",

@@ -44,6 +44,16 @@ describe("npm start configuration", () => {
     );
   });
 
+  it("takes any Supabase setting as asking for a project, like every other CLI (resolveSupabaseEnv)", () => {
+    expect(() => resolveStartMode({ SUPABASE_ANON_KEY: "anon" }, gateway)).toThrow(
+      /^SUPABASE_URL is not set; SUPABASE_SERVICE_ROLE_KEY is not set; SPORTMONKS_API_KEY is not set; /,
+    );
+    expect(resolveStartMode({ DATABASE_URL: "postgresql://x", SLACK_WEBHOOK_URL: "https://x" })).toEqual({
+      kind: "local",
+      sportmonks: null,
+    });
+  });
+
   it("rejects a base URL without a token, and a bad base URL", () => {
     expect(() => resolveStartMode({ SPORTMONKS_BASE_URL: "http://127.0.0.1:9/v3/football" })).toThrow(
       "SPORTMONKS_BASE_URL is set but SPORTMONKS_API_KEY is not: set the API token too, or unset SPORTMONKS_BASE_URL to use the simulator",
