@@ -695,6 +695,11 @@ begin
     end if;
     result := result || jsonb_build_object(target.kind, total);
   end loop;
+  -- Kinds that later migrations add purge through their own helper, once it exists:
+  -- the alerts migration's evaluations, transitions and finished notifications.
+  if to_regprocedure('watermark.purge_expired_alerts(integer, integer)') is not null then
+    result := result || watermark.purge_expired_alerts(batch_size, max_rows_per_kind);
+  end if;
   return result;
 end
 $$;

@@ -91,6 +91,8 @@ create table watermark.function_invocations (
 );
 create index function_invocations_queued on watermark.function_invocations (request_id) where status = 'queued';
 create index function_invocations_by_function on watermark.function_invocations (function_name, requested_at desc);
+-- The harvest's 30-day retention runs every minute.
+create index function_invocations_requested_at_idx on watermark.function_invocations (requested_at);
 alter table watermark.function_invocations enable row level security;
 comment on table watermark.function_invocations is
   'What each function invocation really did: pg_net responses copied before pg_net purges them (6 h). Kept 30 days.';

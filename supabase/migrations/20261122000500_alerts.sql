@@ -112,6 +112,8 @@ create table watermark.alert_evaluations (
   notifications integer
 );
 alter table watermark.alert_evaluations enable row level security;
+-- The latest evaluation (health) and retention.
+create index alert_evaluations_started_at_idx on watermark.alert_evaluations (started_at);
 
 create table watermark.alerts (
   alert_id bigint generated always as identity primary key,
@@ -207,6 +209,72 @@ grant select, insert, update on watermark.alert_rules, watermark.alerts, waterma
   watermark.alert_evaluations, watermark.alert_notifications, watermark.alert_channels to service_role;
 grant select on watermark.alert_rule_kinds to service_role;
 grant delete on watermark.alert_channels to service_role;
+-- Retention (purge_expired → purge_expired_alerts) deletes what has expired; nothing else does.
+grant delete on watermark.alert_evaluations, watermark.alert_history, watermark.alert_notifications to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Retention: evaluations (one a minute), transitions and finished notifications
+-- grow without end; get_health_report reads them. The monitoring migration's
+-- purge_expired() (pg_cron, every 10 minutes) calls purge_expired_alerts().
+-- ---------------------------------------------------------------------------
+alter table watermark.retention_policies drop constraint retention_policies_kind_check;
+alter table watermark.retention_policies add constraint retention_policies_kind_check
+  check (kind in ('debug_logs', 'logs', 'metrics', 'audit', 'executions',
+                  'alert_evaluations', 'alert_history', 'alert_notifications'));
+insert into watermark.retention_policies (kind, keep_for, description) values
+  ('alert_evaluations', interval '7 days', 'alert evaluation runs (one a minute)'),
+  ('alert_history', interval '90 days', 'alert state transitions'),
+  ('alert_notifications', interval '30 days', 'delivered and dead alert notifications (pending ones are kept)');
+
+-- Like purge_expired: at most max_rows_per_kind rows of each kind per call, in batches.
+create or replace function watermark.purge_expired_alerts(batch_size integer, max_rows_per_kind integer)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  target record;
+  cutoff timestamptz;
+  deleted integer;
+  total bigint;
+  result jsonb := '{}';
+begin
+  perform watermark.require_access(3, 'purge_expired_alerts');
+  if batch_size is null or batch_size not between 1 and 100000 then
+    perform watermark.raise_invalid('batch_size', 'must be between 1 and 100000');
+  end if;
+  if max_rows_per_kind is null or max_rows_per_kind < 1 then
+    perform watermark.raise_invalid('max_rows_per_kind', 'must be at least 1');
+  end if;
+  -- Fixed statements per kind (no input reaches them).
+  for target in
+    select t.kind, t.statement
+    from (values
+      (1, 'alert_evaluations', 'delete from watermark.alert_evaluations where evaluation_id in (select evaluation_id'
+        || ' from watermark.alert_evaluations where started_at < $1 limit $2)'),
+      (2, 'alert_history', 'delete from watermark.alert_history where history_id in (select history_id'
+        || ' from watermark.alert_history where at < $1 limit $2)'),
+      (3, 'alert_notifications', 'delete from watermark.alert_notifications where notification_id in (select notification_id'
+        || ' from watermark.alert_notifications where created_at < $1 and status in (''delivered'', ''dead'') limit $2)')
+    ) as t(position, kind, statement)
+    order by t.position
+  loop
+    select now() - p.keep_for into cutoff from watermark.retention_policies p where p.kind = target.kind;
+    total := 0;
+    if cutoff is not null then
+      loop
+        execute target.statement using cutoff, least(batch_size, max_rows_per_kind - total);
+        get diagnostics deleted = row_count;
+        total := total + deleted;
+        exit when deleted < batch_size or total >= max_rows_per_kind;
+      end loop;
+    end if;
+    result := result || jsonb_build_object(target.kind, total);
+  end loop;
+  return result;
+end
+$$;
+grant execute on function watermark.purge_expired_alerts(integer, integer) to service_role;
 
 -- ---------------------------------------------------------------------------
 -- Observers: one per kind. Each returns the rule's value per scope; a scope with

@@ -89,8 +89,9 @@ select has_trigger('watermark', 'etl_logs', 'etl_logs_uncount_deleted', 'deleted
 
 select is(
   (select jsonb_object_agg(kind, keep_for::text) from watermark.retention_policies),
-  '{"debug_logs": "7 days", "logs": "30 days", "metrics": "90 days", "audit": "365 days", "executions": "365 days"}'::jsonb,
-  'default retention: debug 7 d, logs 30 d, metrics 90 d, audit and executions 1 y');
+  '{"debug_logs": "7 days", "logs": "30 days", "metrics": "90 days", "audit": "365 days", "executions": "365 days",
+    "alert_evaluations": "7 days", "alert_history": "90 days", "alert_notifications": "30 days"}'::jsonb,
+  'default retention: debug 7 d, logs 30 d, metrics 90 d, audit and executions 1 y; alert evaluations 7 d, transitions 90 d, finished notifications 30 d');
 
 -- pg_cron exists only in cron.database_name; a test clone is never that database.
 select ok(

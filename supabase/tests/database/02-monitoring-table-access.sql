@@ -46,7 +46,7 @@ select is((select count(*)::integer from watermark.etl_executions), 1, 'viewer r
 select is((select count(*)::integer from watermark.etl_logs), 1, 'viewer reads logs');
 select is((select count(*)::integer from watermark.etl_metrics), 1, 'viewer reads metrics');
 select is((select count(*)::integer from watermark.etl_log_hourly), 1, 'viewer reads hourly counts');
-select is((select count(*)::integer from watermark.retention_policies), 5, 'viewer reads retention policies');
+select is((select count(*)::integer from watermark.retention_policies), 8, 'viewer reads retention policies');
 select is((select count(*)::integer from watermark.audit_log), 0, 'viewer sees no audit entries');
 select throws_ok($$insert into watermark.etl_executions (execution_id) values ('by_viewer')$$,
   '42501', 'permission denied for table etl_executions', 'viewer cannot create executions');

@@ -32,7 +32,8 @@ insert into watermark.audit_log (occurred_at, actor, action) values
 
 select tests.authenticate_as('service');
 select is(watermark.purge_expired(),
-  '{"debug_logs": 1, "logs": 2, "metrics": 1, "audit": 1, "executions": 1}'::jsonb,
+  '{"debug_logs": 1, "logs": 2, "metrics": 1, "audit": 1, "executions": 1,
+    "alert_evaluations": 0, "alert_history": 0, "alert_notifications": 0}'::jsonb,
   'purge_expired reports what it deleted per kind');
 select tests.clear_authentication();
 select is((select array_agg(message order by message) from watermark.etl_logs), array['young debug', 'young error'],
@@ -47,7 +48,8 @@ select set_eq(
   $$select pipeline, date_trunc('hour', "timestamp", 'UTC'), level, count(*) from watermark.etl_logs group by 1, 2, 3$$,
   'the hourly rollup still equals the raw counts after a purge');
 select is(watermark.purge_expired(),
-  '{"debug_logs": 0, "logs": 0, "metrics": 0, "audit": 0, "executions": 0}'::jsonb,
+  '{"debug_logs": 0, "logs": 0, "metrics": 0, "audit": 0, "executions": 0,
+    "alert_evaluations": 0, "alert_history": 0, "alert_notifications": 0}'::jsonb,
   'a second purge finds nothing');
 
 -- Retention is configurable.

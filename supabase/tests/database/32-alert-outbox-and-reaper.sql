@@ -1,7 +1,7 @@
 -- The stuck-run reaper, the outbox's delivery protocol (claim, backoff, dead,
 -- at-most-once marking), and the rule RPCs' validation messages.
 begin;
-select plan(34);
+select plan(40);
 
 -- reaper
 insert into watermark.leagues (id) values (8);
@@ -82,6 +82,47 @@ insert into watermark.alert_notifications (idempotency_key, kind, scope_key, pay
 select count(*) from public.claim_alert_notifications(10, 60, true);
 update watermark.alert_notifications set claimed_until = now() - interval '1 second' where idempotency_key = 'k-lost';
 select is((select attempts from public.claim_alert_notifications(10, 60, true)), 2, 'an expired claim is handed out again');
+
+-- retention: purge_expired (the monitoring migration's job) purges the alert tables too
+insert into watermark.alert_evaluations (started_at, finished_at) values
+  (now() - interval '8 days', now() - interval '8 days'), (now() - interval '6 days', now() - interval '6 days');
+insert into watermark.alerts (fingerprint, rule_id, scope_key, state, threshold) values ('error-rate/ret', 'error-rate', 'ret', 'resolved', 5);
+insert into watermark.alert_history (alert_id, fingerprint, rule_id, scope_key, from_state, to_state, at)
+select a.alert_id, a.fingerprint, a.rule_id, a.scope_key, 'firing', 'resolved', now() - v.age
+  from watermark.alerts a, (values (interval '91 days'), (interval '89 days')) v(age) where a.fingerprint = 'error-rate/ret';
+insert into watermark.alert_notifications (idempotency_key, kind, scope_key, payload, status, created_at, delivered_at, dead_at) values
+  ('ret-delivered-old', 'test', '*', '{}', 'delivered', now() - interval '31 days', now() - interval '31 days', null),
+  ('ret-dead-old', 'test', '*', '{}', 'dead', now() - interval '31 days', null, now() - interval '31 days'),
+  ('ret-pending-old', 'test', '*', '{}', 'pending', now() - interval '31 days', null, null),
+  ('ret-delivered-young', 'test', '*', '{}', 'delivered', now() - interval '29 days', now() - interval '29 days', null);
+select tests.authenticate_as('service');
+select is(watermark.purge_expired() - array['debug_logs', 'logs', 'metrics', 'audit', 'executions'],
+  '{"alert_evaluations": 1, "alert_history": 1, "alert_notifications": 2}'::jsonb,
+  'purge_expired also purges alert evaluations, transitions and finished notifications');
+select is((select count(*) from watermark.alert_evaluations where started_at < now() - interval '7 days'), 0::bigint,
+  'evaluations go after 7 days');
+select is((select count(*) from watermark.alert_history where fingerprint = 'error-rate/ret'), 1::bigint, 'transitions after 90 days');
+select is((select array_agg(idempotency_key order by idempotency_key) from watermark.alert_notifications where idempotency_key like 'ret-%'),
+  array['ret-delivered-young', 'ret-pending-old'], 'delivered and dead notifications after 30 days; undelivered ones stay');
+select tests.clear_authentication();
+create function pg_temp.plan_of(query text) returns text language plpgsql as $$
+declare
+  line text;
+  plan text := '';
+begin
+  for line in execute 'explain (costs off) ' || query loop
+    plan := plan || line || E'\n';
+  end loop;
+  return plan;
+end
+$$;
+set local enable_seqscan = off;
+select ok(pg_temp.plan_of($$select max(e.started_at) from watermark.alert_evaluations e$$) ~ 'alert_evaluations_started_at_idx',
+  'the latest evaluation (health) and its retention read by index');
+select ok(pg_temp.plan_of($$delete from watermark.function_invocations where requested_at < now() - interval '30 days'$$)
+            ~ 'function_invocations_requested_at_idx',
+  'the invocation harvest''s every-minute retention reads by index');
+reset enable_seqscan;
 
 -- validation
 select throws_ok($$select public.create_alert_rule('x-1', 'nope', 1)$$, 'WM001',
