@@ -32,8 +32,8 @@ insert into watermark.collection_settings default values;
 alter table watermark.collection_settings enable row level security;
 create policy "viewers can read the collection settings" on watermark.collection_settings
   for select to authenticated using ((select watermark.access_level()) >= 1);
+-- Read-only to every API role: set_collection_settings (definer) is the only writer.
 grant select on watermark.collection_settings to authenticated, service_role;
-grant update on watermark.collection_settings to service_role;
 
 create table watermark.leagues (
   id bigint primary key,
@@ -167,8 +167,8 @@ create index chunk_audit_chunk_idx on watermark.chunk_audit (chunk_id, created_a
 alter table watermark.chunk_audit enable row level security;
 create policy "viewers can read the chunk audit" on watermark.chunk_audit
   for select to authenticated using ((select watermark.access_level()) >= 1);
-grant select on watermark.chunk_audit to authenticated;
-grant select, insert on watermark.chunk_audit to service_role;
+-- Read-only to every API role: clear_chunk_checkpoints (definer) is the only writer.
+grant select on watermark.chunk_audit to authenticated, service_role;
 
 -- Seed 002's per-entity control row, for this pipeline and any other.
 create table watermark.etl_control (

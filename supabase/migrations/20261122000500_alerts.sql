@@ -205,10 +205,12 @@ create policy "watermark viewers can read alert notifications" on watermark.aler
 
 grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alerts, watermark.alert_history,
   watermark.alert_evaluations, watermark.alert_notifications to authenticated;
-grant select, insert, update on watermark.alert_rules, watermark.alerts, watermark.alert_history,
-  watermark.alert_evaluations, watermark.alert_notifications, watermark.alert_channels to service_role;
-grant select on watermark.alert_rule_kinds to service_role;
-grant delete on watermark.alert_channels to service_role;
+-- The service role writes what evaluation and delivery write. Rules and channels
+-- are written only by the operator RPCs (definer, audited): it only reads them
+-- (channels: the webhook URLs it delivers to).
+grant select, insert, update on watermark.alerts, watermark.alert_history,
+  watermark.alert_evaluations, watermark.alert_notifications to service_role;
+grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alert_channels to service_role;
 -- Retention (purge_expired → purge_expired_alerts) deletes what has expired; nothing else does.
 grant delete on watermark.alert_evaluations, watermark.alert_history, watermark.alert_notifications to service_role;
 

@@ -1,7 +1,7 @@
 -- Who may call what: anon and users without a Watermark role get nothing,
 -- viewers read, operators clear checkpoints and tune settings, the service role writes.
 begin;
-select plan(28);
+select plan(32);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 update watermark.chunks set checkpoint = '{"last_fixture_id": 5}', discovered_at = now() - interval '1 day';
@@ -55,8 +55,16 @@ select results_eq($$select chunk_id, action, actor, details from watermark.chunk
   $$values ('1_10', 'clear_checkpoint', '00000000-0000-4000-8000-000000000003', '{"reason": "restart league 1"}'::jsonb)$$,
   'the clear is audited with the operator and the reason');
 
--- service: writes.
+-- service: writes, but settings and the chunk audit only through the operator RPCs.
+select table_privs_are('watermark', 'collection_settings', 'service_role', array['SELECT'],
+  'the service role only reads the settings');
+select table_privs_are('watermark', 'chunk_audit', 'service_role', array['SELECT'],
+  'the service role only reads the chunk audit');
 select tests.authenticate_as('service');
+select throws_ok($$update watermark.collection_settings set min_fixtures = 0$$, '42501', 'permission denied for table collection_settings',
+  'the service role changes settings only with set_collection_settings');
+select throws_ok($$insert into watermark.chunk_audit (chunk_id, action, actor) values ('1_10', 'forged', 'x')$$, '42501',
+  'permission denied for table chunk_audit', 'and cannot forge chunk audit entries');
 select ok(public.claim_chunk('svc', 60, min_fixtures => 0) is not null, 'the service role claims (a chunk due for rediscovery)');
 select lives_ok($$select public.save_api_rate_limit('Fixture', 10, now() + interval '1 hour')$$, 'the service role saves rate limits');
 select is(public.load_api_rate_limit('Fixture') ->> 'remaining', '10', 'and loads them back');

@@ -2,7 +2,7 @@
 -- Watermark rights get 42501, viewers read, operators also manage rules, the
 -- service role also evaluates, reaps and delivers. Webhook URLs stay hidden.
 begin;
-select plan(101);
+select plan(105);
 
 create temporary table rpc_calls (rpc text primary key, access text not null, call text not null);
 insert into rpc_calls values
@@ -74,6 +74,19 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
     where c.relnamespace = 'watermark'::regnamespace and c.relkind = 'r' and c.relname like 'alert%' and not c.relrowsecurity),
   null, 'every alert table has row level security');
+
+-- Rules and channels are written only through the operator RPCs (definer, audited):
+-- the service role reads them (channels: to deliver) and writes neither directly.
+select table_privs_are('watermark', 'alert_rules', 'service_role', array['SELECT'],
+  'the service role only reads alert rules');
+select table_privs_are('watermark', 'alert_channels', 'service_role', array['SELECT'],
+  'the service role only reads alert channels');
+select tests.authenticate_as('service');
+select throws_ok($$update watermark.alert_rules set threshold = 1$$, '42501', 'permission denied for table alert_rules',
+  'the service role cannot rewrite rules behind the audit');
+select throws_ok($$delete from watermark.alert_channels$$, '42501', 'permission denied for table alert_channels',
+  'nor delete channels');
+select tests.clear_authentication();
 
 -- get_health_report reads pg_cron's tables through a definer helper: only after its
 -- own access check, and the helper checks the caller too (an owner session carrying
