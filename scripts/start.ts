@@ -49,7 +49,7 @@ async function prepareLocal(mode: Extract<StartMode, { kind: "local" }>): Promis
   const env = stackEnv(state);
   return {
     rpc: createRpcClient({ url: env.SUPABASE_URL ?? "", apiKey: env.SUPABASE_SERVICE_ROLE_KEY ?? "", registry: startRpcs }),
-    simulator: simulator && { url: simulator.url, hourlyLimit: simulator.hourlyLimit },
+    simulator: simulator && { url: simulator.url },
     runBody: LOCAL_RUN_BODY,
   };
 }

@@ -16,7 +16,6 @@ export interface LocalSimulator {
   /** The value for SPORTMONKS_BASE_URL. */
   baseUrl: string;
   apiKey: string;
-  hourlyLimit: number;
   /** The service stackUp runs (StackUpOptions.services). */
   service: ServiceSpec;
   /** What the collect function needs to read from it (StackUpOptions.functionEnv.collect). */
@@ -36,7 +35,6 @@ export function localSimulator(port: number): LocalSimulator {
     url,
     baseUrl,
     apiKey: SIMULATOR_API_KEY,
-    hourlyLimit: SIMULATOR_HOURLY_LIMIT,
     service: {
       name: SIMULATOR_SERVICE,
       entry: "packages/simulator/src/main.ts",

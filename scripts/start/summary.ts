@@ -1,18 +1,29 @@
 // The end-of-run summary: executions, fixtures, API calls, rate-limit use,
 // errors and the invocations pg_cron/pg_net really made.
 import type { RpcClient } from "@watermark/core/rpc";
+import type { SimulatorStats } from "@watermark/simulator";
 import type { Snapshot } from "./follow.ts";
 import type { StartRpcs } from "./rpcs.ts";
 
+/** The local simulator npm start collected from (it outlives the run: its counters span every run since it started). */
 export interface SimulatorUsage {
   url: string;
-  hourlyLimit: number;
 }
 
-interface SimulatorStats {
-  requests: number;
-  byEntity: Record<string, number>;
-  rateLimited: number;
+/** The simulator's line: each entity's current hourly window, and the real 429s since it started. */
+export function simulatorRateLimitLine(stats: Pick<SimulatorStats, "rateLimits" | "rateLimited">): string {
+  const since = `${stats.rateLimited} real 429s since the simulator started`;
+  // The simulator outlives npm start: one started by an older checkout has no rateLimits.
+  if (!stats.rateLimits)
+    return `rate limits:  unknown (the running simulator predates per-window stats; restart it with npm run stack -- down); ${since}`;
+  const windows = Object.entries(stats.rateLimits)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([entity, w]) =>
+        `${entity} ${w.used}/${w.limit} (${((100 * w.used) / w.limit).toFixed(1)} %, resets in ${Math.ceil(w.resetsInSeconds / 60)} min)`,
+    );
+  const current = windows.length > 0 ? `${windows.join(", ")} in the simulator's current hourly windows` : "no calls in the current hour";
+  return `rate limits:  ${current}; ${since}`;
 }
 
 async function metricTotal(rpc: RpcClient<StartRpcs>, metric: string, hours: number): Promise<number> {
@@ -49,10 +60,7 @@ export async function summarize(rpc: RpcClient<StartRpcs>, s: Snapshot, since: D
 
   if (simulator) {
     const stats = (await (await fetch(`${simulator.url}/__stats`)).json()) as SimulatorStats;
-    const perEntity = Object.entries(stats.byEntity)
-      .map(([entity, n]) => `${entity} ${n}/${simulator.hourlyLimit} (${((100 * n) / simulator.hourlyLimit).toFixed(1)} %)`)
-      .join(", ");
-    lines.push(`rate limits:  ${perEntity || "no calls"} this hour at the simulator; ${stats.rateLimited} real 429s`);
+    lines.push(simulatorRateLimitLine(stats));
   } else {
     const limits = s.overview.rate_limits.map((r) => `${r.entity} ${r.remaining ?? "?"} left`).join(", ");
     lines.push(`rate limits:  ${limits || "none recorded yet"}`);

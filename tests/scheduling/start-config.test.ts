@@ -1,7 +1,9 @@
 // npm start decides where it runs from the environment alone, before starting
-// anything, and says exactly what to set when the configuration is partial.
+// anything, and says exactly what to set when the configuration is partial; its
+// summary reports the simulator's rate-limit use truthfully.
 import { describe, expect, it } from "vitest";
 import { parseStartArgs, resolveStartMode, StartConfigError } from "../../scripts/start/config.ts";
+import { simulatorRateLimitLine } from "../../scripts/start/summary.ts";
 
 const gateway = "http://127.0.0.1:54321";
 
@@ -70,5 +72,25 @@ describe("npm start configuration", () => {
       "--timeout-minutes 0: give a whole number of minutes between 1 and 1440",
     );
     expect(() => parseStartArgs(["--bogus"])).toThrow(StartConfigError);
+  });
+});
+
+describe("npm start summary", () => {
+  it("reports the simulator's current hourly windows, not its calls since it started", () => {
+    const line = simulatorRateLimitLine({
+      rateLimits: {
+        League: { used: 3, limit: 3000, remaining: 2997, resetsInSeconds: 3540 },
+        Fixture: { used: 150, limit: 3000, remaining: 2850, resetsInSeconds: 61 },
+      },
+      rateLimited: 2,
+    });
+    expect(line).toBe(
+      "rate limits:  Fixture 150/3000 (5.0 %, resets in 2 min), League 3/3000 (0.1 %, resets in 59 min) in the simulator's current hourly windows; 2 real 429s since the simulator started",
+    );
+    expect(simulatorRateLimitLine({ rateLimits: {}, rateLimited: 0 })).toBe(
+      "rate limits:  no calls in the current hour; 0 real 429s since the simulator started",
+    );
+    const older = { rateLimited: 1 } as Parameters<typeof simulatorRateLimitLine>[0];
+    expect(simulatorRateLimitLine(older)).toMatch(/^rate limits: {2}unknown \(the running simulator predates per-window stats/);
   });
 });

@@ -5,4 +5,4 @@ export type { SimulatorOptions } from "./options.ts";
 export { MAX_PER_PAGE, NO_RESULTS_MESSAGE } from "./request-options.ts";
 export { MAX_BETWEEN_DAYS, MAX_MULTI_IDS } from "./routes.ts";
 export { type Simulator, startSimulator, type Truth } from "./server.ts";
-export type { SimulatorStats } from "./stats.ts";
+export type { RateLimitWindow, SimulatorStats } from "./stats.ts";

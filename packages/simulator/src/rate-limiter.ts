@@ -31,6 +31,15 @@ export class RateLimiter {
     return { allowed, remaining: this.hourlyLimit - window.used, resetsInMs: window.startMs + HOUR - nowMs };
   }
 
+  /** Every entity whose window is open at `nowMs`, with the calls spent in it. */
+  openWindows(nowMs: number): Map<string, RateLimitState & { used: number }> {
+    const open = new Map<string, RateLimitState & { used: number }>();
+    for (const [entity, window] of this.windows) {
+      if (nowMs < window.startMs + HOUR) open.set(entity, { ...this.peek(entity, nowMs), used: window.used });
+    }
+    return open;
+  }
+
   /** The budget as it stands, without spending (for responses that cost nothing). */
   peek(entity: string, nowMs: number): RateLimitState {
     const window = this.windows.get(entity);

@@ -12,7 +12,7 @@ import { resolveOptions, type SimulatorOptions } from "./options.ts";
 import { RateLimiter, type RateLimitState } from "./rate-limiter.ts";
 import { NO_RESULTS_MESSAGE } from "./request-options.ts";
 import { buildRoutes, type Route, type RouteResult } from "./routes.ts";
-import { bump, emptyStats, type SimulatorStats } from "./stats.ts";
+import { bump, emptyStats, type SimulatorStats, type StatsCounters } from "./stats.ts";
 
 const API_PREFIX = "/v3/football/";
 const ALL_FIXTURE_INCLUDES: ReadonlySet<string> = new Set(FIXTURE_INCLUDES);
@@ -66,8 +66,22 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
   const limiter = new RateLimiter(options.hourlyLimit);
   const faults = new FaultInjector(options.seed);
   if (options.faults) faults.update(options.faults);
-  let stats = emptyStats();
+  let stats: StatsCounters = emptyStats();
   const pending = new Set<NodeJS.Timeout>();
+
+  /** The counters plus each entity's current rate-limit window. */
+  const statsNow = (): SimulatorStats => {
+    const rateLimits: SimulatorStats["rateLimits"] = {};
+    for (const [entity, w] of limiter.openWindows(clock.now())) {
+      rateLimits[entity] = {
+        used: w.used,
+        limit: options.hourlyLimit,
+        remaining: w.remaining,
+        resetsInSeconds: clock.toClientSeconds(w.resetsInMs),
+      };
+    }
+    return { ...structuredClone(stats), rateLimits };
+  };
 
   const renderContext = (nowMs: number): RenderContext => ({
     nowMs,
@@ -225,10 +239,10 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
         return json(200, route === "GET /__truth" ? snapshot : { now: snapshot.now, data: snapshot.fixtures });
       }
       case "GET /__stats":
-        return json(200, stats);
+        return json(200, statsNow());
       case "POST /__stats/reset":
         stats = emptyStats();
-        return json(200, stats);
+        return json(200, statsNow());
       case "GET /__faults":
         return json(200, faults.snapshot());
       case "POST /__faults":
@@ -297,7 +311,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     dataset,
     now: () => clock.now(),
     truth,
-    stats: () => structuredClone(stats),
+    stats: statsNow,
     setFaults: (settings) => faults.update(settings),
     advanceTime: (ms) => {
       if (!Number.isFinite(ms) || ms < 0) throw new Error("advanceTime: ms must be a non-negative number of simulated milliseconds");

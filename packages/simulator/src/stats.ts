@@ -2,6 +2,16 @@
 
 import type { FaultKind } from "./faults.ts";
 
+/** One entity's hourly budget as it stands now. */
+export interface RateLimitWindow {
+  /** Calls billed in the current window. */
+  used: number;
+  limit: number;
+  remaining: number;
+  /** Wall-clock seconds until the window resets (what Retry-After would say). */
+  resetsInSeconds: number;
+}
+
 export interface SimulatorStats {
   /** Every request under /v3. */
   requests: number;
@@ -15,9 +25,17 @@ export interface SimulatorStats {
   faults: Record<FaultKind, number>;
   /** Fixture objects returned in successful responses (ids across pages and multi calls). */
   fixturesServed: number;
+  /**
+   * Each entity's current hourly window (entities not called within the last simulated hour are
+   * absent). The counters above add up since start or the last reset; this is the budget now.
+   */
+  rateLimits: Record<string, RateLimitWindow>;
 }
 
-export function emptyStats(): SimulatorStats {
+/** The counters a reset clears (everything but the budget). */
+export type StatsCounters = Omit<SimulatorStats, "rateLimits">;
+
+export function emptyStats(): StatsCounters {
   return {
     requests: 0,
     byEndpoint: {},

@@ -24,6 +24,30 @@ describe("per-entity hourly rate limits", () => {
     expect(sim.stats().byEntity).toEqual({ Fixture: 4, League: 1 });
   });
 
+  it("/__stats reports each entity's current window beside the running counters", async () => {
+    const sim = await simulator({ hourlyLimit: 5 });
+    await api(sim, "fixtures");
+    sim.advanceTime(10 * MINUTE_MS);
+    await api(sim, "fixtures");
+    await api(sim, "leagues");
+    const stats = await (await fetch(`${sim.url}/__stats`)).json();
+    expect(stats.rateLimits).toEqual({
+      Fixture: { used: 2, limit: 5, remaining: 3, resetsInSeconds: 3000 },
+      League: { used: 1, limit: 5, remaining: 4, resetsInSeconds: 3600 },
+    });
+    // The Fixture window closes an hour after its first call; the counters still add up since start.
+    sim.advanceTime(50 * MINUTE_MS);
+    await api(sim, "fixtures");
+    expect(sim.stats().rateLimits.Fixture).toEqual({ used: 1, limit: 5, remaining: 4, resetsInSeconds: 3600 });
+    expect(sim.stats().byEntity.Fixture).toBe(3);
+    // A reset clears the counters, not the budget.
+    const reset = await (await fetch(`${sim.url}/__stats/reset`, { method: "POST" })).json();
+    expect(reset.byEntity).toEqual({});
+    expect(reset.rateLimits.Fixture.used).toBe(1);
+    sim.advanceTime(HOUR_MS);
+    expect(sim.stats().rateLimits).toEqual({});
+  });
+
   it("reports resets_in_seconds in wall-clock seconds when time is scaled", async () => {
     const sim = await simulator({ timeScale: 3600 });
     const { body } = await api(sim, "leagues");
