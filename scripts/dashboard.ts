@@ -1,26 +1,15 @@
 // npm run dashboard -- [--execution-id ID | --logs | --metrics | --alerts | --export FILE] [options]
 // The seed's etl_dashboard.py over the viewer RPCs. Exit codes: 0 ok, 1 failure, 2 bad flags.
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { alertRpcs } from "../packages/core/src/alerts/index.ts";
 import { describeError, isWatermarkError } from "../packages/core/src/errors/index.ts";
-import { createRpcClient, createSupabaseClient } from "../packages/core/src/rpc/index.ts";
+import { createRpcClient } from "../packages/core/src/rpc/index.ts";
+import { renderAlerts } from "./dashboard/alerts.ts";
 import { parseDashboardArgs, UsageError, usage } from "./dashboard/args.ts";
 import type { DashboardContext } from "./dashboard/context.ts";
 import { resolveCredentials } from "./dashboard/credentials.ts";
 import { runExport } from "./dashboard/export.ts";
 import { makeStyle } from "./dashboard/style.ts";
 import { renderExecution, renderLogs, renderMetrics, renderOverview } from "./dashboard/views.ts";
-
-const alertsModule = path.join(path.dirname(fileURLToPath(import.meta.url)), "dashboard/alerts.ts");
-
-async function renderAlertsView(ctx: DashboardContext): Promise<void> {
-  if (!existsSync(alertsModule))
-    throw new Error("--alerts is not available yet: scripts/dashboard/alerts.ts (the alerts view) is not installed");
-  const mod = (await import(alertsModule)) as { renderAlerts?: (ctx: DashboardContext) => Promise<void> };
-  if (typeof mod.renderAlerts !== "function") throw new Error("scripts/dashboard/alerts.ts does not export renderAlerts(ctx)");
-  await mod.renderAlerts(ctx);
-}
 
 async function main(argv: string[]): Promise<number> {
   const args = parseDashboardArgs(argv);
@@ -33,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx: DashboardContext = {
     args,
     rpc: createRpcClient(credentials),
-    supabase: createSupabaseClient(credentials.url, credentials.apiKey, credentials),
+    alerts: createRpcClient({ ...credentials, registry: alertRpcs }),
     style: makeStyle(process.stdout, process.env),
     print: (lines) => process.stdout.write(`${lines.join("\n")}\n`),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
@@ -52,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
       await renderMetrics(ctx);
       break;
     case "alerts":
-      await renderAlertsView(ctx);
+      await renderAlerts(ctx);
       break;
     case "export":
       await runExport(ctx, args.exportFile as string);

@@ -1,48 +1,58 @@
 // `npm run dashboard -- --alerts`: firing and pending alerts, then the
 // notifications Slack has not (yet) received, so alerts stay visible when
 // delivery is down or no webhook is configured.
+import { z } from "zod";
 import type { DashboardContext } from "./context.ts";
 import { heading, statusText, table, time } from "./style.ts";
 
-interface AlertRow {
-  fingerprint: string;
-  state: string;
-  severity: string;
-  summary: string | null;
-  value: number | null;
-  threshold: number;
-  comparison: string;
-  unit: string;
-  firing_since: string | null;
-  pending_since: string | null;
-  muted: boolean;
-}
+// alertRpcs types these rows as JSON objects (the RPCs return jsonb): the fields this view prints are checked here.
+const alertView = z.object({
+  fingerprint: z.string(),
+  state: z.string(),
+  severity: z.string(),
+  summary: z.string().nullable(),
+  value: z.number().nullable(),
+  threshold: z.number(),
+  comparison: z.string(),
+  unit: z.string(),
+  firing_since: z.string().nullable(),
+  pending_since: z.string().nullable(),
+  muted: z.boolean(),
+});
 
-interface NotificationRow {
-  notification_id: number;
-  scope_key: string;
-  channel: string;
-  status: string;
-  attempts: number;
-  max_attempts: number;
-  next_attempt_at: string;
-  last_error: string | null;
-  created_at: string;
-}
+const notificationView = z.object({
+  notification_id: z.number(),
+  scope_key: z.string(),
+  channel: z.string(),
+  status: z.string(),
+  attempts: z.number(),
+  max_attempts: z.number(),
+  next_attempt_at: z.string(),
+  last_error: z.string().nullable(),
+});
 
-async function rpc<T>(ctx: DashboardContext, name: string, args: Record<string, unknown>): Promise<T[]> {
-  const { data, error } = await ctx.supabase.rpc(name, args);
-  if (error) throw new Error(`${name} failed: ${error.message}`, { cause: error });
-  return (data ?? []) as T[];
+function rows<T>(rpc: string, schema: z.ZodType<T>, data: Record<string, unknown>[]): T[] {
+  const parsed = z.array(schema).safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${rpc} returned an unexpected row (${issue?.path.join(".")}: ${issue?.message}); is the database migrated?`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
 }
 
 export async function renderAlerts(ctx: DashboardContext): Promise<void> {
-  const alerts = await rpc<AlertRow>(ctx, "list_alerts", { state: "active", max_rows: 200 });
-  const undelivered = await rpc<NotificationRow>(ctx, "list_alert_notifications", { status: "undelivered", max_rows: 50 });
+  const [alertRows, notificationRows] = await Promise.all([
+    ctx.alerts.call("list_alerts", { state: "active", max_rows: 200 }),
+    ctx.alerts.call("list_alert_notifications", { status: "undelivered", max_rows: 50 }),
+  ]);
   if (ctx.args.json) {
-    ctx.printJson({ alerts, undelivered_notifications: undelivered });
+    ctx.printJson({ alerts: alertRows, undelivered_notifications: notificationRows });
     return;
   }
+  const alerts = rows("list_alerts", alertView, alertRows);
+  const undelivered = rows("list_alert_notifications", notificationView, notificationRows);
   const { style } = ctx;
   const lines = [...heading(style, "🚨 Alerts")];
   if (alerts.length === 0) {

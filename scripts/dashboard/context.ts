@@ -1,6 +1,5 @@
-// What every dashboard view gets, including the alerts view
-// (scripts/dashboard/alerts.ts exports `renderAlerts(ctx: DashboardContext)`).
-import type { SupabaseClient } from "@supabase/supabase-js";
+// What every dashboard view gets.
+import type { alertRpcs } from "../../packages/core/src/alerts/index.ts";
 import type { RpcClient } from "../../packages/core/src/rpc/index.ts";
 import type { DashboardArgs } from "./args.ts";
 import type { Style } from "./style.ts";
@@ -9,8 +8,8 @@ export interface DashboardContext {
   args: DashboardArgs;
   /** Typed client for the monitoring RPCs. */
   rpc: RpcClient;
-  /** The same credentials as plain supabase-js, for RPCs outside the monitoring registry. */
-  supabase: SupabaseClient;
+  /** Typed client for the alert RPCs (same credentials). */
+  alerts: RpcClient<typeof alertRpcs>;
   style: Style;
   /** Prints lines of human output (not used with --json). */
   print(lines: string[]): void;

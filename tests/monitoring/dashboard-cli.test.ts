@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { alertRpcs } from "../../packages/core/src/alerts/index.ts";
 import { EtlMonitor } from "../../packages/core/src/monitoring/index.ts";
 import { createRpcClient } from "../../packages/core/src/rpc/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
@@ -110,6 +111,23 @@ describe("dashboard CLI", () => {
     const run = await dashboard(["--metrics", "--hours", "1"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/chunk_duration\s+s\s+2\s+83/);
+  });
+
+  it("--alerts shows active alerts and undelivered notifications, read through the alert RPCs", async () => {
+    const alerts = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole, registry: alertRpcs });
+    // No webhook in this private database: the test message waits in the outbox.
+    const id = await alerts.call("send_test_alert", { channel: "default", message: "dashboard probe" });
+    const run = await dashboard(["--alerts"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Alerts");
+    expect(run.stdout).toContain("Undelivered notifications");
+    expect(run.stdout).toMatch(new RegExp(`^\\s*${id}\\s+\\S+\\s+default\\s+pending\\s+0/\\d+\\s.*waiting for a webhook`, "m"));
+    const json = await dashboard(["--alerts", "--json"]);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(Array.isArray(doc.alerts)).toBe(true);
+    expect(doc.undelivered_notifications.map((n: { notification_id: number }) => n.notification_id)).toContain(id);
   });
 
   it("--export writes JSON, and CSV per kind", async () => {
