@@ -73,6 +73,34 @@ describe("web dashboard", () => {
     }
   });
 
+  it("keeps the run selected last when an earlier selection's detail answers late", async () => {
+    const { page, close } = await openDashboard(stack.keys.viewer);
+    try {
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const forFirstRun = (body: string | null) => (body ?? "").includes('"etl_web_1"');
+      // Hold etl_web_1's detail (summary and logs) until etl_web_2's detail is on screen.
+      await page.route(/\/rest\/v1\/rpc\/(get_etl_execution_summary|get_etl_logs)$/, async (route) => {
+        if (forFirstRun(route.request().postData())) await gate;
+        await route.continue();
+      });
+      await page.waitForSelector("#runs tbody tr:has-text('etl_web_2')");
+      await page.click("#runs tbody tr:has-text('etl_web_1')");
+      await page.click("#runs tbody tr:has-text('etl_web_2')");
+      await page.waitForFunction(() => document.querySelector("#detail-id")?.textContent === "etl_web_2");
+      const late = page.waitForResponse((r) => r.url().endsWith("/get_etl_execution_summary") && forFirstRun(r.request().postData()));
+      release();
+      await late;
+      await page.waitForTimeout(300);
+      expect(await page.textContent("#detail-id")).toBe("etl_web_2");
+      expect(await page.textContent("#detail-summary")).not.toContain("one fixture failed");
+    } finally {
+      await close();
+    }
+  });
+
   it("shows a signed-in user without viewer rights the permission error and no data", async () => {
     const { page, close } = await openDashboard(stack.keys.user);
     try {

@@ -7,9 +7,11 @@ let selected: string | undefined;
 let timer: ReturnType<typeof setInterval> | undefined;
 
 async function refresh(config: DashboardConfig): Promise<void> {
+  // A slow answer for an earlier selection must not replace the detail of the run selected since.
+  const stillSelected = (id: string) => () => selected === id;
   const select = (id: string) => {
     selected = id;
-    void drawDetail(config, id).catch(showError);
+    void drawDetail(config, id, stillSelected(id)).catch(showError);
   };
   const results = await Promise.allSettled([
     drawSummary(config),
@@ -18,7 +20,7 @@ async function refresh(config: DashboardConfig): Promise<void> {
     drawAlerts(config),
     drawLogs(config),
     drawMetrics(config),
-    ...(selected ? [drawDetail(config, selected)] : []),
+    ...(selected ? [drawDetail(config, selected, stillSelected(selected))] : []),
   ]);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   const errorEl = byId("error");

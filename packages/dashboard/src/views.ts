@@ -1,4 +1,7 @@
-// The dashboard's sections, each drawn from one viewer RPC (see docs/architecture.md).
+// The dashboard's sections, each drawn from one viewer RPC (see docs/architecture.md). Row types
+// are core's (type-only imports: nothing of core is bundled into the page).
+import type { PipelineStatus } from "@watermark/core/collector";
+import type { ExecutionRow, HealthStatus, LogRow, MetricSummaryRow } from "@watermark/core/rpc";
 import { type DashboardConfig, rpc } from "./api.ts";
 import {
   badge,
@@ -12,73 +15,6 @@ import {
   renderSummary,
   renderTable,
 } from "./render.ts";
-
-interface Health {
-  total_executions: number;
-  running: number;
-  completed: number;
-  failed: number;
-  abandoned: number;
-  avg_duration_seconds: number | null;
-  avg_success_rate: number | null;
-  last_execution_at: string | null;
-  logs_24h: number;
-  errors_24h: number;
-}
-
-interface Execution {
-  execution_id: string;
-  pipeline: string;
-  trigger: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  heartbeat_at: string | null;
-  duration_seconds: number | null;
-  processed_fixtures: number | null;
-  successful_fixtures: number | null;
-  failed_fixtures: number | null;
-  processed_chunks: number | null;
-  total_chunks: number | null;
-  rows_written: number | null;
-  success_rate: number | null;
-  error_message: string | null;
-}
-
-interface LogRow {
-  log_id: number;
-  timestamp: string;
-  level: string;
-  component: string;
-  message: string;
-  execution_id: string | null;
-  chunk_id: string | null;
-}
-
-interface MetricRow {
-  metric_name: string;
-  metric_unit: string | null;
-  samples: number;
-  avg: number;
-  max: number;
-  p50: number;
-  p95: number;
-  p99: number;
-}
-
-interface PipelineRow {
-  pipeline: string;
-  entity: string;
-  source_total: number | null;
-  target_total: number | null;
-  coverage_percent: number | null;
-  pending: number | null;
-  freshness_minutes: number | null;
-  last_status: string | null;
-  last_run_at: string | null;
-  throughput_rows_per_sec: number | null;
-  overdue: boolean | null;
-}
 
 interface AlertRow {
   rule_id: string;
@@ -108,7 +44,10 @@ interface HealthReport {
 }
 
 export async function drawSummary(config: DashboardConfig): Promise<void> {
-  const [h, report] = await Promise.all([rpc<Health>(config, "get_etl_health_status"), rpc<HealthReport>(config, "get_health_report")]);
+  const [h, report] = await Promise.all([
+    rpc<HealthStatus>(config, "get_etl_health_status"),
+    rpc<HealthReport>(config, "get_health_report"),
+  ]);
   // The database's own verdict (the same one the health function serves), with its reasons on hover.
   const overallEl = byId("overall");
   const overall = badge(report.status);
@@ -132,8 +71,8 @@ export async function drawSummary(config: DashboardConfig): Promise<void> {
 }
 
 export async function drawRuns(config: DashboardConfig, onSelect: (id: string) => void): Promise<void> {
-  const runs = await rpc<Execution[]>(config, "list_etl_executions", { max_rows: 25 });
-  const columns: Column<Execution>[] = [
+  const runs = await rpc<ExecutionRow[]>(config, "list_etl_executions", { max_rows: 25 });
+  const columns: Column<ExecutionRow>[] = [
     { title: "execution", value: (r) => r.execution_id },
     { title: "pipeline", value: (r) => r.pipeline },
     { title: "trigger", value: (r) => r.trigger },
@@ -161,11 +100,13 @@ export async function drawRuns(config: DashboardConfig, onSelect: (id: string) =
   );
 }
 
-export async function drawDetail(config: DashboardConfig, executionId: string): Promise<void> {
+/** Draws one run's detail, unless `isCurrent()` says another run was selected while its rows were on their way. */
+export async function drawDetail(config: DashboardConfig, executionId: string, isCurrent: () => boolean = () => true): Promise<void> {
   const [summary, logs] = await Promise.all([
     rpc<Record<string, unknown>>(config, "get_etl_execution_summary", { execution_id: executionId }),
     rpc<LogRow[]>(config, "get_etl_logs", { execution_id: executionId, max_rows: 100 }),
   ]);
+  if (!isCurrent()) return;
   byId("detail").hidden = false;
   byId("detail-id").textContent = executionId;
   const scalar = Object.entries(summary).filter(([, v]) => v === null || typeof v !== "object");
@@ -182,7 +123,7 @@ export async function drawLogs(config: DashboardConfig): Promise<void> {
 }
 
 export async function drawMetrics(config: DashboardConfig): Promise<void> {
-  const rows = await rpc<MetricRow[]>(config, "get_etl_metric_summary", { hours: 24 });
+  const rows = await rpc<MetricSummaryRow[]>(config, "get_etl_metric_summary", { hours: 24 });
   renderTable(
     byId<HTMLTableElement>("metrics"),
     [
@@ -201,7 +142,7 @@ export async function drawMetrics(config: DashboardConfig): Promise<void> {
 }
 
 export async function drawPipelines(config: DashboardConfig): Promise<void> {
-  const rows = await rpc<PipelineRow[]>(config, "get_pipeline_status");
+  const rows = await rpc<PipelineStatus[]>(config, "get_pipeline_status");
   renderTable(
     byId<HTMLTableElement>("pipelines"),
     [
