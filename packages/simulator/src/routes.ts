@@ -43,6 +43,14 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
   const fixtureIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, FIXTURE_INCLUDES, REAL_FIXTURE_INCLUDES);
   const noIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, [], []);
 
+  /** The page `?page`/`?per_page` ask for, each item rendered; an empty list is the API's "no results" miss. */
+  const pageOf = <T>(items: T[], ctx: RouteContext, render: (item: T) => unknown): RouteResult => {
+    const page = paginate(items, ctx.query, ctx.pageUrl);
+    if (page === "miss") return { kind: "miss" };
+    if ("kind" in page) return page;
+    return { kind: "data", data: page.items.map(render), pagination: page.pagination };
+  };
+
   const fixtureList = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
     const includes = fixtureIncludes(ctx);
     if (!(includes instanceof Set)) return includes;
@@ -50,10 +58,7 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
     const leagues = filters.get("fixtureleagues");
     const states = filters.get("fixturestates");
     const filtered = items.filter((f) => (!leagues || leagues.has(f.leagueId)) && (!states || states.has(momentAt(f, ctx.nowMs).stateId)));
-    const page = paginate(filtered, ctx.query, ctx.pageUrl);
-    if (page === "miss") return { kind: "miss" };
-    if ("kind" in page) return page;
-    return { kind: "data", data: page.items.map((f) => renderFixture(f, includes, ctx.render)), pagination: page.pagination };
+    return pageOf(filtered, ctx, (f) => renderFixture(f, includes, ctx.render));
   };
 
   const fixtureArray = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
@@ -65,6 +70,14 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
 
   const byKickoff = (a: FixtureScript, b: FixtureScript) => a.kickoffMs - b.kickoffMs || a.id - b.id;
 
+  /** Fixtures kicking off from `start` through `end` (inclusive YYYY-MM-DD days), by kickoff. */
+  const between = (start: string, end: string, ctx: RouteContext): RouteResult => {
+    const range = parseDateRange(start, end);
+    if ("kind" in range) return range;
+    const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
+    return fixtureList(items, ctx);
+  };
+
   return [
     {
       endpoint: "leagues",
@@ -73,10 +86,7 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: (_, ctx) => {
         const includes = parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
         if (!(includes instanceof Set)) return includes;
-        const page = paginate(dataset.leagues, ctx.query, ctx.pageUrl);
-        if (page === "miss") return { kind: "miss" };
-        if ("kind" in page) return page;
-        return { kind: "data", data: page.items.map((l) => catalog.renderLeague(l, ctx.nowMs, includes)), pagination: page.pagination };
+        return pageOf(dataset.leagues, ctx, (l) => catalog.renderLeague(l, ctx.nowMs, includes));
       },
     },
     {
@@ -99,10 +109,7 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
         if (!(includes instanceof Set)) return includes;
         const leagues = parseFilters(ctx.query).get("seasonleagues");
         const seasons = [...dataset.seasons.values()].filter((s) => !leagues || leagues.has(s.leagueId)).sort((a, b) => a.id - b.id);
-        const page = paginate(seasons, ctx.query, ctx.pageUrl);
-        if (page === "miss") return { kind: "miss" };
-        if ("kind" in page) return page;
-        return { kind: "data", data: page.items.map((s) => catalog.renderSeason(s, ctx.nowMs)), pagination: page.pagination };
+        return pageOf(seasons, ctx, (s) => catalog.renderSeason(s, ctx.nowMs));
       },
     },
     {
@@ -155,23 +162,13 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       endpoint: "fixtures/between/{start}/{end}",
       entity: "Fixture",
       pattern: /^fixtures\/between\/([^/]+)\/([^/]+)$/,
-      handle: ([start, end], ctx) => {
-        const range = parseDateRange(start ?? "", end ?? "");
-        if ("kind" in range) return range;
-        const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
-        return fixtureList(items, ctx);
-      },
+      handle: ([start, end], ctx) => between(start ?? "", end ?? "", ctx),
     },
     {
       endpoint: "fixtures/date/{date}",
       entity: "Fixture",
       pattern: /^fixtures\/date\/([^/]+)$/,
-      handle: ([date], ctx) => {
-        const range = parseDateRange(date ?? "", date ?? "");
-        if ("kind" in range) return range;
-        const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
-        return fixtureList(items, ctx);
-      },
+      handle: ([date], ctx) => between(date ?? "", date ?? "", ctx),
     },
     {
       endpoint: "fixtures/latest",
@@ -201,10 +198,7 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: (_, ctx) => {
         const includes = noIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const page = paginate([...STATES], ctx.query, ctx.pageUrl);
-        if (page === "miss") return { kind: "miss" };
-        if ("kind" in page) return page;
-        return { kind: "data", data: page.items, pagination: page.pagination };
+        return pageOf([...STATES], ctx, (state) => state);
       },
     },
   ];

@@ -72,6 +72,32 @@ describe("pagination", () => {
     expect((await api(sim, "fixtures")).body.pagination.per_page).toBe(25);
   });
 
+  it("pages every list endpoint the same way: data with pagination, 5003 past the end, 'no results' when empty", async () => {
+    const sim = await simulator();
+    for (const path of ["leagues", "seasons", "states", "fixtures"]) {
+      const first = await api(sim, `${path}?per_page=2`);
+      expect(first.status, path).toBe(200);
+      expect(first.body.data, path).toHaveLength(2);
+      expect(first.body.pagination, path).toMatchObject({ count: 2, per_page: 2, current_page: 1, has_more: true });
+      expect((await api(sim, `${path}?per_page=2&page=100000`)).body.code, path).toBe(5003);
+    }
+    const empty = await api(sim, "fixtures/between/1990-01-01/1990-01-02");
+    expect(empty.status).toBe(200);
+    expect(empty.body.data).toBeUndefined();
+    expect(empty.body.message).toBe(NO_RESULTS_MESSAGE);
+  });
+
+  it("fixtures/date/D answers as fixtures/between/D/D", async () => {
+    const sim = await simulator();
+    const day = new Date((sim.dataset.fixtureList[0] as { kickoffMs: number }).kickoffMs).toISOString().slice(0, 10);
+    const date = await api(sim, `fixtures/date/${day}?per_page=50`);
+    const between = await api(sim, `fixtures/between/${day}/${day}?per_page=50`);
+    expect(date.status).toBe(200);
+    expect(date.body.data.length).toBeGreaterThan(0);
+    expect(date.body.data).toEqual(between.body.data);
+    expect((await api(sim, "fixtures/date/2025-02-30")).status).toBe(400);
+  });
+
   it("rejects a page past the end with code 5003", async () => {
     const sim = await simulator();
     const { status, body } = await api(sim, "leagues?page=9");
