@@ -14,8 +14,11 @@ const bodySchema = z.strictObject({
   max_notifications: z.number().int().min(1).max(500).optional(),
 });
 
-let authenticate: ReturnType<typeof triggerAuthenticator> | undefined;
 const post = slackWebhookPoster();
+
+// Built once per instance, on the first request (after the environment is read).
+let authenticate: ReturnType<typeof triggerAuthenticator> | undefined;
+let outboxRpc: ReturnType<typeof outboxRpcFromClient> | undefined;
 
 export default {
   fetch: withErrorHandling("alerts", async (request) => {
@@ -24,9 +27,9 @@ export default {
     authenticate ??= triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY });
     await authenticate(request);
     const body = await readJsonBody(request, bodySchema);
-    const rpc = createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs });
+    outboxRpc ??= outboxRpcFromClient(createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs }));
     const result = await drainAlertOutbox({
-      rpc: outboxRpcFromClient(rpc),
+      rpc: outboxRpc,
       post,
       defaultWebhookUrl: SLACK_WEBHOOK_URL,
       maxNotifications: body.max_notifications,

@@ -30,7 +30,9 @@ function describeCaller(caller: Caller): { trigger: "schedule" | "api"; correlat
 
 export function createCollectHandler(options: CollectHandlerOptions = {}): { fetch: FetchHandler } {
   const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
+  // Built once per instance, on the first request (after the environment is read).
   let authenticate: TriggerAuthenticator | undefined;
+  let bodySchema: ReturnType<typeof collectBodySchema> | undefined;
   const shutdown = shutdownSignal();
 
   const handle = async (request: Request): Promise<Response> => {
@@ -38,7 +40,8 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
     const env = readEnvOnce();
     authenticate ??= triggerAuthenticator({ supabaseUrl: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY });
     const caller = await authenticate(request);
-    const body: CollectBody = await readJsonBody(request, collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS));
+    bodySchema ??= collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS);
+    const body: CollectBody = await readJsonBody(request, bodySchema);
     const { trigger, correlationId } = describeCaller(caller);
 
     const deps =

@@ -5,7 +5,7 @@
 import { alertRpcs } from "@watermark/core/alerts";
 import { secret, serviceEnvSchema } from "@watermark/core/config";
 import { isWatermarkError } from "@watermark/core/errors";
-import { createRpcClient } from "@watermark/core/rpc";
+import { createRpcClient, type RpcClient } from "@watermark/core/rpc";
 import {
   envReader,
   HttpError,
@@ -17,15 +17,28 @@ import {
 } from "../_shared/index.ts";
 
 const env = envReader(serviceEnvSchema.extend({ SUPABASE_ANON_KEY: secret("anon key (Project Settings → API)") }));
-let authenticate: ReturnType<typeof triggerAuthenticator> | undefined;
+
+type HealthRpc = RpcClient<typeof alertRpcs>;
+// Built once per instance, on the first request (after the environment is read).
+let clients: { authenticate: ReturnType<typeof triggerAuthenticator>; service: HealthRpc; anon: HealthRpc } | undefined;
+
+function instanceClients(): NonNullable<typeof clients> {
+  if (clients) return clients;
+  const { SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_ANON_KEY } = env();
+  clients = {
+    authenticate: triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY }),
+    service: createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs }),
+    anon: createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_ANON_KEY, registry: alertRpcs }),
+  };
+  return clients;
+}
 
 /** The caller's own token is used, so the database decides who may read health. */
-async function callerClient(request: Request) {
-  const { SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_ANON_KEY } = env();
+async function callerClient(request: Request): Promise<{ rpc: HealthRpc; accessToken?: string }> {
+  const { authenticate, service, anon } = instanceClients();
   if (request.headers.has(TRIGGER_HEADER)) {
-    authenticate ??= triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY });
     await authenticate(request);
-    return createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs });
+    return { rpc: service };
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
   if (!bearer) {
@@ -34,16 +47,16 @@ async function callerClient(request: Request) {
       `send a viewer JWT or the service role key as Authorization: Bearer, or a trigger credential in ${TRIGGER_HEADER}`,
     );
   }
-  return createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_ANON_KEY, accessToken: bearer, registry: alertRpcs });
+  return { rpc: anon, accessToken: bearer };
 }
 
 export default {
   fetch: withErrorHandling("health", async (request) => {
     requireMethod(request, "GET");
-    const rpc = await callerClient(request);
+    const { rpc, accessToken } = await callerClient(request);
     let report: Record<string, unknown>;
     try {
-      report = await rpc.call("get_health_report", {});
+      report = await rpc.call("get_health_report", {}, { accessToken });
     } catch (err) {
       if (isWatermarkError(err, "insufficient_privilege") || (isWatermarkError(err) && (err.status === 401 || err.status === 403))) {
         throw new HttpError(

@@ -186,3 +186,31 @@ describe("stuck runs", () => {
     expect(JSON.stringify(messages[0]?.body)).toContain("stuck-run");
   });
 });
+
+describe("health function", () => {
+  it("serves every caller from one instance's clients, with each caller's own token deciding access", async () => {
+    Object.assign(process.env, {
+      SUPABASE_URL: stack.supabaseUrl,
+      SUPABASE_SERVICE_ROLE_KEY: stack.keys.serviceRole,
+      SUPABASE_ANON_KEY: stack.keys.anon,
+    });
+    const health = (await import("../../functions/health/index.ts")).default;
+    const ask = async (token?: string) => {
+      const response = await health.fetch(
+        new Request("http://localhost/functions/v1/health", token ? { headers: { Authorization: `Bearer ${token}` } } : {}),
+      );
+      return { status: response.status, body: (await response.json()) as { status?: string; error?: { code: string } } };
+    };
+    const readable = (a: { body: { status?: string } }) => ["healthy", "degraded", "unhealthy"].includes(String(a.body.status));
+
+    const viewer = await ask(stack.keys.viewer);
+    expect(readable(viewer)).toBe(true);
+    // A JWT without a Watermark role is refused by the database, not let through by the previous caller's token.
+    expect(await ask(stack.keys.user)).toMatchObject({ body: { error: { code: expect.stringMatching(/^(forbidden|unauthorized)$/) } } });
+    expect(await ask(stack.keys.anon)).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+    expect(await ask()).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+    // And the next viewer still gets in: no caller's token sticks to the shared client.
+    expect(readable(await ask(stack.keys.operator))).toBe(true);
+    expect(readable(await ask(stack.keys.serviceRole))).toBe(true);
+  });
+});

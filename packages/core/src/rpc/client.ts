@@ -19,6 +19,11 @@ export interface CallOptions {
    * which costs as much as the HTTP round trip for a 1000-event batch.
    */
   prevalidated?: boolean;
+  /**
+   * A user JWT for this call only, sent as `Authorization: Bearer` in place of
+   * the client's: one client per process can then act for each caller.
+   */
+  accessToken?: string;
 }
 
 /** Sends already-validated arguments and returns the raw result, or throws. */
@@ -93,6 +98,7 @@ export function supabaseTransport(supabase: SupabaseClient): RpcTransport {
   return async (name, args, options) => {
     let request = supabase.rpc(name, args);
     if (options.signal) request = request.abortSignal(options.signal);
+    if (options.accessToken) request = request.setHeader("Authorization", `Bearer ${options.accessToken}`);
     const { data, error, status } = await request;
     if (error) throw fromApiError(error, status);
     return data;

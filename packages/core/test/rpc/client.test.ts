@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { WatermarkError } from "../../src/errors/index.ts";
-import { formatPath, invalidParameter, monitoringRpcs, type RpcTransport, rpcClientFromTransport } from "../../src/rpc/index.ts";
+import {
+  createRpcClient,
+  formatPath,
+  invalidParameter,
+  monitoringRpcs,
+  type RpcTransport,
+  rpcClientFromTransport,
+} from "../../src/rpc/index.ts";
 
 function recording(result: unknown): { calls: [string, Record<string, unknown>][]; transport: RpcTransport } {
   const calls: [string, Record<string, unknown>][] = [];
@@ -18,6 +25,25 @@ describe("rpc client", () => {
   it("formats paths the way the database names fields", () => {
     expect(formatPath(["events", 3, "level"])).toBe("events[3].level");
     expect(formatPath(["metric_value"])).toBe("metric_value");
+  });
+
+  it("sends a per-call access token in place of the client's, so one client serves every caller", async () => {
+    const seen: (string | null)[] = [];
+    const fetch = (async (_input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push(new Headers(init?.headers).get("authorization"));
+      return new Response(JSON.stringify({ status: "healthy" }), { status: 200, headers: { "Content-Type": "application/json" } });
+    }) as typeof globalThis.fetch;
+    const rpc = createRpcClient({
+      url: "http://127.0.0.1:1",
+      apiKey: "anon-key",
+      fetch,
+      registry: { ping: { args: z.object({}), result: z.looseObject({}) } },
+    });
+    await rpc.call("ping", {});
+    await rpc.call("ping", {}, { accessToken: "viewer-jwt" });
+    await rpc.call("ping", {}, { accessToken: "operator-jwt" });
+    await rpc.call("ping", {});
+    expect(seen).toEqual(["Bearer anon-key", "Bearer viewer-jwt", "Bearer operator-jwt", "Bearer anon-key"]);
   });
 
   it("turns a zod failure into WM001 naming the field, or the root for the whole object", () => {
