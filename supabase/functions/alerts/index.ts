@@ -264,14 +264,32 @@ function parseRetryAfter(value) {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(Math.ceil(seconds), 86400) : void 0;
 }
 function errorText(err) {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+  return err instanceof Error ? err.message : String(err);
+}
+function redactor(url) {
+  const secrets = /* @__PURE__ */ new Set([url]);
+  try {
+    const parsed = new URL(url);
+    secrets.add(parsed.href);
+    const secretPart = parsed.pathname + parsed.search;
+    if (secretPart.length > 1) {
+      secrets.add(secretPart);
+      try {
+        secrets.add(decodeURIComponent(secretPart));
+      } catch {
+      }
+    }
+  } catch {
+  }
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return (text2) => ordered.reduce((out, secret2) => out.split(secret2).join("[redacted webhook url]"), text2);
 }
 var library;
 function loadLibrary() {
   library ??= import("npm:@slack/webhook@^8.0.2").then(
     (m) => m.IncomingWebhook,
     (err) => {
-      console.warn(`@slack/webhook could not load (${errorText(err)}); posting with fetch instead`);
+      console.warn(`@slack/webhook could not load (${errorText(err).slice(0, 500)}); posting with fetch instead`);
       return err instanceof Error ? err : new Error(String(err));
     }
   );
@@ -281,6 +299,11 @@ function slackWebhookPoster(options = {}) {
   const baseFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? 1e4;
   return async (url, message) => {
+    const redact = redactor(url);
+    const result = await post2(url, message);
+    return result.ok ? result : { ...result, error: redact(result.error).slice(0, 500) };
+  };
+  async function post2(url, message) {
     let retryAfterSeconds;
     const observingFetch = async (input, init) => {
       const response = await baseFetch(input, init);
@@ -293,7 +316,9 @@ function slackWebhookPoster(options = {}) {
       // The library's FetchResponse is a structural subset of the web Response.
       fetch: observingFetch,
       timeout: timeoutMs,
-      retryConfig: { retries: options.retries ?? 2, minTimeout: 200, maxTimeout: 1e3, factor: 2 }
+      // No retries here: a timeout may come after Slack accepted the post, and an
+      // immediate retry would post it twice. The outbox retries with backoff.
+      retryConfig: { retries: 0 }
     });
     try {
       await webhook.send(message);
@@ -301,11 +326,11 @@ function slackWebhookPoster(options = {}) {
     } catch (err) {
       const e = err ?? {};
       if (e.code === "slack_webhook_http_error" && typeof e.statusCode === "number") {
-        return { ok: false, status: e.statusCode, error: (e.body || `HTTP ${e.statusCode}`).slice(0, 500), retryAfterSeconds };
+        return { ok: false, status: e.statusCode, error: e.body || `HTTP ${e.statusCode}`, retryAfterSeconds };
       }
-      return { ok: false, error: e.original?.message?.slice(0, 500) ?? errorText(err) };
+      return { ok: false, error: e.original?.message ?? errorText(err) };
     }
-  };
+  }
 }
 async function postWithFetch(doFetch, url, message, timeoutMs, retryAfter) {
   try {
@@ -321,7 +346,7 @@ async function postWithFetch(doFetch, url, message, timeoutMs, retryAfter) {
     return {
       ok: false,
       status: response.status,
-      error: (body || `HTTP ${response.status}`).slice(0, 500),
+      error: body || `HTTP ${response.status}`,
       retryAfterSeconds: retryAfter()
     };
   } catch (err) {
@@ -673,13 +698,14 @@ function formatPath(path) {
   for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
   return out;
 }
-function invalidParameter(rpc, error, where = "argument") {
+function invalidParameter(source, error, options = {}) {
+  const { what = "argument", root = "(arguments)" } = options;
   const issue = error.issues[0];
-  const field = issue ? formatPath(issue.path) || "(arguments)" : "(arguments)";
+  const field = issue && formatPath(issue.path) || root;
   return new WatermarkError({
     code: "WM001",
     message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: `${rpc}: fix the ${where}; it was rejected before sending`,
+    hint: options.hint ?? `${source}: fix the ${what}; it was rejected before sending`,
     cause: error
   });
 }
@@ -713,6 +739,7 @@ function supabaseTransport(supabase) {
   return async (name, args, options) => {
     let request = supabase.rpc(name, args);
     if (options.signal) request = request.abortSignal(options.signal);
+    if (options.accessToken) request = request.setHeader("Authorization", `Bearer ${options.accessToken}`);
     const { data, error, status } = await request;
     if (error) throw fromApiError(error, status);
     return data;
@@ -814,11 +841,6 @@ function requireMethod(request, ...allowed) {
     });
   }
 }
-function fieldPath(path) {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out || "body";
-}
 var MAX_BODY_BYTES = 64 * 1024;
 async function readJsonBody(request, schema) {
   const text2 = await request.text();
@@ -835,7 +857,7 @@ async function readJsonBody(request, schema) {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError("invalid_body", `${fieldPath(issue?.path ?? [])}: ${issue?.message ?? "is invalid"}`);
+    throw new HttpError("invalid_body", `${formatPath(issue?.path ?? []) || "body"}: ${issue?.message ?? "is invalid"}`);
   }
   return parsed.data;
 }
@@ -894,8 +916,9 @@ var env = envReader(serviceEnvSchema.extend({ SLACK_WEBHOOK_URL: httpUrl.optiona
 var bodySchema = z5.strictObject({
   max_notifications: z5.number().int().min(1).max(500).optional()
 });
-var authenticate;
 var post = slackWebhookPoster();
+var authenticate;
+var outboxRpc;
 var alerts_default = {
   fetch: withErrorHandling("alerts", async (request) => {
     requireMethod(request, "POST");
@@ -903,9 +926,9 @@ var alerts_default = {
     authenticate ??= triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY });
     await authenticate(request);
     const body = await readJsonBody(request, bodySchema);
-    const rpc = createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs });
+    outboxRpc ??= outboxRpcFromClient(createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs }));
     const result = await drainAlertOutbox({
-      rpc: outboxRpcFromClient(rpc),
+      rpc: outboxRpc,
       post,
       defaultWebhookUrl: SLACK_WEBHOOK_URL,
       maxNotifications: body.max_notifications

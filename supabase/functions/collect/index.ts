@@ -243,8 +243,8 @@ function replacer(_key, value) {
 }
 function toJsonObject(details) {
   if (details === void 0) return void 0;
-  const text3 = JSON.stringify(details, replacer);
-  const parsed = text3 === void 0 ? {} : JSON.parse(text3);
+  const text2 = JSON.stringify(details, replacer);
+  const parsed = text2 === void 0 ? {} : JSON.parse(text2);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : { value: parsed };
 }
 
@@ -475,13 +475,14 @@ function formatPath(path) {
   for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
   return out;
 }
-function invalidParameter(rpc, error, where = "argument") {
+function invalidParameter(source, error, options = {}) {
+  const { what = "argument", root = "(arguments)" } = options;
   const issue = error.issues[0];
-  const field = issue ? formatPath(issue.path) || "(arguments)" : "(arguments)";
+  const field = issue && formatPath(issue.path) || root;
   return new WatermarkError({
     code: "WM001",
     message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: `${rpc}: fix the ${where}; it was rejected before sending`,
+    hint: options.hint ?? `${source}: fix the ${what}; it was rejected before sending`,
     cause: error
   });
 }
@@ -515,6 +516,7 @@ function supabaseTransport(supabase) {
   return async (name, args, options) => {
     let request = supabase.rpc(name, args);
     if (options.signal) request = request.abortSignal(options.signal);
+    if (options.accessToken) request = request.setHeader("Authorization", `Bearer ${options.accessToken}`);
     const { data, error, status } = await request;
     if (error) throw fromApiError(error, status);
     return data;
@@ -587,7 +589,7 @@ var EtlLogger = class _EtlLogger {
       pipeline: c.pipeline
     };
     const parsed = logEventElement.safeParse(candidate);
-    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, "log event");
+    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, { what: "log event" });
     const event = withoutUndefined(parsed.data);
     this.print(event);
     const sink = this.options.sink;
@@ -667,7 +669,7 @@ var PerformanceTracker = class {
       metric_kind: options.kind ?? "gauge",
       timestamp: (this.options.now?.() ?? /* @__PURE__ */ new Date()).toISOString()
     });
-    if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, "metric");
+    if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, { what: "metric" });
     const metric = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== void 0));
     return this.options.sink.metric(metric);
   }
@@ -741,6 +743,29 @@ var EtlMonitor = class {
     });
   }
   /**
+   * Heartbeats the started execution every `intervalMs` (default: the
+   * monitor's heartbeatIntervalMs, 60 s) until the returned function is called.
+   * `progress`, when given, is read before each beat so the beat carries fresh
+   * counters. When the execution is no longer RUNNING (reaped or finished
+   * elsewhere: WM003) `onLost` gets the error and the work should stop; other
+   * failures are logged as warnings and the next beat tries again.
+   */
+  keepAlive(options) {
+    const { logger } = this.started();
+    const timer = setInterval(
+      () => {
+        if (options.progress) this.progress(options.progress());
+        this.heartbeat().catch((err) => {
+          if (isWatermarkError(err, "conflict")) options.onLost(toError(err));
+          else logger.warning("heartbeat failed", { error: toError(err) }).catch(() => {
+          });
+        });
+      },
+      options.intervalMs ?? this.options.heartbeatIntervalMs ?? 6e4
+    );
+    return () => clearInterval(timer);
+  }
+  /**
    * Flushes buffered events, then `finish_etl_execution`. If the flush failed
    * the execution is still finished and the flush error is thrown afterwards
    * (the events stay buffered: `pendingEvents()` returns them).
@@ -806,13 +831,7 @@ var EtlMonitor = class {
     const onCallerAbort = () => abort(options.signal?.reason);
     if (options.signal?.aborted) abort(options.signal.reason);
     options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const heartbeats = setInterval(() => {
-      this.heartbeat().catch((err) => {
-        if (isWatermarkError(err, "conflict")) abort(err);
-        else logger.warning("heartbeat failed", { error: toError(err) }).catch(() => {
-        });
-      });
-    }, this.options.heartbeatIntervalMs ?? 6e4);
+    const stopHeartbeats = this.keepAlive({ onLost: abort });
     const aborted = new Promise((resolve) => {
       if (controller.signal.aborted) resolve("aborted");
       controller.signal.addEventListener("abort", () => resolve("aborted"), { once: true });
@@ -842,7 +861,7 @@ var EtlMonitor = class {
         result = settled.value;
       }
     } finally {
-      clearInterval(heartbeats);
+      stopHeartbeats();
       options.signal?.removeEventListener("abort", onCallerAbort);
     }
     const summary = await this.finish(status, { errorMessage: error ? describeError(error) : void 0 });
@@ -973,9 +992,9 @@ function nextPageParams(pagination) {
   else next.set("page", page && /^\d+$/.test(page) ? page : String(pagination.current_page + 1));
   return next;
 }
-function safeUrl(text3) {
+function safeUrl(text2) {
   try {
-    return new URL(text3, "http://relative.invalid");
+    return new URL(text2, "http://relative.invalid");
   } catch {
     return null;
   }
@@ -1481,8 +1500,8 @@ var SportmonksClient = class {
     } catch {
     }
   }
-  #redact(text3) {
-    return text3.split(this.#apiKey).join("[redacted]");
+  #redact(text2) {
+    return text2.split(this.#apiKey).join("[redacted]");
   }
 };
 function parseJson(body) {
@@ -1523,65 +1542,58 @@ function includeParams(options, params = new URLSearchParams()) {
   return params;
 }
 function isoDate(field, value) {
-  const text3 = value instanceof Date ? Number.isNaN(value.getTime()) ? "" : value.toISOString().slice(0, 10) : value;
-  const time = typeof text3 === "string" && /^\d{4}-\d{2}-\d{2}$/.test(text3) ? Date.parse(`${text3}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text3) {
+  const text2 = value instanceof Date ? Number.isNaN(value.getTime()) ? "" : value.toISOString().slice(0, 10) : value;
+  const time = typeof text2 === "string" && /^\d{4}-\d{2}-\d{2}$/.test(text2) ? Date.parse(`${text2}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text2) {
     throw new SportmonksInvalidArgument(`${field}: ${JSON.stringify(value)} is not a date; use YYYY-MM-DD`);
   }
-  return text3;
+  return text2;
 }
 
 // packages/core/src/collector/rpcs.ts
 import { z as z4 } from "npm:zod@^4.6.7";
-var text2 = z4.string().trim().min(1, { message: "must not be empty" });
 var id2 = z4.number().int().positive();
-var count2 = z4.number().int().nonnegative();
 var uuid = z4.uuid();
-var jsonObject2 = z4.record(z4.string(), z4.json());
 var timestamp2 = z4.string().min(1);
-var numeric2 = z4.union([
-  z4.number(),
-  z4.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)
-]);
 var checkpointSchema = z4.looseObject({ last_fixture_id: id2.optional() });
 var claimedChunkSchema = z4.object({
-  chunk_id: text2,
+  chunk_id: text,
   league_id: id2,
   season_id: id2,
   lease_token: uuid,
   lease_expires_at: timestamp2,
   checkpoint: checkpointSchema,
-  priority: numeric2.nullable(),
-  attempts: count2,
-  fixtures_total: count2.nullable(),
-  fixtures_pending: count2.nullable(),
+  priority: numeric.nullable(),
+  attempts: count,
+  fixtures_total: count.nullable(),
+  fixtures_pending: count.nullable(),
   discovered_at: timestamp2.nullable(),
   needs_discovery: z4.boolean(),
   taken_over_from: z4.string().nullable()
 });
 var catalogItem = z4.looseObject({ id: id2 });
-var fixtureFailureSchema = z4.object({ fixture_id: id2, error: text2 });
+var fixtureFailureSchema = z4.object({ fixture_id: id2, error: text });
 var batchResultSchema = z4.object({
-  inserted: count2,
-  updated: count2,
-  unchanged: count2,
-  failed: count2,
-  rows_written: count2,
+  inserted: count,
+  updated: count,
+  unchanged: count,
+  failed: count,
+  rows_written: count,
   checkpoint: checkpointSchema
 });
 var chunkProgressSchema = z4.object({
-  chunk_id: text2,
+  chunk_id: text,
   league_id: id2,
   league_name: z4.string().nullable(),
   season_id: id2,
   season_name: z4.string().nullable(),
   status: z4.enum(["pending", "running", "done", "failed", "stalled"]),
-  priority: numeric2.nullable(),
-  fixtures_total: count2.nullable(),
-  fixtures_collected: count2,
-  fixtures_pending: count2,
-  fixtures_failed: count2,
-  attempts: count2,
+  priority: numeric.nullable(),
+  fixtures_total: count.nullable(),
+  fixtures_collected: count,
+  fixtures_pending: count,
+  fixtures_failed: count,
+  attempts: count,
   next_attempt_at: timestamp2.nullable(),
   last_error: z4.string().nullable(),
   lease_owner: z4.string().nullable(),
@@ -1594,40 +1606,40 @@ var chunkProgressSchema = z4.object({
 var pipelineStatusSchema = z4.object({
   pipeline: z4.string(),
   entity: z4.string(),
-  source_total: count2.nullable(),
-  target_total: count2.nullable(),
-  coverage_percent: numeric2.nullable(),
+  source_total: count.nullable(),
+  target_total: count.nullable(),
+  coverage_percent: numeric.nullable(),
   watermark: z4.string().nullable(),
-  pending: count2.nullable(),
+  pending: count.nullable(),
   source_max_updated_at: timestamp2.nullable(),
   target_max_updated_at: timestamp2.nullable(),
-  freshness_minutes: numeric2.nullable(),
+  freshness_minutes: numeric.nullable(),
   last_run_at: timestamp2.nullable(),
   last_success_at: timestamp2.nullable(),
   last_status: z4.string().nullable(),
   last_error: z4.string().nullable(),
   last_execution_id: z4.string().nullable(),
-  last_duration_seconds: numeric2.nullable(),
-  throughput_rows_per_sec: numeric2.nullable(),
+  last_duration_seconds: numeric.nullable(),
+  throughput_rows_per_sec: numeric.nullable(),
   expected_interval_seconds: z4.number().int().nullable(),
   overdue: z4.boolean()
 });
-var rateLimitRow = z4.object({ entity: text2, remaining: count2, resets_at: timestamp2, updated_at: timestamp2 });
-var leaseArgs = { chunk_id: text2, lease_token: uuid };
+var rateLimitRow = z4.object({ entity: text, remaining: count, resets_at: timestamp2, updated_at: timestamp2 });
+var leaseArgs = { chunk_id: text, lease_token: uuid };
 var collectionRpcs = {
   sync_collection_catalog: {
     args: z4.object({ leagues: z4.array(catalogItem), seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional() }),
-    result: z4.object({ leagues: count2, seasons: count2, chunks_created: count2 })
+    result: z4.object({ leagues: count, seasons: count, chunks_created: count })
   },
   claim_chunk: {
     args: z4.object({
-      owner: text2,
+      owner: text,
       lease_seconds: z4.number().int().min(10).max(3600).optional(),
       league_id: id2.optional(),
       season_id: id2.optional(),
-      min_fixtures: count2.optional(),
-      execution_id: text2.optional(),
-      exclude_chunk_ids: z4.array(text2).optional()
+      min_fixtures: count.optional(),
+      execution_id: text.optional(),
+      exclude_chunk_ids: z4.array(text).optional()
     }),
     result: claimedChunkSchema.nullable()
   },
@@ -1638,15 +1650,15 @@ var collectionRpcs = {
   register_chunk_fixtures: {
     args: z4.object({ ...leaseArgs, fixtures: z4.array(z4.looseObject({ id: id2 })) }),
     result: z4.object({
-      registered: count2,
-      known: count2,
-      fixtures_total: count2.nullable(),
-      fixtures_pending: count2.nullable(),
-      priority: numeric2.nullable()
+      registered: count,
+      known: count,
+      fixtures_total: count.nullable(),
+      fixtures_pending: count.nullable(),
+      priority: numeric.nullable()
     })
   },
   list_chunk_work: {
-    args: z4.object({ chunk_id: text2, after_fixture_id: id2.optional(), max_rows: z4.number().int().min(1).max(1e3).optional() }),
+    args: z4.object({ chunk_id: text, after_fixture_id: id2.optional(), max_rows: z4.number().int().min(1).max(1e3).optional() }),
     result: z4.array(z4.union([id2, z4.string().regex(/^\d+$/).transform(Number)]))
   },
   upsert_fixture_batch: {
@@ -1654,59 +1666,55 @@ var collectionRpcs = {
       ...leaseArgs,
       fixtures: z4.array(z4.looseObject({ id: id2, league_id: id2, season_id: id2 })).max(50),
       checkpoint: checkpointSchema,
-      execution_id: text2.optional(),
+      execution_id: text.optional(),
       failures: z4.array(fixtureFailureSchema).optional()
     }),
     result: batchResultSchema
   },
-  record_fixture_failures: {
-    args: z4.object({ ...leaseArgs, failures: z4.array(fixtureFailureSchema), execution_id: text2.optional() }),
-    result: count2
-  },
   mark_fixtures_changed: {
     args: z4.object({ fixtures: z4.array(z4.looseObject({ id: id2, state_id: z4.number().int().nullish() })) }),
-    result: z4.object({ marked: count2, unknown: count2 })
+    result: z4.object({ marked: count, unknown: count })
   },
   release_chunk: {
     args: z4.object({
       ...leaseArgs,
       outcome: z4.enum(["done", "pending", "failed"]),
-      error: text2.optional(),
-      execution_id: text2.optional()
+      error: text.optional(),
+      execution_id: text.optional()
     }),
     result: z4.object({
-      chunk_id: text2,
+      chunk_id: text,
       status: z4.string(),
-      fixtures_total: count2.nullable(),
-      fixtures_pending: count2.nullable(),
+      fixtures_total: count.nullable(),
+      fixtures_pending: count.nullable(),
       next_attempt_at: timestamp2.nullable()
     })
   },
   clear_chunk_checkpoints: {
-    args: z4.object({ league_id: id2.optional(), season_id: id2.optional(), reason: text2.optional() }),
-    result: z4.object({ cleared: count2, chunk_ids: z4.array(z4.string()), skipped_leased: count2 })
+    args: z4.object({ league_id: id2.optional(), season_id: id2.optional(), reason: text.optional() }),
+    result: z4.object({ cleared: count, chunk_ids: z4.array(z4.string()), skipped_leased: count })
   },
   load_api_rate_limit: {
-    args: z4.object({ entity: text2 }),
+    args: z4.object({ entity: text }),
     result: rateLimitRow.nullable()
   },
   save_api_rate_limit: {
-    args: z4.object({ entity: text2, remaining: count2, resets_at: timestamp2 }),
+    args: z4.object({ entity: text, remaining: count, resets_at: timestamp2 }),
     result: z4.null().or(z4.undefined()).or(z4.literal(""))
   },
   report_collection_status: {
     args: z4.object({
-      execution_id: text2.optional(),
+      execution_id: text.optional(),
       duration_seconds: z4.number().nonnegative().optional(),
-      rows_written: count2.optional(),
+      rows_written: count.optional(),
       succeeded: z4.boolean().optional(),
-      error_message: text2.optional(),
+      error_message: text.optional(),
       expected_interval_seconds: z4.number().int().positive().optional()
     }),
-    result: jsonObject2
+    result: jsonObject
   },
   get_pipeline_status: {
-    args: z4.object({ pipeline: text2.optional() }),
+    args: z4.object({ pipeline: text.optional() }),
     result: z4.array(pipelineStatusSchema)
   },
   list_chunks: {
@@ -1715,7 +1723,7 @@ var collectionRpcs = {
       season_id: id2.optional(),
       status: z4.enum(["pending", "running", "done", "failed", "stalled"]).optional(),
       max_rows: z4.number().int().min(1).max(1e3).optional(),
-      after_chunk_id: text2.optional()
+      after_chunk_id: text.optional()
     }),
     result: z4.array(chunkProgressSchema)
   }
@@ -1752,6 +1760,7 @@ function createCollectorDeps(settings) {
 
 // packages/core/src/collector/options.ts
 import { z as z5 } from "npm:zod@^4.6.7";
+var DATABASE_DEFAULT_MIN_FIXTURES = 10;
 var collectOptionsSchema = z5.object({
   /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
   timeBudgetMs: z5.number().int().min(1e3).max(24 * 36e5).default(12e4),
@@ -1761,9 +1770,11 @@ var collectOptionsSchema = z5.object({
   maxChunks: z5.number().int().positive().optional(),
   /** Stop after this many fixtures were fetched. */
   maxFixtures: z5.number().int().positive().optional(),
-  /** Fixture ids per fixtures/multi call (the API's limit is 50). */
-  batchSize: z5.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, { message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most 50 ids)` }).default(SPORTMONKS_MAX_MULTI_IDS),
-  /** Chunks known to hold fewer fixtures are skipped (default: the database setting, 10). */
+  /** Fixture ids per fixtures/multi call (the API's limit, SPORTMONKS_MAX_MULTI_IDS). */
+  batchSize: z5.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
+    message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
+  }).default(SPORTMONKS_MAX_MULTI_IDS),
+  /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
   minFixtures: z5.number().int().nonnegative().optional(),
   /** Clear the matching chunks' checkpoints before collecting (audited). */
   clearCheckpoint: z5.boolean().default(false),
@@ -1785,14 +1796,7 @@ var collectOptionsSchema = z5.object({
 function resolveCollectOptions(input = {}) {
   const parsed = collectOptionsSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue ? formatPath(issue.path) || "options" : "options";
-  throw new WatermarkError({
-    code: "WM001",
-    message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: "collect(): fix the option; nothing was started",
-    cause: parsed.error
-  });
+  throw invalidParameter("collect()", parsed.error, { root: "options", hint: "collect(): fix the option; nothing was started" });
 }
 
 // packages/core/src/collector/plan.ts
@@ -2014,10 +2018,19 @@ var CollectionRun = class {
       correlationId: o.correlationId
     });
     const executionId = this.executionId;
+    try {
+      this.deps.onStarted?.(executionId);
+    } catch {
+    }
     this.logger = monitor.logger.child({ component: "collector" });
     this.metrics = monitor.metrics;
     this.sportmonks = this.buildClient(new DbRateLimitStore(rpc));
-    const heartbeat = setInterval(() => this.heartbeat(), o.heartbeatIntervalMs);
+    const stopHeartbeats = monitor.keepAlive({
+      intervalMs: o.heartbeatIntervalMs,
+      progress: () => this.finishCounters(),
+      // Reaped (no longer RUNNING): stop at the next boundary; the work no longer counts.
+      onLost: (err) => this.internalAbort.abort(err)
+    });
     let stop;
     try {
       await this.logger.info("collection started", { options: { ...o, correlationId: void 0 } });
@@ -2026,7 +2039,7 @@ var CollectionRun = class {
       const error = toError(caught);
       stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(error), true);
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeats();
     }
     const status = stop.fatal ? "FAILED" : stop.reason === "cancelled" ? "CANCELLED" : "COMPLETED";
     if (stop.fatal) this.errors.push(stop.message);
@@ -2034,15 +2047,6 @@ var CollectionRun = class {
     await this.closeExecution(executionId, status, stop, durationMs);
     this.progress("done", `${status.toLowerCase()}: ${stop.message}`);
     return this.result(status, stop, durationMs);
-  }
-  heartbeat() {
-    const c = this.counters;
-    this.deps.monitor.progress(this.finishCounters());
-    this.deps.monitor.heartbeat().catch((err) => {
-      if (isWatermarkError(err, "conflict")) this.internalAbort.abort(toError(err));
-      else this.logger.warning("heartbeat failed", { error: describeError(err), processed: c.fixturesRequested }).catch(() => {
-      });
-    });
   }
   finishCounters() {
     const c = this.counters;
@@ -2296,7 +2300,6 @@ var CollectionRun = class {
           checkpoint: void 0,
           duration_ms: this.now() - batchStarted
         });
-        this.deps.monitor.progress(this.finishCounters());
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {
@@ -2328,7 +2331,12 @@ var CollectionRun = class {
     }
   }
   // ------------------------------------------------------------------ dry run
-  /** Reads only: no execution, no lease, no rows, rate limits kept in memory. */
+  /**
+   * Reads only: no execution, no lease, no rows, rate limits kept in memory.
+   * Walks the chunks the way the real run claims them and stops where it would:
+   * cancel, max chunks (every chunk claim_chunk would hand out counts, including
+   * one released below min_fixtures after discovery), and the time budget.
+   */
   async dryRun() {
     const o = this.options;
     this.logger = new EtlLogger({ sink: null, context: { component: "collector" }, console: this.deps.console });
@@ -2337,43 +2345,71 @@ var CollectionRun = class {
     let stop;
     try {
       await this.logger.info("dry run: reads only, nothing is written", { options: o });
-      const chunks = await this.listAllChunks();
-      if (chunks.length === 0) {
-        const { seasons } = await this.fetchCatalog();
-        for (const season of seasons) {
-          chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
-        }
-      }
-      const threshold = o.minFixtures ?? 10;
-      for (const chunk of chunks) {
-        if (this.aborted) break;
-        if (o.maxChunks !== void 0 && plan.length >= o.maxChunks) break;
-        let newFixtures = 0;
-        let total = chunk.total;
-        if (!chunk.discovered) {
-          const fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
-          newFixtures = fixtures.length;
-          total = fixtures.length;
-        }
-        if (total !== null && total < threshold) continue;
-        const work = chunk.pending + newFixtures;
-        if (work === 0) continue;
-        const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
-        plan.push(entry);
-        this.counters.fixturesRequested += work;
-        this.counters.chunksClaimed++;
-        await this.logger.info("dry run: would collect chunk", { ...entry });
-        this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
-      }
-      stop = this.aborted ? new StopRun("cancelled", this.abortMessage()) : new StopRun("no_work", "dry run planned");
-    } catch (err) {
-      stop = new StopRun("failed", describeError(err), true);
-      this.errors.push(stop.message);
+      stop = await this.planChunks(plan);
+    } catch (caught) {
+      stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(caught), true);
+      if (stop.fatal) this.errors.push(stop.message);
     }
     const status = stop.fatal ? "FAILED" : stop.reason === "cancelled" ? "CANCELLED" : "COMPLETED";
     const durationMs = this.now() - this.started;
     this.progress("done", `dry run ${status.toLowerCase()}`);
     return { ...this.result(status, stop, durationMs), plan };
+  }
+  async planChunks(plan) {
+    const o = this.options;
+    const chunks = await this.listAllChunks();
+    if (chunks.length === 0) {
+      const { seasons } = await this.fetchCatalog();
+      for (const season of seasons) {
+        chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
+      }
+    }
+    const claimThreshold = o.minFixtures ?? DATABASE_DEFAULT_MIN_FIXTURES;
+    for (const chunk of chunks) {
+      if (this.aborted) return new StopRun("cancelled", this.abortMessage());
+      if (o.maxChunks !== void 0 && this.counters.chunksClaimed >= o.maxChunks) {
+        return new StopRun("max_chunks", `would claim ${o.maxChunks} chunks`);
+      }
+      if (o.maxFixtures !== void 0 && this.counters.fixturesRequested >= o.maxFixtures) {
+        return new StopRun("max_fixtures", `would fetch ${o.maxFixtures} fixtures`);
+      }
+      if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached; the plan is partial");
+      if (chunk.discovered && (chunk.total !== null && chunk.total < claimThreshold || chunk.pending === 0)) continue;
+      this.counters.chunksClaimed++;
+      let newFixtures = 0;
+      if (!chunk.discovered) {
+        const started = this.now();
+        let fixtures;
+        try {
+          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
+        } catch (err) {
+          this.rethrowIfRunStopping(err);
+          const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
+          this.errors.push(`${chunk.chunkId}: ${message}`);
+          this.counters.chunksFailed++;
+          await this.logger.warning("dry run: discovery failed; the real run would back the chunk off", {
+            chunk_id: chunk.chunkId,
+            error: message
+          });
+          continue;
+        }
+        this.budget.recordBatch(this.now() - started);
+        newFixtures = fixtures.length;
+        this.counters.fixturesDiscovered += newFixtures;
+        if (o.minFixtures !== void 0 && newFixtures < o.minFixtures) {
+          this.counters.chunksBelowMinFixtures++;
+          continue;
+        }
+      }
+      const work = chunk.pending + newFixtures;
+      if (work === 0) continue;
+      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
+      plan.push(entry);
+      this.counters.fixturesRequested += work;
+      await this.logger.info("dry run: would collect chunk", { ...entry });
+      this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
+    }
+    return new StopRun("no_work", "dry run planned");
   }
   async listAllChunks() {
     const o = this.options;
@@ -2553,20 +2589,15 @@ function requireMethod(request, ...allowed) {
     });
   }
 }
-function fieldPath(path) {
-  let out = "";
-  for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
-  return out || "body";
-}
 var MAX_BODY_BYTES = 64 * 1024;
 async function readJsonBody(request, schema) {
-  const text3 = await request.text();
-  if (text3.length > MAX_BODY_BYTES)
+  const text2 = await request.text();
+  if (text2.length > MAX_BODY_BYTES)
     throw new HttpError("invalid_body", `body: larger than ${MAX_BODY_BYTES} bytes; send a small JSON object`);
   let value = {};
-  if (text3.trim() !== "") {
+  if (text2.trim() !== "") {
     try {
-      value = JSON.parse(text3);
+      value = JSON.parse(text2);
     } catch {
       throw new HttpError("invalid_json", "body: not valid JSON; send a JSON object such as {} or leave the body empty");
     }
@@ -2574,7 +2605,7 @@ async function readJsonBody(request, schema) {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError("invalid_body", `${fieldPath(issue?.path ?? [])}: ${issue?.message ?? "is invalid"}`);
+    throw new HttpError("invalid_body", `${formatPath(issue?.path ?? []) || "body"}: ${issue?.message ?? "is invalid"}`);
   }
   return parsed.data;
 }
@@ -2632,9 +2663,7 @@ function triggerAuthenticator(options) {
 import { z as z8 } from "npm:zod@^4.6.7";
 var MAX_WALL_CLOCK_SECONDS = 400;
 var WALL_CLOCK_MARGIN_SECONDS = 15;
-var collectEnvSchema = z8.object({
-  SUPABASE_URL: httpUrl,
-  SUPABASE_SERVICE_ROLE_KEY: secret("service role key"),
+var collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
   WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z8.coerce.number().int().min(30, { message: "must be at least 30 (seconds)" }).max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` }).default(150)
@@ -2647,7 +2676,9 @@ function collectBodySchema(wallClockSeconds) {
     season_id: id3.optional(),
     max_chunks: id3.optional(),
     max_fixtures: id3.optional(),
-    batch_size: z8.number().int().min(1).max(50, { message: "must be at most 50 (fixtures/multi takes at most 50 ids)" }).optional(),
+    batch_size: z8.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
+      message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
+    }).optional(),
     min_fixtures: z8.number().int().nonnegative().optional(),
     dry_run: z8.boolean().default(false),
     time_budget_seconds: z8.number().int().min(10).max(maxBudget, {
@@ -2657,21 +2688,6 @@ function collectBodySchema(wallClockSeconds) {
 }
 
 // functions/collect/handler.ts
-function executionStarted(monitor) {
-  return new Promise((resolve, reject) => {
-    const start = monitor.start.bind(monitor);
-    monitor.start = (options) => start(options).then(
-      (executionId) => {
-        resolve(executionId);
-        return executionId;
-      },
-      (err) => {
-        reject(err);
-        throw err;
-      }
-    );
-  });
-}
 function describeCaller(caller) {
   if (caller.kind === "trigger" && caller.credential === "pg_cron") {
     return { trigger: "schedule", correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0 };
@@ -2681,13 +2697,15 @@ function describeCaller(caller) {
 function createCollectHandler(options = {}) {
   const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
   let authenticate;
+  let bodySchema;
   const shutdown = shutdownSignal();
   const handle = async (request) => {
     requireMethod(request, "POST");
     const env = readEnvOnce();
     authenticate ??= triggerAuthenticator({ supabaseUrl: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY });
     const caller = await authenticate(request);
-    const body = await readJsonBody(request, collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS));
+    bodySchema ??= collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS);
+    const body = await readJsonBody(request, bodySchema);
     const { trigger, correlationId } = describeCaller(caller);
     const deps = options.deps?.(env, caller) ?? createCollectorDeps({
       supabaseUrl: env.SUPABASE_URL,
@@ -2698,20 +2716,30 @@ function createCollectHandler(options = {}) {
       console: { level: "WARNING" },
       signal: shutdown
     });
-    const started = body.dry_run ? Promise.resolve(null) : executionStarted(deps.monitor);
-    const run = collect(deps, {
-      timeBudgetMs: body.time_budget_seconds * 1e3,
-      leagueId: body.league_id,
-      seasonId: body.season_id,
-      maxChunks: body.max_chunks,
-      maxFixtures: body.max_fixtures,
-      batchSize: body.batch_size,
-      minFixtures: body.min_fixtures,
-      dryRun: body.dry_run,
-      trigger,
-      correlationId,
-      owner: `collect-function:${crypto.randomUUID().slice(0, 8)}`
+    let executionStarted;
+    const started = new Promise((resolve) => {
+      executionStarted = resolve;
     });
+    const onStarted = (executionId2) => {
+      executionStarted(executionId2);
+      deps.onStarted?.(executionId2);
+    };
+    const run = collect(
+      { ...deps, onStarted },
+      {
+        timeBudgetMs: body.time_budget_seconds * 1e3,
+        leagueId: body.league_id,
+        seasonId: body.season_id,
+        maxChunks: body.max_chunks,
+        maxFixtures: body.max_fixtures,
+        batchSize: body.batch_size,
+        minFixtures: body.min_fixtures,
+        dryRun: body.dry_run,
+        trigger,
+        correlationId,
+        owner: `collect-function:${crypto.randomUUID().slice(0, 8)}`
+      }
+    );
     runInBackground(
       "collect",
       run.then((result) => {
@@ -2723,7 +2751,7 @@ function createCollectHandler(options = {}) {
     );
     let executionId;
     try {
-      executionId = await Promise.race([started, run.then((result) => result.executionId)]);
+      executionId = body.dry_run ? null : await Promise.race([started, run.then((result) => result.executionId)]);
     } catch (err) {
       if (isWatermarkError(err, "invalid_parameter")) throw new HttpError("invalid_body", err.message, { cause: err });
       console.error("collect: the execution could not be started", err);

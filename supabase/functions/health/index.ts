@@ -447,13 +447,14 @@ function formatPath(path) {
   for (const part of path) out += typeof part === "number" ? `[${part}]` : out === "" ? String(part) : `.${String(part)}`;
   return out;
 }
-function invalidParameter(rpc, error, where = "argument") {
+function invalidParameter(source, error, options = {}) {
+  const { what = "argument", root = "(arguments)" } = options;
   const issue = error.issues[0];
-  const field = issue ? formatPath(issue.path) || "(arguments)" : "(arguments)";
+  const field = issue && formatPath(issue.path) || root;
   return new WatermarkError({
     code: "WM001",
     message: `${field}: ${issue?.message ?? "is invalid"}`,
-    hint: `${rpc}: fix the ${where}; it was rejected before sending`,
+    hint: options.hint ?? `${source}: fix the ${what}; it was rejected before sending`,
     cause: error
   });
 }
@@ -487,6 +488,7 @@ function supabaseTransport(supabase) {
   return async (name, args, options) => {
     let request = supabase.rpc(name, args);
     if (options.signal) request = request.abortSignal(options.signal);
+    if (options.accessToken) request = request.setHeader("Authorization", `Bearer ${options.accessToken}`);
     const { data, error, status } = await request;
     if (error) throw fromApiError(error, status);
     return data;
@@ -638,13 +640,22 @@ function triggerAuthenticator(options) {
 
 // functions/health/index.ts
 var env = envReader(serviceEnvSchema.extend({ SUPABASE_ANON_KEY: secret("anon key (Project Settings → API)") }));
-var authenticate;
-async function callerClient(request) {
+var clients;
+function instanceClients() {
+  if (clients) return clients;
   const { SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_ANON_KEY } = env();
+  clients = {
+    authenticate: triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY }),
+    service: createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs }),
+    anon: createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_ANON_KEY, registry: alertRpcs })
+  };
+  return clients;
+}
+async function callerClient(request) {
+  const { authenticate, service, anon } = instanceClients();
   if (request.headers.has(TRIGGER_HEADER)) {
-    authenticate ??= triggerAuthenticator({ supabaseUrl: SUPABASE_URL, serviceRoleKey: SUPABASE_SERVICE_ROLE_KEY });
     await authenticate(request);
-    return createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_SERVICE_ROLE_KEY, registry: alertRpcs });
+    return { rpc: service };
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
   if (!bearer) {
@@ -653,15 +664,15 @@ async function callerClient(request) {
       `send a viewer JWT or the service role key as Authorization: Bearer, or a trigger credential in ${TRIGGER_HEADER}`
     );
   }
-  return createRpcClient({ url: SUPABASE_URL, apiKey: SUPABASE_ANON_KEY, accessToken: bearer, registry: alertRpcs });
+  return { rpc: anon, accessToken: bearer };
 }
 var health_default = {
   fetch: withErrorHandling("health", async (request) => {
     requireMethod(request, "GET");
-    const rpc = await callerClient(request);
+    const { rpc, accessToken } = await callerClient(request);
     let report;
     try {
-      report = await rpc.call("get_health_report", {});
+      report = await rpc.call("get_health_report", {}, { accessToken });
     } catch (err) {
       if (isWatermarkError(err, "insufficient_privilege") || isWatermarkError(err) && (err.status === 401 || err.status === 403)) {
         throw new HttpError(
