@@ -100,7 +100,7 @@ function humanSummary(r: CollectResult): string {
   } else {
     lines.push(
       `  chunks:   ${c.chunksClaimed} claimed, ${c.chunksCompleted} completed, ${c.chunksLeftPending} left pending, ${c.chunksFailed} failed, ${c.chunksLeaseLost} lease lost`,
-      `  fixtures: ${c.fixturesRequested} fetched → ${c.fixturesInserted} new, ${c.fixturesUpdated} updated, ${c.fixturesUnchanged} unchanged, ${c.fixturesFailed} failed; ${c.rowsWritten} rows written; ${c.fixturesDiscovered} discovered, ${c.fixturesMarkedChanged} marked changed`,
+      `  fixtures: ${c.fixturesRequested} fetched → ${c.fixturesInserted} new, ${c.fixturesUpdated} updated, ${c.fixturesUnchanged} unchanged, ${c.fixturesFailed} failed; ${c.rowsWritten} rows written; ${c.fixturesDiscovered} discovered; ${c.chunksNotInPlan} chunks not in the plan`,
     );
   }
   const endpoints = Object.entries(a.byEndpoint)

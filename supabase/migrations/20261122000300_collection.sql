@@ -20,11 +20,28 @@ create table watermark.collection_settings (
   fixture_backoff_max_seconds integer not null default 21600 check (fixture_backoff_max_seconds > 0),
   chunk_backoff_base_seconds integer not null default 60 check (chunk_backoff_base_seconds > 0),
   chunk_backoff_max_seconds integer not null default 3600 check (chunk_backoff_max_seconds > 0),
-  -- Re-read a chunk's schedule this often so new fixtures are discovered.
+  -- Re-read the schedule of a season that is not settled yet this often: new
+  -- fixtures, postponements and new kickoff times come from the schedule.
   rediscover_after_seconds integer not null default 21600 check (rediscover_after_seconds > 0),
-  -- Sportmonks states after which a fixture no longer changes: FT, AET, FT_PEN,
+  -- Sportmonks states after which a fixture no longer plays: FT, AET, FT_PEN,
   -- CANCELLED, WALKOVER, AWARDED, DELETED.
   final_state_ids integer[] not null default '{5,7,8,12,14,17,20}',
+  -- Providers correct goals, cards and statistics after full time, and those
+  -- corrections reach fixtures/multi but not fixtures/latest: a final fixture is
+  -- collected again once each of these many seconds after full time has passed.
+  settle_after_seconds integer[] not null default '{7200,86400}'
+    check (cardinality(settle_after_seconds) <= 10 and 0 < all (settle_after_seconds)),
+  -- States that wait for a new date (POSTPONED, SUSPENDED, TBA, ABANDONED): not
+  -- collected again until the season's schedule shows them moved.
+  parked_state_ids integer[] not null default '{10,11,13,15}',
+  -- A fixture past its kickoff and not final yet (live, or waiting for its final
+  -- state) is collected again this often.
+  live_recollect_seconds integer not null default 300 check (live_recollect_seconds > 0),
+  -- Leagues and seasons are read whole this often (flags such as is_current and
+  -- finished change); every run in between asks only for ids above the known ones.
+  catalog_refresh_seconds integer not null default 86400 check (catalog_refresh_seconds > 0),
+  -- A season the plan does not cover (HTTP 403, code 5007) is tried again after this long.
+  plan_recheck_seconds integer not null default 604800 check (plan_recheck_seconds > 0),
   updated_at timestamptz not null default now(),
   updated_by text
 );
@@ -75,7 +92,7 @@ create table watermark.chunks (
   -- Stored so claims order by an index-friendly value; refreshed whenever pending changes.
   priority numeric,
   priority_boost numeric not null default 0,
-  status text not null default 'pending' check (status in ('pending', 'running', 'done', 'failed')),
+  status text not null default 'pending' check (status in ('pending', 'running', 'done', 'failed', 'not_in_plan')),
   lease_owner text,
   lease_token uuid,
   lease_expires_at timestamptz,
@@ -91,6 +108,11 @@ create table watermark.chunks (
   fixtures_total integer,
   fixtures_pending integer,
   discovered_at timestamptz,
+  -- The season is finished and every fixture is final and past its settle
+  -- windows: its schedule is not read again (refresh_chunk sets and clears it).
+  settled_at timestamptz,
+  -- Not covered by the plan (403 / 5007) until then; the reason is last_error.
+  not_in_plan_until timestamptz,
   last_claimed_at timestamptz,
   last_execution_id text,
   completed_at timestamptz,
@@ -107,7 +129,7 @@ create policy "viewers can read chunks" on watermark.chunks
 -- Lease tokens are capabilities: viewers read every column but the token.
 grant select (chunk_id, league_id, season_id, priority, priority_boost, status, lease_owner, lease_expires_at,
   lease_execution_id, attempts, next_attempt_at, last_error, checkpoint, fixtures_total, fixtures_pending, discovered_at,
-  last_claimed_at, last_execution_id, completed_at, created_at, updated_at) on watermark.chunks to authenticated;
+  settled_at, not_in_plan_until, last_claimed_at, last_execution_id, completed_at, created_at, updated_at) on watermark.chunks to authenticated;
 grant select, insert, update on watermark.chunks to service_role;
 
 create table watermark.fixtures (
@@ -115,6 +137,9 @@ create table watermark.fixtures (
   league_id bigint not null,
   season_id bigint not null,
   stage_id bigint,
+  group_id bigint,
+  -- The two-legged tie this fixture is a leg of (fixture_aggregates.id; leg says which).
+  aggregate_id bigint,
   round_id bigint,
   state_id integer,
   venue_id bigint,
@@ -136,23 +161,63 @@ create table watermark.fixtures (
   content_hash text,
   quality_score smallint check (quality_score between 0 and 100),
   is_final boolean not null default false,
-  -- What the schedule or fixtures/latest last said about the state (may be ahead of state_id).
-  discovered_state_id integer,
   discovered_at timestamptz not null default now(),
+  -- When the fixture must be collected next; null: not until the schedule moves
+  -- it. The one definition of "needs work" is next_check_at <= now() (view
+  -- fixture_work); watermark.next_check_at() decides it after each collection.
+  next_check_at timestamptz,
   attempts integer not null default 0,
-  next_attempt_at timestamptz,
   last_error text,
-  -- Set by fixtures/latest; cleared when the fixture is collected again.
-  changed_at timestamptz,
   last_execution_id text,
   foreign key (season_id) references watermark.seasons (id)
 );
 create index fixtures_season_id_idx on watermark.fixtures (season_id, id);
+-- "Does this season have due work?" is an index probe, whatever the season's size.
+create index fixtures_due_idx on watermark.fixtures (season_id, next_check_at) where next_check_at is not null;
 alter table watermark.fixtures enable row level security;
 create policy "viewers can read fixtures" on watermark.fixtures
   for select to authenticated using ((select watermark.access_level()) >= 1);
 grant select on watermark.fixtures to authenticated;
 grant select, insert, update on watermark.fixtures to service_role;
+
+-- Two-legged knockout ties (the schedule's stage.aggregates): which fixtures are
+-- its legs, the aggregate result and the winner once decided.
+create table watermark.fixture_aggregates (
+  id bigint primary key,
+  season_id bigint not null references watermark.seasons (id),
+  stage_id bigint,
+  name text,
+  fixture_ids bigint[] not null default '{}',
+  result text,
+  detail text,
+  winner_participant_id bigint,
+  data jsonb not null default '{}',
+  updated_at timestamptz not null default now()
+);
+create index fixture_aggregates_season_idx on watermark.fixture_aggregates (season_id);
+alter table watermark.fixture_aggregates enable row level security;
+create policy "viewers can read knockout ties" on watermark.fixture_aggregates
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+grant select on watermark.fixture_aggregates to authenticated;
+grant select, insert, update on watermark.fixture_aggregates to service_role;
+
+-- Each catalog read: whole (kind full) or only ids above the known ones
+-- (incremental). The newest full read says when the next one is due.
+create table watermark.catalog_syncs (
+  sync_id bigint generated always as identity primary key,
+  kind text not null check (kind in ('full', 'incremental')),
+  leagues integer not null,
+  seasons integer not null,
+  chunks_created integer not null,
+  execution_id text,
+  synced_at timestamptz not null default now()
+);
+create index catalog_syncs_kind_idx on watermark.catalog_syncs (kind, synced_at desc);
+alter table watermark.catalog_syncs enable row level security;
+create policy "viewers can read catalog syncs" on watermark.catalog_syncs
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+grant select on watermark.catalog_syncs to authenticated;
+grant select, insert on watermark.catalog_syncs to service_role;
 
 -- Who cleared which checkpoint, and other operator actions on chunks.
 create table watermark.chunk_audit (
@@ -224,37 +289,45 @@ as $$
   select s from watermark.collection_settings s where s.id
 $$;
 
--- The single definition of "needs work" (issue 3 §3). A fixture needs work when
--- its failure backoff (if any) has passed and it was never collected, or it is
--- not final and its kickoff has passed, or the schedule / fixtures/latest says it
--- reached a final state after we collected it, or fixtures/latest reported it
--- changed, or it failed last time.
---
--- A view, not a function: claims, chunk refreshes, listings and the overview
--- evaluate it for every fixture, so the planner must inline it into their
--- queries (and their index scans). Postgres never inlines a function that has a
--- SET clause, and every function here pins search_path = '' (the project's rule,
--- checked by pgTAP and by the security advisors, which flag any function without
--- it); a view has no search_path to pin, because its names are bound when it is
--- created. Measured on 200,000 fixtures: claim_chunk 0.9 s as a per-row function
--- call, 0.04 s inlined.
--- security_invoker: the caller's own rights and RLS on fixtures apply, as if it
--- read the table directly.
+-- "Needs work" is one comparison: next_check_at <= now(). When that time is, is
+-- decided when a fixture is registered, collected or fails (next_check_at()
+-- below, register_chunk_fixtures, apply_fixture_failures, requeue_collection).
+-- A view, so every reader (claims, listings, the overview, the status report)
+-- says it the same way; security_invoker: the caller's rights and RLS apply.
 create view watermark.fixture_work with (security_invoker = true) as
-  select f.*,
-    (f.next_attempt_at is null or f.next_attempt_at <= now())
-    and (
-      f.collected_at is null
-      or (not f.is_final and f.starting_at is not null and f.starting_at <= (now() at time zone 'UTC'))
-      or (not f.is_final and f.discovered_state_id = any (
-            (select s.final_state_ids from watermark.collection_settings s where s.id)::integer[]))
-      or f.changed_at is not null
-      or f.last_error is not null
-    ) as needs_work
+  select f.*, coalesce(f.next_check_at <= now(), false) as needs_work
   from watermark.fixtures f;
 comment on view watermark.fixture_work is
-  'Fixtures with needs_work: the one definition of "needs work" (collection_settings.final_state_ids, now()).';
+  'Fixtures with needs_work (next_check_at <= now()): the one definition of "needs work".';
 grant select on watermark.fixture_work to authenticated, service_role;
+
+-- When a fixture just collected in state_id, kicking off at starting_at (UTC),
+-- must be collected again: the change-detection strategy of docs/collection.md.
+--   final:      at the next settle window after full time (kickoff + 2 h), or never;
+--   parked:     never (postponed and the like wait for the schedule to move them);
+--   no date:    never (the schedule gives it one);
+--   not begun:  at kickoff;
+--   under way:  every live_recollect_seconds for 6 h after kickoff, then at the
+--               rediscovery pace (a fixture the provider never closes costs little).
+create function watermark.next_check_at(state_id integer, starting_at timestamp, cfg watermark.collection_settings)
+returns timestamptz
+language sql
+stable
+set search_path = ''
+as $$
+  select case
+    when state_id = any (cfg.final_state_ids) then
+      (select min(ft.at + make_interval(secs => w))
+         from unnest(cfg.settle_after_seconds) w,
+              lateral (select coalesce((starting_at at time zone 'UTC') + interval '2 hours', now()) as at) ft
+        where ft.at + make_interval(secs => w) > now())
+    when state_id = any (cfg.parked_state_ids) then null
+    when starting_at is null then null
+    when (starting_at at time zone 'UTC') > now() then starting_at at time zone 'UTC'
+    when (starting_at at time zone 'UTC') > now() - interval '6 hours' then now() + make_interval(secs => cfg.live_recollect_seconds)
+    else now() + make_interval(secs => cfg.rediscover_after_seconds)
+  end
+$$;
 
 create function watermark.backoff_interval(attempts integer, base_seconds integer, max_seconds integer)
 returns interval
@@ -266,7 +339,9 @@ as $$
     base_seconds * power(2::double precision, greatest(attempts - 1, 0))))
 $$;
 
--- Recount a chunk's fixtures and pending work, and its priority from them.
+-- Recount a chunk's fixtures and pending work, its priority from them, and
+-- whether its season is settled (finished, every fixture final and past its
+-- settle windows), after which its schedule is not read again.
 create function watermark.refresh_chunk(target_chunk_id text)
 returns void
 language plpgsql
@@ -277,21 +352,60 @@ declare
   c watermark.chunks;
   total_count integer;
   pending_count integer;
+  all_settled boolean;
+  season_finished boolean;
 begin
   select * into c from watermark.chunks where chunk_id = target_chunk_id;
   select count(*)::integer,
-         count(*) filter (where f.needs_work)::integer
-    into total_count, pending_count
+         count(*) filter (where f.needs_work)::integer,
+         coalesce(bool_and(f.is_final and f.next_check_at is null), true)
+    into total_count, pending_count, all_settled
     from watermark.fixture_work f
    where f.season_id = c.season_id;
+  select coalesce(s.finished, false) into season_finished from watermark.seasons s where s.id = c.season_id;
   update watermark.chunks
      set fixtures_total = case when c.discovered_at is null and total_count = 0 then null else total_count end,
          fixtures_pending = case when c.discovered_at is null and total_count = 0 then null else pending_count end,
          priority = case when c.discovered_at is null and total_count = 0 then null
                          else c.priority_boost + cfg.priority_per_pending_fixture * pending_count end,
+         settled_at = case when c.discovered_at is not null and season_finished and all_settled
+                           then coalesce(c.settled_at, now()) end,
          updated_at = now()
    where chunk_id = target_chunk_id;
 end
+$$;
+
+-- Whether the chunk's season schedule must be read (again) before its fixtures are worked.
+create function watermark.chunk_needs_discovery(ch watermark.chunks, cfg watermark.collection_settings)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select ch.discovered_at is null
+      or (ch.settled_at is null and ch.discovered_at <= now() - make_interval(secs => cfg.rediscover_after_seconds))
+$$;
+
+-- The one definition of "claimable": null when claim_chunk may hand the chunk
+-- out now, else what holds it back. claim_chunk filters on it (re-checked on the
+-- locked row), and list_chunk_queue shows it, so a dry run and "no chunk needs
+-- work" tell the database's own answer.
+create function watermark.chunk_blocker(ch watermark.chunks, min_fixtures integer, cfg watermark.collection_settings)
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select case
+    when ch.lease_expires_at > now() then 'leased'
+    when ch.not_in_plan_until > now() then 'not_in_plan'
+    when ch.next_attempt_at > now() then 'backoff'
+    -- A small season is still re-read on its cadence: a cup grows round by round.
+    when watermark.chunk_needs_discovery(ch, cfg) then null
+    when ch.fixtures_total < min_fixtures then 'below_min_fixtures'
+    when exists (select 1 from watermark.fixtures f where f.season_id = ch.season_id and f.next_check_at <= now()) then null
+    else 'no_work'
+  end
 $$;
 
 -- The chunk row locked for a write under lease_token: WM002 unknown chunk,
@@ -503,7 +617,7 @@ begin
   update watermark.fixtures f
      set attempts = f.attempts + 1,
          last_error = left(u.message, 2000),
-         next_attempt_at = now() + watermark.backoff_interval(f.attempts + 1, cfg.fixture_backoff_base_seconds, cfg.fixture_backoff_max_seconds),
+         next_check_at = now() + watermark.backoff_interval(f.attempts + 1, cfg.fixture_backoff_base_seconds, cfg.fixture_backoff_max_seconds),
          last_execution_id = apply_fixture_failures.execution_id
     from (select distinct on (x.id) x.id, x.message
             from unnest(ids, messages) with ordinality as x(id, message, ord)
@@ -538,6 +652,9 @@ $$;
 grant execute on function watermark.collection_settings_row() to authenticated, service_role;
 grant execute on function watermark.backoff_interval(integer, integer, integer) to service_role;
 grant execute on function watermark.refresh_chunk(text) to service_role;
+grant execute on function watermark.next_check_at(integer, timestamp, watermark.collection_settings) to service_role;
+grant execute on function watermark.chunk_needs_discovery(watermark.chunks, watermark.collection_settings) to authenticated, service_role;
+grant execute on function watermark.chunk_blocker(watermark.chunks, integer, watermark.collection_settings) to authenticated, service_role;
 grant execute on function watermark.lock_leased_chunk(text, uuid, boolean) to service_role;
 grant execute on function watermark.require_array(jsonb, text, integer) to service_role;
 grant execute on function watermark.json_id(jsonb, text, integer, text, boolean) to service_role;
@@ -553,8 +670,10 @@ grant execute on function watermark.require_checkpoint(jsonb) to service_role;
 -- RPCs
 -- ---------------------------------------------------------------------------
 
--- Catalogue from discovery (leagues, seasons); creates one chunk per season.
-create function public.sync_collection_catalog(leagues jsonb, seasons jsonb default '[]')
+-- Catalogue from discovery (leagues, seasons); creates one chunk per season and
+-- records the read (full: the whole catalog; otherwise ids above the known ones).
+create function public.sync_collection_catalog(leagues jsonb, seasons jsonb default '[]', full_refresh boolean default false,
+  execution_id text default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -607,15 +726,58 @@ begin
     returning 1
   )
   select count(*)::integer into chunk_count from created;
+  insert into watermark.catalog_syncs (kind, leagues, seasons, chunks_created, execution_id)
+  values (case when coalesce(sync_collection_catalog.full_refresh, false) then 'full' else 'incremental' end,
+          league_count, season_count, chunk_count, sync_collection_catalog.execution_id);
+  -- A season that finished may settle its chunk now.
+  perform watermark.refresh_chunk(ch.chunk_id)
+     from watermark.chunks ch
+    where ch.season_id in (select (e.v ->> 'id')::bigint from jsonb_array_elements(seasons) e(v));
   return jsonb_build_object('leagues', league_count, 'seasons', season_count, 'chunks_created', chunk_count);
 end
 $$;
-grant execute on function public.sync_collection_catalog(jsonb, jsonb) to service_role;
+grant execute on function public.sync_collection_catalog(jsonb, jsonb, boolean, text) to service_role;
 
--- Claim the most urgent claimable chunk under a fresh lease, or null when none.
--- Claimable: no live lease (expired leases count as free), chunk backoff passed,
--- not known to be under the min_fixtures threshold, and either never discovered,
--- due for rediscovery, or holding fixtures that need work.
+-- Where the next catalog read starts: ids grow, so asking for ids above the
+-- known ones finds new leagues and seasons in a call or two; a full read is
+-- due every catalog_refresh_seconds (and before the first one).
+create function public.get_catalog_cursor()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  cfg watermark.collection_settings := watermark.collection_settings_row();
+  last_full timestamptz;
+begin
+  perform watermark.require_access(1, 'get_catalog_cursor');
+  select max(cs.synced_at) into last_full from watermark.catalog_syncs cs where cs.kind = 'full';
+  return jsonb_build_object(
+    'league_id_after', (select max(l.id) from watermark.leagues l),
+    'season_id_after', (select max(se.id) from watermark.seasons se),
+    'last_full_sync_at', last_full,
+    'full_refresh_due', last_full is null or last_full <= now() - make_interval(secs => cfg.catalog_refresh_seconds));
+end
+$$;
+grant execute on function public.get_catalog_cursor() to authenticated, service_role;
+
+-- The live collection settings, for dry runs and dashboards.
+create function public.get_collection_settings()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_collection_settings');
+  return to_jsonb(watermark.collection_settings_row()) - 'id';
+end
+$$;
+grant execute on function public.get_collection_settings() to authenticated, service_role;
+
+-- Claim the most urgent claimable chunk (watermark.chunk_blocker is null) under
+-- a fresh lease, or null when none.
 create function public.claim_chunk(
   owner text,
   lease_seconds integer default null,
@@ -635,6 +797,7 @@ declare
   ttl integer := coalesce(claim_chunk.lease_seconds, cfg.default_lease_seconds);
   threshold integer := coalesce(claim_chunk.min_fixtures, cfg.min_fixtures);
   previous_owner text;
+  discover boolean;
 begin
   perform watermark.require_access(3, 'claim_chunk');
   if claim_chunk.owner is null or length(trim(claim_chunk.owner)) = 0 then
@@ -648,24 +811,17 @@ begin
   end if;
   select ch.* into c
     from watermark.chunks ch
-   where (ch.lease_expires_at is null or ch.lease_expires_at <= now())
-     and (ch.next_attempt_at is null or ch.next_attempt_at <= now())
-     and (claim_chunk.league_id is null or ch.league_id = claim_chunk.league_id)
+   where (claim_chunk.league_id is null or ch.league_id = claim_chunk.league_id)
      and (claim_chunk.season_id is null or ch.season_id = claim_chunk.season_id)
      and not (ch.chunk_id = any (coalesce(claim_chunk.exclude_chunk_ids, '{}')))
-     and (ch.fixtures_total is null or ch.fixtures_total >= threshold or ch.discovered_at is null)
-     and (
-       ch.discovered_at is null
-       or ch.discovered_at <= now() - make_interval(secs => cfg.rediscover_after_seconds)
-       or exists (select 1 from watermark.fixture_work f
-                   where f.season_id = ch.season_id and f.needs_work)
-     )
+     and watermark.chunk_blocker(ch, threshold, cfg) is null
    order by ch.priority desc nulls first, ch.chunk_id
    limit 1
    for update of ch skip locked;
   if not found then
     return null;
   end if;
+  discover := watermark.chunk_needs_discovery(c, cfg);
   previous_owner := case when c.lease_token is not null then c.lease_owner end;
   update watermark.chunks ch
      set status = 'running',
@@ -684,7 +840,9 @@ begin
     'checkpoint', c.checkpoint, 'priority', c.priority, 'attempts', c.attempts,
     'fixtures_total', c.fixtures_total, 'fixtures_pending', c.fixtures_pending,
     'discovered_at', c.discovered_at,
-    'needs_discovery', c.discovered_at is null or c.discovered_at <= now() - make_interval(secs => cfg.rediscover_after_seconds),
+    'needs_discovery', discover,
+    -- The threshold this claim applied: below it, the collector releases the chunk after discovery.
+    'min_fixtures', threshold,
     -- A previous holder whose lease expired: the caller resumes from its checkpoint.
     'taken_over_from', previous_owner
   );
@@ -715,8 +873,12 @@ end
 $$;
 grant execute on function public.renew_chunk_lease(text, uuid, integer) to service_role;
 
--- Fixtures from the chunk's season schedule (basic fields, no includes).
-create function public.register_chunk_fixtures(chunk_id text, lease_token uuid, fixtures jsonb)
+-- Fixtures from the chunk's season schedule (every stage layout), and its
+-- two-legged ties. A new fixture is due now. A collected one is due again now
+-- when the schedule disagrees with what was collected (a new kickoff time, a
+-- new state: postponed, rescheduled, finished), which is how parked fixtures
+-- come back; otherwise its next_check_at stands.
+create function public.register_chunk_fixtures(chunk_id text, lease_token uuid, fixtures jsonb, aggregates jsonb default '[]')
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -727,13 +889,19 @@ declare
   idx integer := 0;
   fid bigint;
   state integer;
+  kickoff timestamp;
   new_count integer := 0;
   known_count integer := 0;
-  was_new boolean;
+  moved_count integer := 0;
+  tie_count integer := 0;
+  prior record;
+  was_known boolean;
+  registered boolean;
 begin
   perform watermark.require_access(3, 'register_chunk_fixtures');
   c := watermark.lock_leased_chunk(register_chunk_fixtures.chunk_id, register_chunk_fixtures.lease_token);
   perform watermark.require_array(fixtures, 'fixtures', 20000);
+  perform watermark.require_array(coalesce(aggregates, '[]'), 'aggregates', 5000);
   for element in select value from jsonb_array_elements(fixtures) loop
     fid := watermark.json_id(element, 'fixtures', idx, 'id', true);
     if coalesce(watermark.json_id(element, 'fixtures', idx, 'season_id', false), c.season_id) <> c.season_id then
@@ -741,43 +909,91 @@ begin
         format('is %s but chunk %s holds season %s; register fixtures with their own chunk', element ->> 'season_id', c.chunk_id, c.season_id));
     end if;
     state := watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647);
-    was_new := null;
-    insert into watermark.fixtures as f (id, league_id, season_id, stage_id, round_id, state_id, name, starting_at,
-      starting_at_timestamp, discovered_state_id, discovered_at)
+    kickoff := watermark.json_timestamp(element, 'fixtures', idx, 'starting_at');
+    select f.collected_at, f.state_id, f.starting_at, f.next_check_at into prior
+      from watermark.fixtures f where f.id = fid and f.season_id = c.season_id;
+    was_known := found;
+    registered := false;
+    insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, leg, state_id,
+      name, starting_at, starting_at_timestamp, discovered_at, next_check_at)
     values (fid, c.league_id, c.season_id,
       watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
+      watermark.json_id(element, 'fixtures', idx, 'group_id', false),
+      watermark.json_id(element, 'fixtures', idx, 'aggregate_id', false),
       watermark.json_id(element, 'fixtures', idx, 'round_id', false),
-      state, element ->> 'name',
-      watermark.json_timestamp(element, 'fixtures', idx, 'starting_at'),
+      element ->> 'leg', state, element ->> 'name', kickoff,
       watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
-      state, now())
+      now(), now())
     on conflict (id) do update set
-      discovered_state_id = excluded.discovered_state_id,
       discovered_at = now(),
-      -- Not collected yet: keep the schedule's view so "kickoff passed" uses the latest date.
+      next_check_at = case
+        when f.collected_at is null then f.next_check_at
+        when excluded.state_id is distinct from f.state_id or excluded.starting_at is distinct from f.starting_at
+          then least(f.next_check_at, now())
+        else f.next_check_at end,
+      -- Not collected yet: keep the schedule's view so the first collection is placed right.
       state_id = case when f.collected_at is null then excluded.state_id else f.state_id end,
       name = case when f.collected_at is null then excluded.name else f.name end,
       starting_at = case when f.collected_at is null then excluded.starting_at else f.starting_at end,
       starting_at_timestamp = case when f.collected_at is null then excluded.starting_at_timestamp else f.starting_at_timestamp end,
       stage_id = case when f.collected_at is null then excluded.stage_id else f.stage_id end,
-      round_id = case when f.collected_at is null then excluded.round_id else f.round_id end
+      group_id = case when f.collected_at is null then excluded.group_id else f.group_id end,
+      aggregate_id = case when f.collected_at is null then excluded.aggregate_id else f.aggregate_id end,
+      round_id = case when f.collected_at is null then excluded.round_id else f.round_id end,
+      leg = case when f.collected_at is null then excluded.leg else f.leg end
     where f.season_id = c.season_id
-    returning (xmax = 0) into was_new;
-    if was_new is null then
+    returning true into registered;
+    if not coalesce(registered, false) then
       perform watermark.raise_invalid(format('fixtures[%s].id', idx),
         format('fixture %s already belongs to another season', fid));
     end if;
-    if was_new then new_count := new_count + 1; else known_count := known_count + 1; end if;
+    if not was_known then
+      new_count := new_count + 1;
+    elsif prior.collected_at is not null and (prior.state_id is distinct from state or prior.starting_at is distinct from kickoff) then
+      moved_count := moved_count + 1;
+    else
+      known_count := known_count + 1;
+    end if;
+    idx := idx + 1;
+  end loop;
+  idx := 0;
+  for element in select value from jsonb_array_elements(coalesce(aggregates, '[]')) loop
+    if coalesce(watermark.json_id(element, 'aggregates', idx, 'season_id', false), c.season_id) <> c.season_id then
+      perform watermark.raise_invalid(format('aggregates[%s].season_id', idx),
+        format('is %s but chunk %s holds season %s', element ->> 'season_id', c.chunk_id, c.season_id));
+    end if;
+    if element ? 'fixture_ids' and (jsonb_typeof(element -> 'fixture_ids') <> 'array'
+        or exists (select 1 from jsonb_array_elements(element -> 'fixture_ids') x(v)
+                    where jsonb_typeof(x.v) <> 'number' or (x.v #>> '{}')::numeric <= 0
+                       or (x.v #>> '{}')::numeric <> trunc((x.v #>> '{}')::numeric))) then
+      perform watermark.raise_invalid(format('aggregates[%s].fixture_ids', idx), 'must be an array of positive fixture ids');
+    end if;
+    insert into watermark.fixture_aggregates as a (id, season_id, stage_id, name, fixture_ids, result, detail,
+      winner_participant_id, data, updated_at)
+    values (watermark.json_id(element, 'aggregates', idx, 'id', true), c.season_id,
+      watermark.json_id(element, 'aggregates', idx, 'stage_id', false), element ->> 'name',
+      coalesce((select array_agg((x.v #>> '{}')::bigint order by x.ord)
+                  from jsonb_array_elements(element -> 'fixture_ids') with ordinality x(v, ord)), '{}'),
+      element ->> 'result', element ->> 'detail',
+      watermark.json_id(element, 'aggregates', idx, 'winner_participant_id', false), element, now())
+    on conflict (id) do update set stage_id = excluded.stage_id, name = excluded.name, fixture_ids = excluded.fixture_ids,
+      result = excluded.result, detail = excluded.detail, winner_participant_id = excluded.winner_participant_id,
+      data = excluded.data, updated_at = now()
+    where a.season_id = c.season_id;
+    if not found then
+      perform watermark.raise_invalid(format('aggregates[%s].id', idx), 'this tie already belongs to another season');
+    end if;
+    tie_count := tie_count + 1;
     idx := idx + 1;
   end loop;
   update watermark.chunks ch set discovered_at = now() where ch.chunk_id = c.chunk_id;
   perform watermark.refresh_chunk(c.chunk_id);
-  return (select jsonb_build_object('registered', new_count, 'known', known_count,
+  return (select jsonb_build_object('registered', new_count, 'known', known_count, 'moved', moved_count, 'ties', tie_count,
       'fixtures_total', ch.fixtures_total, 'fixtures_pending', ch.fixtures_pending, 'priority', ch.priority)
     from watermark.chunks ch where ch.chunk_id = c.chunk_id);
 end
 $$;
-grant execute on function public.register_chunk_fixtures(text, uuid, jsonb) to service_role;
+grant execute on function public.register_chunk_fixtures(text, uuid, jsonb, jsonb) to service_role;
 
 -- Fixture ids of a chunk that need work, in id order after after_fixture_id
 -- (default: the chunk's checkpoint). Reads only: dry runs use it too.
@@ -834,6 +1050,7 @@ declare
   idx integer := 0;
   fid bigint;
   state integer;
+  kickoff timestamp;
   payload jsonb;
   hash text;
   prior record;
@@ -867,45 +1084,47 @@ begin
       perform watermark.raise_invalid(format('fixtures[%s].id', idx), format('fixture %s already belongs to season %s', fid, prior.season_id));
     end if;
     if known and prior.content_hash = hash then
-      -- Same content: leave the row alone unless bookkeeping must be cleared.
+      -- Same content: only the bookkeeping moves (when to look next, failures cleared).
       update watermark.fixtures f
-         set changed_at = null, last_error = null, attempts = 0, next_attempt_at = null,
-             last_execution_id = upsert_fixture_batch.execution_id
-       where f.id = fid and (f.changed_at is not null or f.last_error is not null or f.attempts > 0 or f.next_attempt_at is not null);
+         set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, cfg),
+             last_error = null, attempts = 0, last_execution_id = upsert_fixture_batch.execution_id
+       where f.id = fid;
       unchanged_count := unchanged_count + 1;
     else
-      insert into watermark.fixtures as f (id, league_id, season_id, stage_id, round_id, state_id, venue_id, name,
-        starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
+      kickoff := watermark.json_timestamp(element, 'fixtures', idx, 'starting_at');
+      insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, state_id,
+        venue_id, name, starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
         events, lineups, statistics, participants, scores,
-        collected_at, content_hash, quality_score, is_final, discovered_state_id, discovered_at,
-        attempts, next_attempt_at, last_error, changed_at, last_execution_id)
+        collected_at, content_hash, quality_score, is_final, discovered_at,
+        next_check_at, attempts, last_error, last_execution_id)
       values (fid, c.league_id, c.season_id,
         watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
+        watermark.json_id(element, 'fixtures', idx, 'group_id', false),
+        watermark.json_id(element, 'fixtures', idx, 'aggregate_id', false),
         watermark.json_id(element, 'fixtures', idx, 'round_id', false),
         state,
         watermark.json_id(element, 'fixtures', idx, 'venue_id', false),
         element ->> 'name',
-        watermark.json_timestamp(element, 'fixtures', idx, 'starting_at'),
+        kickoff,
         watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
         element ->> 'result_info', element ->> 'leg',
         watermark.json_integer(element, 'fixtures', idx, 'length', 0, 2147483647),
         watermark.json_boolean(element, 'fixtures', idx, 'placeholder'), watermark.json_boolean(element, 'fixtures', idx, 'has_odds'),
         element -> 'events', element -> 'lineups', element -> 'statistics', element -> 'participants', element -> 'scores',
         now(), hash, watermark.fixture_quality_score(element),
-        coalesce(state = any (cfg.final_state_ids), false),
-        state, now(),
-        0, null, null, null, upsert_fixture_batch.execution_id)
+        coalesce(state = any (cfg.final_state_ids), false), now(),
+        watermark.next_check_at(state, kickoff, cfg), 0, null, upsert_fixture_batch.execution_id)
       on conflict (id) do update set
-        stage_id = excluded.stage_id, round_id = excluded.round_id, state_id = excluded.state_id,
+        stage_id = excluded.stage_id, group_id = excluded.group_id, aggregate_id = excluded.aggregate_id,
+        round_id = excluded.round_id, state_id = excluded.state_id,
         venue_id = excluded.venue_id, name = excluded.name, starting_at = excluded.starting_at,
         starting_at_timestamp = excluded.starting_at_timestamp, result_info = excluded.result_info,
         leg = excluded.leg, length = excluded.length, placeholder = excluded.placeholder, has_odds = excluded.has_odds,
         events = excluded.events, lineups = excluded.lineups, statistics = excluded.statistics,
         participants = excluded.participants, scores = excluded.scores,
         collected_at = now(), content_hash = excluded.content_hash, quality_score = excluded.quality_score,
-        is_final = excluded.is_final, discovered_state_id = excluded.discovered_state_id,
-        attempts = 0, next_attempt_at = null, last_error = null, changed_at = null,
-        last_execution_id = excluded.last_execution_id;
+        is_final = excluded.is_final, next_check_at = excluded.next_check_at,
+        attempts = 0, last_error = null, last_execution_id = excluded.last_execution_id;
       if known and prior.collected_at is not null then
         updated_count := updated_count + 1;
       else
@@ -941,48 +1160,82 @@ end
 $$;
 grant execute on function public.record_fixture_failures(text, uuid, jsonb, text) to service_role;
 
--- fixtures/latest says these changed: they need work again. Unknown ids are
--- counted, not registered (their chunk's discovery registers them).
-create function public.mark_fixtures_changed(fixtures jsonb)
+-- An operator's "collect these again": fixtures of a league, a season, a chunk
+-- or a list of ids are due now, and their chunks start a new pass (checkpoint,
+-- backoff and not-in-plan mark cleared; the schedule is read again). Chunks
+-- under a live lease keep their checkpoint (their collector owns it) but their
+-- fixtures are still requeued. Every touched chunk is audited.
+create function public.requeue_collection(
+  league_id bigint default null,
+  season_id bigint default null,
+  chunk_id text default null,
+  fixture_ids bigint[] default null,
+  reason text default null
+)
 returns jsonb
 language plpgsql
+-- Definer: operators are authenticated users without write grants on the tables;
+-- require_access(2) below is the gate.
+security definer
 set search_path = ''
 as $$
 declare
-  ids bigint[];
-  states integer[];
-  marked_count integer;
-  touched_seasons bigint[];
+  fixture_count integer;
+  chunk_ids text[];
 begin
-  perform watermark.require_access(3, 'mark_fixtures_changed');
-  perform watermark.require_array(fixtures, 'fixtures', 10000);
-  -- The whole batch is validated first, set-based (the first bad element is named), then one UPDATE.
-  select coalesce(array_agg(watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'id', true) order by e.ord), '{}'),
-         coalesce(array_agg(watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'state_id', 1, 2147483647)::integer
-                            order by e.ord), '{}')
-    into ids, states
-    from jsonb_array_elements(fixtures) with ordinality as e(v, ord);
-  -- Counted per fixture; a fixture listed twice keeps the last state reported for it.
-  with input as (
-    select x.id, (array_agg(x.state order by x.ord desc) filter (where x.state is not null))[1] as state
-      from unnest(ids, states) with ordinality as x(id, state, ord)
-     group by x.id
-  ),
-  marked as (
-    update watermark.fixtures f
-       set changed_at = now(),
-           discovered_state_id = coalesce(i.state, f.discovered_state_id)
-      from input i
-     where f.id = i.id
-    returning f.season_id
+  perform watermark.require_access(2, 'requeue_collection');
+  if num_nulls(league_id, season_id, chunk_id, fixture_ids) = 4 then
+    perform watermark.raise_invalid('league_id', 'name what to requeue: league_id, season_id, chunk_id or fixture_ids');
+  end if;
+  if cardinality(fixture_ids) > 10000 then
+    perform watermark.raise_invalid('fixture_ids', 'at most 10000 ids per call');
+  end if;
+  if requeue_collection.chunk_id is not null
+     and not exists (select 1 from watermark.chunks ch where ch.chunk_id = requeue_collection.chunk_id) then
+    raise exception 'chunk % not found', requeue_collection.chunk_id using errcode = 'WM002',
+      hint = 'list the chunks with list_chunks';
+  end if;
+  with targets as (
+    select f.id, f.season_id from watermark.fixtures f
+      join watermark.chunks ch on ch.season_id = f.season_id
+     where (requeue_collection.league_id is null or f.league_id = requeue_collection.league_id)
+       and (requeue_collection.season_id is null or f.season_id = requeue_collection.season_id)
+       and (requeue_collection.chunk_id is null or ch.chunk_id = requeue_collection.chunk_id)
+       and (requeue_collection.fixture_ids is null or f.id = any (requeue_collection.fixture_ids))
+  ), requeued as (
+    update watermark.fixtures f set next_check_at = now(), attempts = 0, last_error = null
+      from targets t where f.id = t.id
+    returning f.id
   )
-  select count(*)::integer, coalesce(array_agg(distinct m.season_id), '{}') into marked_count, touched_seasons from marked m;
-  perform watermark.refresh_chunk(ch.chunk_id) from watermark.chunks ch where ch.season_id = any (touched_seasons);
-  return jsonb_build_object('marked', marked_count,
-                            'unknown', (select count(distinct u.id) from unnest(ids) as u(id)) - marked_count);
+  select count(*)::integer into fixture_count from requeued;
+  with touched as (
+    update watermark.chunks ch
+       set checkpoint = case when ch.lease_expires_at > now() then ch.checkpoint else '{}'::jsonb end,
+           next_attempt_at = null, not_in_plan_until = null, settled_at = null,
+           -- Whole chunks (not a list of fixtures) read their schedule again too.
+           discovered_at = case when requeue_collection.fixture_ids is null then null else ch.discovered_at end,
+           status = case when ch.status in ('done', 'failed', 'not_in_plan') then 'pending' else ch.status end,
+           updated_at = now()
+     where (requeue_collection.league_id is null or ch.league_id = requeue_collection.league_id)
+       and (requeue_collection.season_id is null or ch.season_id = requeue_collection.season_id)
+       and (requeue_collection.chunk_id is null or ch.chunk_id = requeue_collection.chunk_id)
+       and (requeue_collection.fixture_ids is null
+            or exists (select 1 from watermark.fixtures f
+                        where f.season_id = ch.season_id and f.id = any (requeue_collection.fixture_ids)))
+    returning ch.chunk_id
+  ), audited as (
+    insert into watermark.chunk_audit (chunk_id, action, actor, details)
+    select t.chunk_id, 'requeue', watermark.caller(),
+           jsonb_build_object('reason', reason, 'fixture_ids', to_jsonb(fixture_ids))
+      from touched t
+    returning chunk_audit.chunk_id
+  )
+  select coalesce(array_agg(a.chunk_id order by a.chunk_id), '{}') into chunk_ids from audited a;
+  perform watermark.refresh_chunk(x) from unnest(chunk_ids) x;
+  return jsonb_build_object('fixtures', fixture_count, 'chunks', cardinality(chunk_ids), 'chunk_ids', to_jsonb(chunk_ids));
 end
 $$;
-grant execute on function public.mark_fixtures_changed(jsonb) to service_role;
+grant execute on function public.requeue_collection(bigint, bigint, text, bigint[], text) to authenticated, service_role;
 
 -- End a lease. outcome: 'done' (pass finished: checkpoint reset), 'pending'
 -- (stopped early: checkpoint kept for the next claimer), 'failed' (chunk backoff).
@@ -997,11 +1250,12 @@ declare
   c watermark.chunks;
 begin
   perform watermark.require_access(3, 'release_chunk');
-  if outcome is null or outcome not in ('done', 'pending', 'failed') then
-    perform watermark.raise_invalid('outcome', format('must be done, pending or failed, got %s', coalesce(outcome, 'null')));
+  if outcome is null or outcome not in ('done', 'pending', 'failed', 'not_in_plan') then
+    perform watermark.raise_invalid('outcome',
+      format('must be done, pending, failed or not_in_plan, got %s', coalesce(outcome, 'null')));
   end if;
-  if outcome = 'failed' and (error is null or length(error) = 0) then
-    perform watermark.raise_invalid('error', 'is required when outcome is failed; say what went wrong');
+  if outcome in ('failed', 'not_in_plan') and (error is null or length(error) = 0) then
+    perform watermark.raise_invalid('error', format('is required when outcome is %s; say what went wrong', outcome));
   end if;
   -- An expired lease is released too while its token still matches (nobody claimed the chunk since).
   c := watermark.lock_leased_chunk(release_chunk.chunk_id, release_chunk.lease_token, allow_expired => true);
@@ -1013,7 +1267,9 @@ begin
          attempts = case when outcome = 'failed' then ch.attempts + 1 when outcome = 'done' then 0 else ch.attempts end,
          next_attempt_at = case when outcome = 'failed'
            then now() + watermark.backoff_interval(ch.attempts + 1, cfg.chunk_backoff_base_seconds, cfg.chunk_backoff_max_seconds) end,
-         last_error = case when outcome = 'failed' then left(error, 2000) when outcome = 'done' then null else ch.last_error end,
+         not_in_plan_until = case when outcome = 'not_in_plan' then now() + make_interval(secs => cfg.plan_recheck_seconds) end,
+         last_error = case when outcome in ('failed', 'not_in_plan') then left(error, 2000)
+                           when outcome = 'done' then null else ch.last_error end,
          last_execution_id = coalesce(release_chunk.execution_id, ch.last_execution_id),
          updated_at = now()
    where ch.chunk_id = c.chunk_id;
@@ -1074,7 +1330,12 @@ create function public.set_collection_settings(
   chunk_backoff_base_seconds integer default null,
   chunk_backoff_max_seconds integer default null,
   rediscover_after_seconds integer default null,
-  final_state_ids integer[] default null
+  final_state_ids integer[] default null,
+  settle_after_seconds integer[] default null,
+  parked_state_ids integer[] default null,
+  live_recollect_seconds integer default null,
+  catalog_refresh_seconds integer default null,
+  plan_recheck_seconds integer default null
 )
 returns jsonb
 language plpgsql
@@ -1095,6 +1356,16 @@ begin
   if chunk_backoff_base_seconds <= 0 then perform watermark.raise_invalid('chunk_backoff_base_seconds', 'must be positive'); end if;
   if chunk_backoff_max_seconds <= 0 then perform watermark.raise_invalid('chunk_backoff_max_seconds', 'must be positive'); end if;
   if rediscover_after_seconds <= 0 then perform watermark.raise_invalid('rediscover_after_seconds', 'must be positive'); end if;
+  if settle_after_seconds is not null and (cardinality(settle_after_seconds) > 10 or array_position(settle_after_seconds, null) is not null
+      or not 0 < all (settle_after_seconds)) then
+    perform watermark.raise_invalid('settle_after_seconds',
+      'must be at most 10 positive numbers of seconds after full time, e.g. {7200,86400}; {} turns re-collection after full time off');
+  end if;
+  if array_position(final_state_ids, null) is not null then perform watermark.raise_invalid('final_state_ids', 'must not hold null'); end if;
+  if array_position(parked_state_ids, null) is not null then perform watermark.raise_invalid('parked_state_ids', 'must not hold null'); end if;
+  if live_recollect_seconds <= 0 then perform watermark.raise_invalid('live_recollect_seconds', 'must be positive'); end if;
+  if catalog_refresh_seconds <= 0 then perform watermark.raise_invalid('catalog_refresh_seconds', 'must be positive'); end if;
+  if plan_recheck_seconds <= 0 then perform watermark.raise_invalid('plan_recheck_seconds', 'must be positive'); end if;
   update watermark.collection_settings s set
     priority_per_pending_fixture = coalesce(set_collection_settings.priority_per_pending_fixture, s.priority_per_pending_fixture),
     min_fixtures = coalesce(set_collection_settings.min_fixtures, s.min_fixtures),
@@ -1105,16 +1376,28 @@ begin
     chunk_backoff_max_seconds = coalesce(set_collection_settings.chunk_backoff_max_seconds, s.chunk_backoff_max_seconds),
     rediscover_after_seconds = coalesce(set_collection_settings.rediscover_after_seconds, s.rediscover_after_seconds),
     final_state_ids = coalesce(set_collection_settings.final_state_ids, s.final_state_ids),
+    settle_after_seconds = coalesce(set_collection_settings.settle_after_seconds, s.settle_after_seconds),
+    parked_state_ids = coalesce(set_collection_settings.parked_state_ids, s.parked_state_ids),
+    live_recollect_seconds = coalesce(set_collection_settings.live_recollect_seconds, s.live_recollect_seconds),
+    catalog_refresh_seconds = coalesce(set_collection_settings.catalog_refresh_seconds, s.catalog_refresh_seconds),
+    plan_recheck_seconds = coalesce(set_collection_settings.plan_recheck_seconds, s.plan_recheck_seconds),
     updated_at = now(), updated_by = watermark.caller()
   where s.id
   returning * into result;
+  -- The strategy changed: place every collected, healthy fixture's next check
+  -- by the new rules (failing ones keep their backoff, due ones stay due).
+  if num_nonnulls(settle_after_seconds, final_state_ids, parked_state_ids, live_recollect_seconds, rediscover_after_seconds) > 0 then
+    update watermark.fixtures f
+       set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, result)
+     where f.collected_at is not null and f.attempts = 0 and (f.next_check_at is null or f.next_check_at > now());
+  end if;
   -- Priorities depend on the factor: recompute them now.
   perform watermark.refresh_chunk(ch.chunk_id) from watermark.chunks ch;
   return to_jsonb(result) - 'id';
 end
 $$;
-grant execute on function public.set_collection_settings(numeric, integer, integer, integer, integer, integer, integer, integer, integer[])
-  to authenticated, service_role;
+grant execute on function public.set_collection_settings(numeric, integer, integer, integer, integer, integer, integer, integer, integer[],
+  integer[], integer[], integer, integer, integer) to authenticated, service_role;
 
 create function public.set_chunk_priority_boost(chunk_id text, priority_boost numeric)
 returns numeric
@@ -1289,7 +1572,7 @@ begin
   select count(*) as source_total,
          count(*) filter (where f.collected_at is not null) as target_total,
          count(*) filter (where f.needs_work) as pending,
-         max(greatest(f.discovered_at, f.changed_at)) as source_max,
+         max(f.discovered_at) as source_max,
          max(f.collected_at) as target_max
     into totals
     from watermark.fixture_work f;
@@ -1371,6 +1654,8 @@ create type watermark.chunk_progress as (
   lease_expires_at timestamptz,
   checkpoint jsonb,
   discovered_at timestamptz,
+  settled_at timestamptz,
+  not_in_plan_until timestamptz,
   completed_at timestamptz,
   last_execution_id text
 );
@@ -1389,8 +1674,8 @@ set search_path = ''
 as $$
 begin
   perform watermark.require_access(1, 'list_chunks');
-  if list_chunks.status is not null and list_chunks.status not in ('pending', 'running', 'done', 'failed', 'stalled') then
-    perform watermark.raise_invalid('status', 'must be pending, running, done, failed or stalled');
+  if list_chunks.status is not null and list_chunks.status not in ('pending', 'running', 'done', 'failed', 'not_in_plan', 'stalled') then
+    perform watermark.raise_invalid('status', 'must be pending, running, done, failed, not_in_plan or stalled');
   end if;
   if max_rows is null or max_rows not between 1 and 1000 then
     perform watermark.raise_invalid('max_rows', 'must be between 1 and 1000');
@@ -1402,7 +1687,7 @@ begin
          ch.priority, ch.fixtures_total,
          coalesce(fx.collected, 0), coalesce(fx.pending, 0), coalesce(fx.failed, 0),
          ch.attempts, ch.next_attempt_at, ch.last_error, ch.lease_owner, ch.lease_expires_at, ch.checkpoint,
-         ch.discovered_at, ch.completed_at, ch.last_execution_id
+         ch.discovered_at, ch.settled_at, ch.not_in_plan_until, ch.completed_at, ch.last_execution_id
     from watermark.chunks ch
     join watermark.leagues l on l.id = ch.league_id
     join watermark.seasons s on s.id = ch.season_id
@@ -1422,6 +1707,92 @@ begin
 end
 $$;
 grant execute on function public.list_chunks(bigint, bigint, text, integer, text) to authenticated, service_role;
+
+-- The claim queue as claim_chunk sees it: claimable chunks first in claim
+-- order, then the others with what holds them back (watermark.chunk_blocker)
+-- and until when. Dry runs plan from it; "no chunk needs work" explains itself with it.
+create type watermark.chunk_queue_entry as (
+  chunk_id text,
+  league_id bigint,
+  season_id bigint,
+  priority numeric,
+  claimable boolean,
+  blocked_by text,
+  blocked_until timestamptz,
+  needs_discovery boolean,
+  fixtures_total integer,
+  fixtures_due bigint,
+  lease_owner text,
+  last_error text
+);
+
+create function public.list_chunk_queue(
+  league_id bigint default null,
+  season_id bigint default null,
+  min_fixtures integer default null,
+  max_rows integer default 1000
+)
+returns setof watermark.chunk_queue_entry
+language plpgsql
+stable
+-- Definer: chunk_blocker reads the whole chunk row, lease token included, which
+-- viewers may not select; only the columns above leave this function.
+security definer
+set search_path = ''
+as $$
+declare
+  cfg watermark.collection_settings := watermark.collection_settings_row();
+  threshold integer := coalesce(list_chunk_queue.min_fixtures, cfg.min_fixtures);
+begin
+  perform watermark.require_access(1, 'list_chunk_queue');
+  if threshold < 0 then
+    perform watermark.raise_invalid('min_fixtures', format('must be 0 or more, got %s', threshold));
+  end if;
+  if max_rows is null or max_rows not between 1 and 10000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 10000');
+  end if;
+  return query
+  select q.chunk_id, q.league_id, q.season_id, q.priority, q.blocker is null, q.blocker,
+         case q.blocker
+           when 'leased' then q.lease_expires_at
+           when 'not_in_plan' then q.not_in_plan_until
+           when 'backoff' then q.next_attempt_at
+           when 'no_work' then least(
+             (select min(f.next_check_at) from watermark.fixtures f where f.season_id = q.season_id and f.next_check_at is not null),
+             case when q.settled_at is null then q.discovered_at + make_interval(secs => cfg.rediscover_after_seconds) end)
+         end,
+         q.discover, q.fixtures_total,
+         (select count(*) from watermark.fixtures f where f.season_id = q.season_id and f.next_check_at <= now()),
+         case when q.blocker = 'leased' then q.lease_owner end,
+         q.last_error
+    from (select ch.*, watermark.chunk_blocker(ch, threshold, cfg) as blocker,
+                 watermark.chunk_needs_discovery(ch, cfg) as discover
+            from watermark.chunks ch
+           where (list_chunk_queue.league_id is null or ch.league_id = list_chunk_queue.league_id)
+             and (list_chunk_queue.season_id is null or ch.season_id = list_chunk_queue.season_id)) q
+   order by q.blocker is null desc, q.priority desc nulls first, q.chunk_id
+   limit max_rows;
+end
+$$;
+grant execute on function public.list_chunk_queue(bigint, bigint, integer, integer) to authenticated, service_role;
+
+-- A season's two-legged ties with their legs, aggregate result and winner.
+create function public.list_fixture_aggregates(season_id bigint)
+returns setof watermark.fixture_aggregates
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_fixture_aggregates');
+  if list_fixture_aggregates.season_id is null then
+    perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
+  end if;
+  return query select a.* from watermark.fixture_aggregates a
+    where a.season_id = list_fixture_aggregates.season_id order by a.stage_id, a.id;
+end
+$$;
+grant execute on function public.list_fixture_aggregates(bigint) to authenticated, service_role;
 
 -- One object for the dashboard's collection panel: chunk counts by status,
 -- fixture coverage, pending work, freshness and throughput.
@@ -1443,6 +1814,8 @@ begin
         'stalled', count(*) filter (where ch.status = 'running' and (ch.lease_expires_at is null or ch.lease_expires_at <= now())),
         'done', count(*) filter (where ch.status = 'done'),
         'failed', count(*) filter (where ch.status = 'failed'),
+        'not_in_plan', count(*) filter (where ch.not_in_plan_until > now()),
+        'settled', count(*) filter (where ch.settled_at is not null),
         'undiscovered', count(*) filter (where ch.discovered_at is null))
       from watermark.chunks ch),
     'fixtures', (select jsonb_build_object(
@@ -1451,6 +1824,8 @@ begin
         'pending', count(*) filter (where f.needs_work),
         'failed', count(*) filter (where f.last_error is not null),
         'final', count(*) filter (where f.is_final),
+        'settled', count(*) filter (where f.is_final and f.next_check_at is null),
+        'next_check_at', min(f.next_check_at) filter (where f.next_check_at > now()),
         'coverage_percent', case when count(*) > 0
           then round(100.0 * count(*) filter (where f.collected_at is not null) / count(*), 2) end,
         'avg_quality_score', round(avg(f.quality_score), 1),

@@ -1,7 +1,7 @@
 // The collector against the simulator and a real database: exact results with
 // faults on, API calls near the minimum, resumable runs, and dry runs that write nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CollectResult, DATABASE_DEFAULT_MIN_FIXTURES } from "../../packages/core/src/collector/index.ts";
+import type { CollectResult } from "../../packages/core/src/collector/index.ts";
 import { type CollectionEnv, collectionEnv, minimumCalls, storedFixtures, truthFixtures } from "./support.ts";
 
 describe("collect() with faults on", () => {
@@ -150,7 +150,7 @@ describe("collect() dry runs stop where a real run would", () => {
   });
 
   it("chunks released below min_fixtures count toward max_chunks, as claim_chunk counts them", async () => {
-    const options = { minFixtures: 100_000, maxChunks: 2, checkLatest: false };
+    const options = { minFixtures: 100_000, maxChunks: 2 };
     const dry = await env.run({ ...options, dryRun: true });
     expect(dry.stopReason).toBe("max_chunks");
     expect(dry.plan).toEqual([]);
@@ -163,14 +163,14 @@ describe("collect() dry runs stop where a real run would", () => {
     expect(real.counters).toMatchObject({ chunksClaimed: 2, chunksBelowMinFixtures: 2 });
   });
 
-  it("the dry run's default min_fixtures is the database's", async () => {
-    const rows = await env.stack.query<{ current: number; column_default: string }>(
-      `select s.min_fixtures as current,
-              (select c.column_default from information_schema.columns c
-                where c.table_schema = 'watermark' and c.table_name = 'collection_settings'
-                  and c.column_name = 'min_fixtures') as column_default
-         from watermark.collection_settings s`,
-    );
-    expect(rows).toEqual([{ current: DATABASE_DEFAULT_MIN_FIXTURES, column_default: String(DATABASE_DEFAULT_MIN_FIXTURES) }]);
+  it("a dry run applies the database's live min_fixtures, as claim_chunk does", async () => {
+    await env.stack.query("select public.set_collection_settings(min_fixtures => 100000)");
+    try {
+      const dry = await env.run({ dryRun: true, maxChunks: 2 });
+      expect(dry.plan).toEqual([]);
+      expect(dry.counters).toMatchObject({ chunksClaimed: 2, chunksBelowMinFixtures: 2 });
+    } finally {
+      await env.stack.query("select public.set_collection_settings(min_fixtures => 10)");
+    }
   });
 });

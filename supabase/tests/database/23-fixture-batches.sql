@@ -60,11 +60,11 @@ select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array
 select is((select checkpoint from watermark.chunks where chunk_id = '1_10'), '{"last_fixture_id": 103}'::jsonb, 'the checkpoint advanced with it');
 select results_eq($$select id::integer, is_final, quality_score::integer, last_execution_id from watermark.fixtures where id in (101, 102) order by id$$,
   $$values (101, true, 100, 'exec_1'), (102, false, 100, 'exec_1')$$, 'finality from the state, a quality score per fixture, the execution');
-select ok((select attempts = 1 and last_error = 'not returned by fixtures/multi' and next_attempt_at > now()
+select ok((select attempts = 1 and last_error = 'not returned by fixtures/multi' and next_check_at > now()
   from watermark.fixtures where id = 103), 'a failed fixture backs off');
 select is((select public.record_fixture_failures(chunk_id, token, '[{"fixture_id": 103, "error": "again"}]') from lease), 1,
   'record_fixture_failures counts the fixtures it marked');
-select ok((select attempts = 2 and next_attempt_at > now() + interval '9 minutes' from watermark.fixtures where id = 103),
+select ok((select attempts = 2 and next_check_at > now() + interval '9 minutes' from watermark.fixtures where id = 103),
   'backoff grows with the attempts');
 
 -- The same content again: counted unchanged and the row is not rewritten.
@@ -82,7 +82,7 @@ select is((select result_info from watermark.fixtures where id = 101), 'Draw', '
 -- A failed fixture that is collected clears its failure state.
 select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(103)), '{"last_fixture_id": 103}') ->> 'inserted' from lease),
   '1', 'a fixture collected after failing counts as inserted');
-select ok((select attempts = 0 and last_error is null and next_attempt_at is null from watermark.fixtures where id = 103),
+select ok((select attempts = 0 and last_error is null and next_check_at is null from watermark.fixtures where id = 103),
   'and its failure state is cleared');
 
 -- Failures are validated as a batch, then applied in one statement: a bad element

@@ -34,6 +34,7 @@ select tests.clear_authentication();
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 insert into watermark.fixtures (id, league_id, season_id, state_id, starting_at, collected_at, is_final)
   values (1, 1, 10, 5, '2020-01-01', now(), true), (2, 1, 10, 5, '2020-01-01', now(), true), (3, 1, 10, 1, '2099-01-01', null, false);
+update watermark.fixtures set next_check_at = now() where id = 3;
 select tests.authenticate_as('service');
 select results_eq($$select (r ->> 'source_total')::int, (r ->> 'target_total')::int, (r ->> 'pending_since_watermark')::int
     from (select public.report_collection_status('run_2', 2, 2) as r) x$$,

@@ -1,9 +1,15 @@
 // The collection engine: one monitored, time-boxed run over chunk leases.
 //
-//   start execution → fixtures/latest marks changes → claim chunk (lease)
-//   → discover (season schedule) → fixtures needing work after the checkpoint
-//   → fixtures/multi (≤ 50 ids, includes) → upsert batch + checkpoint (one RPC)
-//   → … → release lease → next chunk … → finish execution with the counters.
+//   start execution → catalog (new leagues and seasons: ids above the known
+//   ones; the whole catalog on its cadence) → claim chunk (lease)
+//   → discover (season schedule, every stage layout) → fixtures due after the
+//   checkpoint → fixtures/multi (≤ 50 ids, includes) → upsert batch +
+//   checkpoint (one RPC) → … → release lease → next chunk … → finish execution.
+//
+// When a fixture is due is the database's decision (docs/collection.md): at
+// kickoff, while live, after full time on the settle windows, and when the
+// schedule moves it. fixtures/latest is not used: its 10-second window needs a
+// call every 10 seconds and it never reports corrections to events or scores.
 //
 // Every write under a lease is lease-checked in the database, so a collector
 // that lost its lease (crash, pause) writes nothing more; the next claimer
@@ -15,11 +21,17 @@ import { EtlLogger } from "../monitoring/logger.ts";
 import type { PerformanceTracker } from "../monitoring/performance-tracker.ts";
 import type { RpcClient } from "../rpc/client.ts";
 import type { SportmonksClient } from "../sportmonks/client.ts";
-import { SportmonksAuthError, SportmonksError, SportmonksIncludeError, SportmonksRateLimited } from "../sportmonks/errors.ts";
+import {
+  SportmonksAuthError,
+  SportmonksError,
+  SportmonksIncludeError,
+  SportmonksPlanError,
+  SportmonksRateLimited,
+} from "../sportmonks/errors.ts";
 import { InMemoryRateLimitStore, type RateLimitStore } from "../sportmonks/rate-limit.ts";
-import { FIXTURE_INCLUDES, type Fixture, scheduleFixtures } from "../sportmonks/schemas.ts";
-import { type CollectOptions, DATABASE_DEFAULT_MIN_FIXTURES, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
-import { splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
+import { FIXTURE_INCLUDES, type Fixture, type League, type Season, scheduleAggregates, scheduleFixtures } from "../sportmonks/schemas.ts";
+import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
+import { describeQueue, splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
 import { ApiUsageMeter, type CollectCounters, type CollectResult, type DryRunChunk, emptyCounters, type StopReason } from "./result.ts";
 import type { ClaimedChunk, CollectorRpcs } from "./rpcs.ts";
@@ -35,7 +47,7 @@ export interface SportmonksHooks {
 }
 
 export interface CollectProgress {
-  phase: "catalog" | "latest" | "claim" | "batch" | "release" | "done";
+  phase: "catalog" | "claim" | "batch" | "release" | "done";
   chunkId?: string;
   /** Fixtures of the current chunk needing work when it was claimed (after discovery). */
   chunkPending?: number;
@@ -243,8 +255,7 @@ class CollectionRun {
   private async work(): Promise<StopRun> {
     const o = this.options;
     if (o.clearCheckpoint) await this.clearCheckpoints();
-    await this.ensureCatalog();
-    if (o.checkLatest) await this.markLatest();
+    await this.syncCatalog();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== undefined && this.counters.chunksClaimed >= o.maxChunks)
@@ -262,7 +273,7 @@ class CollectionRun {
         execution_id: this.executionId ?? undefined,
         exclude_chunk_ids: this.claimedIds,
       });
-      if (!claim) return new StopRun("no_work", "no chunk needs work");
+      if (!claim) return new StopRun("no_work", await this.whyNoWork());
       this.claimedIds.push(claim.chunk_id);
       this.counters.chunksClaimed++;
       const stop = await this.workChunk(claim);
@@ -284,47 +295,66 @@ class CollectionRun {
     await this.logger.info("checkpoints cleared", cleared);
   }
 
-  /** Leagues and seasons → chunks, when none match the filters yet (or on request). */
-  private async ensureCatalog(): Promise<void> {
-    const o = this.options;
-    if (!o.refreshCatalog) {
-      const existing = await this.deps.rpc.call("list_chunks", { league_id: o.leagueId, season_id: o.seasonId, max_rows: 1 });
-      if (existing.length > 0) return;
-    }
-    this.progress("catalog", "discovering leagues and seasons");
-    const { leagues, seasons } = await this.fetchCatalog();
-    const synced = await this.deps.rpc.call("sync_collection_catalog", { leagues, seasons });
-    await this.logger.info("catalog synced", synced);
-  }
-
-  private async fetchCatalog() {
-    const o = this.options;
-    const leagues = (await this.sportmonks.leagues().toArray()).filter((l) => o.leagueId === undefined || l.id === o.leagueId);
-    const seasons = (await this.sportmonks.seasons(o.leagueId === undefined ? {} : { leagueId: o.leagueId }).toArray()).filter(
-      (s) => (o.seasonId === undefined || s.id === o.seasonId) && leagues.some((l) => l.id === s.league_id),
-    );
-    return { leagues, seasons };
-  }
-
-  /** fixtures/latest: what changed recently needs collecting again. A failure here is not fatal. */
-  private async markLatest(): Promise<void> {
-    this.progress("latest", "checking fixtures/latest");
-    let latest: Fixture[];
+  /**
+   * Leagues and seasons → chunks, every run, for a call or two: ids grow, so
+   * only ids above the known ones are asked for; the whole catalog is read on
+   * its cadence (flags such as is_current and finished change) or on request.
+   * A failed read is logged and the run goes on with the chunks it has.
+   */
+  private async syncCatalog(): Promise<void> {
+    this.progress("catalog", "checking leagues and seasons");
     try {
-      latest = await this.sportmonks.latestFixtures();
+      const read = await this.readCatalog();
+      if (!read.full && read.leagues.length === 0 && read.seasons.length === 0) return;
+      const synced = await this.deps.rpc.call("sync_collection_catalog", {
+        leagues: read.leagues,
+        seasons: read.seasons,
+        full_refresh: read.full,
+        execution_id: this.executionId ?? undefined,
+      });
+      await this.logger.info(read.full ? "catalog read whole" : "new leagues or seasons", { ...synced, skipped: read.skipped });
     } catch (err) {
       this.rethrowIfRunStopping(err);
-      await this.logger.warning("fixtures/latest failed; changes are picked up by the needs-work rules instead", {
-        error: describeError(err),
-      });
-      return;
+      const message = `catalog: ${describeError(err)}`;
+      this.errors.push(message);
+      await this.logger.warning("catalog read failed; collecting the chunks already known", { error: message });
     }
-    if (latest.length === 0) return;
-    const marked = await this.deps.rpc.call("mark_fixtures_changed", {
-      fixtures: latest.map((f) => ({ id: f.id, state_id: f.state_id })),
-    });
-    this.counters.fixturesMarkedChanged += marked.marked;
-    await this.logger.info("fixtures/latest marked changed fixtures", marked);
+  }
+
+  /**
+   * The catalog reads of syncCatalog (a dry run makes the same reads and writes
+   * nothing). New seasons bring a whole leagues read (one page), so every season
+   * is synced with its league; a season whose league is not listed is skipped.
+   */
+  private async readCatalog(): Promise<{ full: boolean; leagues: League[]; seasons: Season[]; skipped: number[] }> {
+    const cursor = await this.deps.rpc.call("get_catalog_cursor", {});
+    const full = this.options.refreshCatalog || cursor.full_refresh_due;
+    const seasons = await this.sportmonks.seasons({ populate: true, idAfter: full ? undefined : (cursor.season_id_after ?? undefined) }).toArray();
+    const leagueIdAfter = full || seasons.length > 0 ? undefined : (cursor.league_id_after ?? undefined);
+    const leagues = await this.sportmonks.leagues({ populate: true, idAfter: leagueIdAfter }).toArray();
+    const listed = new Set(leagues.map((l) => l.id));
+    return {
+      full,
+      leagues,
+      seasons: seasons.filter((s) => listed.has(s.league_id)),
+      skipped: seasons.filter((s) => !listed.has(s.league_id)).map((s) => s.id),
+    };
+  }
+
+  /** "No chunk needs work", said with what the database holds back and until when. */
+  private async whyNoWork(): Promise<string> {
+    const o = this.options;
+    try {
+      const queue = await this.deps.rpc.call("list_chunk_queue", {
+        league_id: o.leagueId,
+        season_id: o.seasonId,
+        min_fixtures: o.minFixtures,
+        max_rows: 10000,
+      });
+      return describeQueue(queue.filter((q) => !this.claimedIds.includes(q.chunk_id)));
+    } catch {
+      return "no chunk needs work";
+    }
   }
 
   /** Errors that end the run rather than a chunk or a batch. */
@@ -332,6 +362,7 @@ class CollectionRun {
     if (err instanceof SportmonksRateLimited) {
       throw new StopRun("rate_limited", `${err.message}${err.resetsAt ? ` (resets at ${err.resetsAt.toISOString()})` : ""}`);
     }
+    // A bad key or an include the plan refuses fails every call alike: stop once, saying what to change.
     if (err instanceof SportmonksAuthError || err instanceof SportmonksIncludeError) throw new StopRun("failed", err.message, true);
     if (!(err instanceof SportmonksError)) throw err;
   }
@@ -352,7 +383,7 @@ class CollectionRun {
     });
     this.progress("claim", `claimed ${claim.chunk_id}`, { chunkId: claim.chunk_id });
 
-    const release = async (outcome: "done" | "pending" | "failed", error?: string) => {
+    const release = async (outcome: "done" | "pending" | "failed" | "not_in_plan", error?: string) => {
       const released = await this.deps.rpc.call("release_chunk", {
         ...lease,
         outcome,
@@ -361,6 +392,7 @@ class CollectionRun {
       });
       if (outcome === "done") this.counters.chunksCompleted++;
       else if (outcome === "failed") this.counters.chunksFailed++;
+      else if (outcome === "not_in_plan") this.counters.chunksNotInPlan++;
       else this.counters.chunksLeftPending++;
       await log.info(`chunk released ${outcome}`, released);
       this.progress("release", `${claim.chunk_id}: ${outcome}`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
@@ -368,23 +400,31 @@ class CollectionRun {
 
     try {
       if (claim.needs_discovery) {
-        let fixtures: ReturnType<typeof scheduleFixtures>;
+        let stages: Awaited<ReturnType<SportmonksClient["seasonSchedule"]>>;
         try {
-          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(claim.season_id));
+          stages = await this.sportmonks.seasonSchedule(claim.season_id);
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
           this.errors.push(`${claim.chunk_id}: ${message}`);
-          await log.error("discovery failed; chunk backs off", { error: message });
-          await release("failed", message);
+          if (err instanceof SportmonksPlanError) {
+            await log.warning("season not covered by the plan; not tried again until the plan recheck", { error: message });
+            await release("not_in_plan", message);
+          } else {
+            await log.error("discovery failed; chunk backs off", { error: message });
+            await release("failed", message);
+          }
           return null;
         }
-        const registered = await this.deps.rpc.call("register_chunk_fixtures", { ...lease, fixtures: fixtures.map(toScheduleRow) });
+        const registered = await this.deps.rpc.call("register_chunk_fixtures", {
+          ...lease,
+          fixtures: scheduleFixtures(stages).map(toScheduleRow),
+          aggregates: scheduleAggregates(stages),
+        });
         this.counters.fixturesDiscovered += registered.registered;
         pending = registered.fixtures_pending ?? 0;
         await log.info("fixtures discovered", registered);
-        const threshold = o.minFixtures;
-        if (threshold !== undefined && (registered.fixtures_total ?? 0) < threshold) {
+        if ((registered.fixtures_total ?? 0) < claim.min_fixtures) {
           this.counters.chunksBelowMinFixtures++;
           await release("pending");
           return null;
@@ -492,9 +532,10 @@ class CollectionRun {
 
   /**
    * Reads only: no execution, no lease, no rows, rate limits kept in memory.
-   * Walks the chunks the way the real run claims them and stops where it would:
-   * cancel, max chunks (every chunk claim_chunk would hand out counts, including
-   * one released below min_fixtures after discovery), and the time budget.
+   * The plan is the database's own claim queue (list_chunk_queue: the same
+   * chunk_blocker claim_chunk applies, with the live settings), preceded by
+   * the chunks the catalog read would create; it stops where the real run
+   * would: cancel, max chunks, max fixtures and the time budget.
    */
   async dryRun(): Promise<CollectResult> {
     const o = this.options;
@@ -503,8 +544,9 @@ class CollectionRun {
     const plan: DryRunChunk[] = [];
     let stop: StopRun;
     try {
-      await this.logger.info("dry run: reads only, nothing is written", { options: o });
-      stop = await this.planChunks(plan);
+      const settings = await this.deps.rpc.call("get_collection_settings", {});
+      await this.logger.info("dry run: reads only, nothing is written", { options: o, settings });
+      stop = await this.planChunks(plan, o.minFixtures ?? settings.min_fixtures);
     } catch (caught) {
       stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(caught), true);
       if (stop.fatal) this.errors.push(stop.message);
@@ -515,20 +557,28 @@ class CollectionRun {
     return { ...this.result(status, stop, durationMs), plan };
   }
 
-  private async planChunks(plan: DryRunChunk[]): Promise<StopRun> {
+  private async planChunks(plan: DryRunChunk[], minFixtures: number): Promise<StopRun> {
     const o = this.options;
-    const chunks = await this.listAllChunks();
-    if (chunks.length === 0) {
-      const { seasons } = await this.fetchCatalog();
-      for (const season of seasons) {
-        chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
-      }
-    }
-    // claim_chunk's threshold for chunks whose size is known. No RPC exposes the
-    // live collection_settings row, so without --min-fixtures this is the
-    // migration's default (a test keeps the two equal).
-    const claimThreshold = o.minFixtures ?? DATABASE_DEFAULT_MIN_FIXTURES;
-    for (const chunk of chunks) {
+    const queue = await this.deps.rpc.call("list_chunk_queue", {
+      league_id: o.leagueId,
+      season_id: o.seasonId,
+      min_fixtures: o.minFixtures,
+      max_rows: 10000,
+    });
+    const known = new Set(queue.map((q) => q.season_id));
+    const catalog = await this.readCatalog();
+    // New chunks have no priority yet, and claim_chunk takes those first.
+    const candidates = [
+      ...catalog.seasons
+        .filter((s) => !known.has(s.id) && (o.leagueId === undefined || s.league_id === o.leagueId) && (o.seasonId === undefined || s.id === o.seasonId))
+        .map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
+      ...queue
+        .filter((q) => q.claimable)
+        .map((q) => ({ chunkId: q.chunk_id, seasonId: q.season_id, due: q.fixtures_due, total: q.fixtures_total ?? 0, discover: q.needs_discovery })),
+    ];
+    const blocked = queue.filter((q) => !q.claimable);
+    if (blocked.length > 0) await this.logger.info(`dry run: ${describeQueue(blocked)}`);
+    for (const chunk of candidates) {
       // The same stops, in the same order, as work().
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== undefined && this.counters.chunksClaimed >= o.maxChunks) {
@@ -538,70 +588,43 @@ class CollectionRun {
         return new StopRun("max_fixtures", `would fetch ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached; the plan is partial");
-      // Chunks claim_chunk passes over cost nothing and count for nothing.
-      if (chunk.discovered && ((chunk.total !== null && chunk.total < claimThreshold) || chunk.pending === 0)) continue;
       this.counters.chunksClaimed++;
       let newFixtures = 0;
-      if (!chunk.discovered) {
+      if (chunk.discover) {
         const started = this.now();
-        let fixtures: ReturnType<typeof scheduleFixtures>;
+        let scheduled: number;
         try {
-          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
+          scheduled = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId)).length;
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
           this.errors.push(`${chunk.chunkId}: ${message}`);
-          this.counters.chunksFailed++;
-          await this.logger.warning("dry run: discovery failed; the real run would back the chunk off", {
+          if (err instanceof SportmonksPlanError) this.counters.chunksNotInPlan++;
+          else this.counters.chunksFailed++;
+          await this.logger.warning("dry run: discovery failed; the real run would set the chunk aside", {
             chunk_id: chunk.chunkId,
             error: message,
           });
           continue;
         }
         this.budget.recordBatch(this.now() - started);
-        newFixtures = fixtures.length;
+        newFixtures = Math.max(0, scheduled - chunk.total);
         this.counters.fixturesDiscovered += newFixtures;
-        // As in workChunk(): after discovery only an explicit minFixtures releases the chunk.
-        if (o.minFixtures !== undefined && newFixtures < o.minFixtures) {
+        // As in workChunk(): a season found smaller than the claim's threshold is released.
+        if (scheduled < minFixtures) {
           this.counters.chunksBelowMinFixtures++;
           continue;
         }
       }
-      const work = chunk.pending + newFixtures;
+      const work = chunk.due + newFixtures;
       if (work === 0) continue;
-      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
+      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.due, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
       plan.push(entry);
       this.counters.fixturesRequested += work;
       await this.logger.info("dry run: would collect chunk", { ...entry });
       this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
     }
     return new StopRun("no_work", "dry run planned");
-  }
-
-  private async listAllChunks() {
-    const o = this.options;
-    const out: { chunkId: string; seasonId: number; pending: number; discovered: boolean; total: number | null }[] = [];
-    let after: string | undefined;
-    while (true) {
-      const page = await this.deps.rpc.call("list_chunks", {
-        league_id: o.leagueId,
-        season_id: o.seasonId,
-        max_rows: 1000,
-        after_chunk_id: after,
-      });
-      for (const c of page) {
-        out.push({
-          chunkId: c.chunk_id,
-          seasonId: c.season_id,
-          pending: c.fixtures_pending,
-          discovered: c.discovered_at !== null,
-          total: c.fixtures_total,
-        });
-      }
-      if (page.length < 1000) break;
-      after = page[page.length - 1]?.chunk_id;
-    }
-    return out;
   }
 
   private result(status: CollectResult["status"], stop: StopRun, durationMs: number): CollectResult {

@@ -4,15 +4,6 @@ import { z } from "zod";
 import { invalidParameter } from "../rpc/client.ts";
 import { SPORTMONKS_MAX_MULTI_IDS } from "../sportmonks/client.ts";
 
-/**
- * watermark.collection_settings.min_fixtures as migration 0003 creates it: the
- * threshold claim_chunk applies when the run passes none. Dry runs need it to
- * predict claim_chunk, and no RPC returns the live settings row, so an
- * operator's set_collection_settings(min_fixtures => …) is not seen by a dry
- * run (pass minFixtures to match). tests/collection checks this against the database.
- */
-export const DATABASE_DEFAULT_MIN_FIXTURES = 10;
-
 export const collectOptionsSchema = z
   .object({
     /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
@@ -37,7 +28,7 @@ export const collectOptionsSchema = z
         message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`,
       })
       .default(SPORTMONKS_MAX_MULTI_IDS),
-    /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
+    /** Chunks known to hold fewer fixtures are skipped (default: collection_settings.min_fixtures). */
     minFixtures: z.number().int().nonnegative().optional(),
     /** Clear the matching chunks' checkpoints before collecting (audited). */
     clearCheckpoint: z.boolean().default(false),
@@ -46,10 +37,8 @@ export const collectOptionsSchema = z
     /** Who holds the leases (host, function instance); shows up in list_chunks. */
     owner: z.string().trim().min(1).max(200).default("collector"),
     leaseSeconds: z.number().int().min(10).max(3_600).default(120),
-    /** Re-read leagues and seasons even when chunks already exist. */
+    /** Read the whole catalog now, not only ids above the known ones. */
     refreshCatalog: z.boolean().default(false),
-    /** Ask fixtures/latest for changes and mark them for re-collection. */
-    checkLatest: z.boolean().default(true),
     /** Per-batch timing metrics (the seed's --track-performance). */
     trackPerformance: z.boolean().default(false),
     heartbeatIntervalMs: z.number().int().min(1_000).max(600_000).default(30_000),

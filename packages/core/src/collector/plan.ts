@@ -2,6 +2,7 @@
 // what a stored fixture row holds, which ids a batch missed, and when the run
 // must stop to finish inside its time budget.
 import type { Fixture, ScheduleFixture } from "../sportmonks/schemas.ts";
+import type { ChunkQueueEntry } from "./rpcs.ts";
 
 /** The fixture columns and includes Watermark stores (migration 0003); the content hash covers exactly these. */
 export const STORED_FIXTURE_FIELDS = [
@@ -9,6 +10,8 @@ export const STORED_FIXTURE_FIELDS = [
   "league_id",
   "season_id",
   "stage_id",
+  "group_id",
+  "aggregate_id",
   "round_id",
   "state_id",
   "venue_id",
@@ -42,7 +45,10 @@ export function toScheduleRow(fixture: ScheduleFixture): { id: number } & Record
     id: fixture.id,
     season_id: fixture.season_id ?? null,
     stage_id: fixture.stage_id ?? null,
+    group_id: fixture.group_id ?? null,
+    aggregate_id: fixture.aggregate_id ?? null,
     round_id: fixture.round_id ?? null,
+    leg: fixture.leg ?? null,
     state_id: fixture.state_id ?? null,
     name: fixture.name ?? null,
     starting_at: fixture.starting_at ?? null,
@@ -104,4 +110,35 @@ export class TimeBudget {
   fitsAnotherBatch(): boolean {
     return this.remainingMs() > 2 * this.#slowestBatchMs + this.closingReserveMs;
   }
+}
+
+const BLOCKER_PHRASES: Record<NonNullable<ChunkQueueEntry["blocked_by"]>, string> = {
+  leased: "held by another run",
+  backoff: "backing off after a failure",
+  not_in_plan: "not covered by the plan",
+  below_min_fixtures: "below min_fixtures",
+  no_work: "with nothing due",
+};
+
+/**
+ * Why claim_chunk found nothing, from the database's own queue: e.g. "no chunk
+ * needs work now: 2 held by another run (until 12:03:10Z); 5 with nothing due
+ * (next at 14:00:00Z)".
+ */
+export function describeQueue(queue: readonly ChunkQueueEntry[]): string {
+  if (queue.length === 0) return "no chunk needs work: no chunk matches";
+  const groups = new Map<string, { count: number; until: string | null }>();
+  for (const entry of queue) {
+    const key = entry.blocked_by ?? "claimable";
+    const group = groups.get(key) ?? { count: 0, until: null };
+    group.count++;
+    if (entry.blocked_until && (group.until === null || entry.blocked_until < group.until)) group.until = entry.blocked_until;
+    groups.set(key, group);
+  }
+  const parts = [...groups.entries()].map(([key, g]) => {
+    const phrase = key === "claimable" ? "claimable" : BLOCKER_PHRASES[key as keyof typeof BLOCKER_PHRASES];
+    const when = g.until ? ` (${key === "no_work" ? "next at" : "until"} ${g.until})` : "";
+    return `${g.count} ${phrase}${when}`;
+  });
+  return `no chunk needs work now: ${parts.join("; ")}`;
 }

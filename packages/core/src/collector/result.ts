@@ -39,8 +39,9 @@ export interface CollectCounters {
   chunksLeaseLost: number;
   /** Chunks released untouched because they hold fewer fixtures than min_fixtures. */
   chunksBelowMinFixtures: number;
+  /** Chunks whose season the plan does not cover (403 / 5007): set aside until the plan recheck. */
+  chunksNotInPlan: number;
   fixturesDiscovered: number;
-  fixturesMarkedChanged: number;
   /** Fixtures asked from fixtures/multi. */
   fixturesRequested: number;
   fixturesInserted: number;
@@ -88,7 +89,7 @@ export function emptyCounters(): CollectCounters {
     chunksLeaseLost: 0,
     chunksBelowMinFixtures: 0,
     fixturesDiscovered: 0,
-    fixturesMarkedChanged: 0,
+    chunksNotInPlan: 0,
     fixturesRequested: 0,
     fixturesInserted: 0,
     fixturesUpdated: 0,

@@ -24,6 +24,8 @@ export const claimedChunkSchema = z.object({
   fixtures_pending: count.nullable(),
   discovered_at: timestamp.nullable(),
   needs_discovery: z.boolean(),
+  /** The min_fixtures threshold the claim applied; a chunk found smaller after discovery is released. */
+  min_fixtures: count,
   taken_over_from: z.string().nullable(),
 });
 export type ClaimedChunk = z.output<typeof claimedChunkSchema>;
@@ -44,13 +46,48 @@ export const batchResultSchema = z.object({
 });
 export type BatchResult = z.output<typeof batchResultSchema>;
 
+/** Chunk statuses as list_chunks reports them ('stalled': running, lease expired). */
+export const CHUNK_STATUSES = ["pending", "running", "done", "failed", "not_in_plan", "stalled"] as const;
+
+/** What holds a chunk back from claim_chunk (watermark.chunk_blocker); null = claimable now. */
+export const CHUNK_BLOCKERS = ["leased", "not_in_plan", "backoff", "below_min_fixtures", "no_work"] as const;
+
+export const chunkQueueEntrySchema = z.object({
+  chunk_id: text,
+  league_id: id,
+  season_id: id,
+  priority: numeric.nullable(),
+  claimable: z.boolean(),
+  blocked_by: z.enum(CHUNK_BLOCKERS).nullable(),
+  blocked_until: timestamp.nullable(),
+  needs_discovery: z.boolean(),
+  fixtures_total: count.nullable(),
+  fixtures_due: count,
+  lease_owner: z.string().nullable(),
+  last_error: z.string().nullable(),
+});
+export type ChunkQueueEntry = z.output<typeof chunkQueueEntrySchema>;
+
+/** The live watermark.collection_settings row (get_collection_settings). */
+export const collectionSettingsSchema = z.looseObject({
+  min_fixtures: count,
+  rediscover_after_seconds: count,
+  settle_after_seconds: z.array(count),
+  final_state_ids: z.array(z.number().int()),
+  parked_state_ids: z.array(z.number().int()),
+  live_recollect_seconds: count,
+  catalog_refresh_seconds: count,
+  plan_recheck_seconds: count,
+});
+export type CollectionSettings = z.output<typeof collectionSettingsSchema>;
+
 export const chunkProgressSchema = z.object({
   chunk_id: text,
   league_id: id,
   league_name: z.string().nullable(),
   season_id: id,
   season_name: z.string().nullable(),
-  status: z.enum(["pending", "running", "done", "failed", "stalled"]),
+  status: z.enum(CHUNK_STATUSES),
   priority: numeric.nullable(),
   fixtures_total: count.nullable(),
   fixtures_collected: count,
@@ -63,6 +100,8 @@ export const chunkProgressSchema = z.object({
   lease_expires_at: timestamp.nullable(),
   checkpoint: checkpointSchema,
   discovered_at: timestamp.nullable(),
+  settled_at: timestamp.nullable(),
+  not_in_plan_until: timestamp.nullable(),
   completed_at: timestamp.nullable(),
   last_execution_id: z.string().nullable(),
 });
@@ -97,8 +136,35 @@ const leaseArgs = { chunk_id: text, lease_token: uuid };
 
 export const collectionRpcs = {
   sync_collection_catalog: {
-    args: z.object({ leagues: z.array(catalogItem), seasons: z.array(catalogItem.extend({ league_id: id })).optional() }),
+    args: z.object({
+      leagues: z.array(catalogItem),
+      seasons: z.array(catalogItem.extend({ league_id: id })).optional(),
+      full_refresh: z.boolean().optional(),
+      execution_id: text.optional(),
+    }),
     result: z.object({ leagues: count, seasons: count, chunks_created: count }),
+  },
+  get_catalog_cursor: {
+    args: z.object({}),
+    result: z.object({
+      league_id_after: id.nullable(),
+      season_id_after: id.nullable(),
+      last_full_sync_at: timestamp.nullable(),
+      full_refresh_due: z.boolean(),
+    }),
+  },
+  get_collection_settings: {
+    args: z.object({}),
+    result: collectionSettingsSchema,
+  },
+  list_chunk_queue: {
+    args: z.object({
+      league_id: id.optional(),
+      season_id: id.optional(),
+      min_fixtures: count.optional(),
+      max_rows: z.number().int().min(1).max(10000).optional(),
+    }),
+    result: z.array(chunkQueueEntrySchema),
   },
   claim_chunk: {
     args: z.object({
@@ -117,10 +183,17 @@ export const collectionRpcs = {
     result: timestamp,
   },
   register_chunk_fixtures: {
-    args: z.object({ ...leaseArgs, fixtures: z.array(z.looseObject({ id })) }),
+    args: z.object({
+      ...leaseArgs,
+      fixtures: z.array(z.looseObject({ id })),
+      aggregates: z.array(z.looseObject({ id, fixture_ids: z.array(id) })).optional(),
+    }),
     result: z.object({
       registered: count,
       known: count,
+      /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
+      moved: count,
+      ties: count,
       fixtures_total: count.nullable(),
       fixtures_pending: count.nullable(),
       priority: numeric.nullable(),
@@ -140,14 +213,20 @@ export const collectionRpcs = {
     }),
     result: batchResultSchema,
   },
-  mark_fixtures_changed: {
-    args: z.object({ fixtures: z.array(z.looseObject({ id, state_id: z.number().int().nullish() })) }),
-    result: z.object({ marked: count, unknown: count }),
+  requeue_collection: {
+    args: z.object({
+      league_id: id.optional(),
+      season_id: id.optional(),
+      chunk_id: text.optional(),
+      fixture_ids: z.array(id).max(10000).optional(),
+      reason: text.optional(),
+    }),
+    result: z.object({ fixtures: count, chunks: count, chunk_ids: z.array(z.string()) }),
   },
   release_chunk: {
     args: z.object({
       ...leaseArgs,
-      outcome: z.enum(["done", "pending", "failed"]),
+      outcome: z.enum(["done", "pending", "failed", "not_in_plan"]),
       error: text.optional(),
       execution_id: text.optional(),
     }),
@@ -190,7 +269,7 @@ export const collectionRpcs = {
     args: z.object({
       league_id: id.optional(),
       season_id: id.optional(),
-      status: z.enum(["pending", "running", "done", "failed", "stalled"]).optional(),
+      status: z.enum(CHUNK_STATUSES).optional(),
       max_rows: z.number().int().min(1).max(1000).optional(),
       after_chunk_id: text.optional(),
     }),

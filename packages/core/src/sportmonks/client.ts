@@ -14,6 +14,7 @@ import {
   SportmonksMalformedResponse,
   SportmonksNetworkError,
   SportmonksNotFound,
+  SportmonksPlanError,
   SportmonksRateLimited,
   SportmonksRequestError,
   SportmonksServerError,
@@ -180,14 +181,22 @@ export class SportmonksClient {
   }
 
   /** All leagues in the subscription. */
-  leagues(options: PageOption = {}): Paged<League> {
-    return this.#list(ENDPOINTS.leagues, "leagues", pageParams(options), leagueSchema);
+  leagues(options: PageOption & { idAfter?: number; populate?: boolean } = {}): Paged<League> {
+    const params = pageParams(options);
+    const filters = [options.populate ? "populate" : null, options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null].filter(Boolean);
+    if (filters.length) params.set("filters", filters.join(";"));
+    return this.#list(ENDPOINTS.leagues, "leagues", params, leagueSchema);
   }
 
   /** All seasons, or one league's (`filters=seasonLeagues:<id>`). */
-  seasons(options: PageOption & { leagueId?: number } = {}): Paged<Season> {
+  seasons(options: PageOption & { leagueId?: number; idAfter?: number; populate?: boolean } = {}): Paged<Season> {
     const params = pageParams(options);
-    if (options.leagueId !== undefined) params.set("filters", `seasonLeagues:${positiveId("leagueId", options.leagueId)}`);
+    const filters = [
+      options.populate ? "populate" : null,
+      options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null,
+      options.leagueId !== undefined ? `seasonLeagues:${positiveId("leagueId", options.leagueId)}` : null,
+    ].filter(Boolean);
+    if (filters.length) params.set("filters", filters.join(";"));
     return this.#list(ENDPOINTS.seasons, "seasons", params, seasonSchema);
   }
 
@@ -333,7 +342,10 @@ export class SportmonksClient {
         details,
       );
     }
-    if (status === 401 || status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
+    if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
+      throw new SportmonksPlanError(`${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+    }
+    if (status === 401) {
       throw new SportmonksAuthError(
         `${spec.name}: access denied (HTTP ${status}${code ? `, code ${code}` : ""})${said}; check SPORTMONKS_API_KEY and the plan`,
         details,

@@ -16,6 +16,7 @@ export type SportmonksErrorKind =
   | "include"
   | "rate_limited"
   | "auth"
+  | "plan"
   | "server"
   | "timeout"
   | "network"
@@ -80,6 +81,12 @@ export class SportmonksRateLimited extends SportmonksError {
 /** 401/403 or plan without access (5007): retrying cannot help. */
 export class SportmonksAuthError extends SportmonksError {
   readonly kind = "auth";
+  readonly retryable = false;
+}
+
+/** HTTP 403 or code 5007: the plan does not cover the resource (a league, a season). */
+export class SportmonksPlanError extends SportmonksError {
+  readonly kind = "plan";
   readonly retryable = false;
 }
 

@@ -129,6 +129,20 @@ export const scheduleRoundSchema = z.looseObject({
 });
 export type ScheduleRound = z.infer<typeof scheduleRoundSchema>;
 
+/** A two-legged tie of a knockout stage. */
+export const scheduleAggregateSchema = z.looseObject({
+  id,
+  stage_id: nullableId,
+  season_id: nullableId,
+  name: z.string().nullish(),
+  fixture_ids: z.array(id).default([]),
+  result: z.string().nullish(),
+  detail: z.string().nullish(),
+  winner_participant_id: nullableId,
+  fixtures: z.array(scheduleFixtureSchema).default([]),
+});
+export type ScheduleAggregate = z.infer<typeof scheduleAggregateSchema>;
+
 /** A stage of `schedules/seasons/{id}`: rounds of fixtures, or (knockout stages) fixtures directly. */
 export const scheduleStageSchema = z.looseObject({
   id,
@@ -143,6 +157,7 @@ export const scheduleStageSchema = z.looseObject({
   ending_at: z.string().nullish(),
   rounds: z.array(scheduleRoundSchema).default([]),
   fixtures: z.array(scheduleFixtureSchema).default([]),
+  aggregates: z.array(scheduleAggregateSchema).default([]),
 });
 export type ScheduleStage = z.infer<typeof scheduleStageSchema>;
 
@@ -154,6 +169,25 @@ export function scheduleFixtures(stages: readonly ScheduleStage[]): ScheduleFixt
     for (const round of stage.rounds) {
       for (const fixture of round.fixtures) byId.set(fixture.id, fixture);
     }
+    for (const aggregate of stage.aggregates) {
+      for (const fixture of aggregate.fixtures) byId.set(fixture.id, fixture);
+    }
   }
   return [...byId.values()];
+}
+
+/** The ties of a schedule as register_chunk_fixtures stores them. */
+export function scheduleAggregates(stages: readonly ScheduleStage[]) {
+  return stages.flatMap((stage) =>
+    stage.aggregates.map((a) => ({
+      id: a.id,
+      season_id: a.season_id ?? stage.season_id ?? null,
+      stage_id: a.stage_id ?? stage.id,
+      name: a.name ?? null,
+      fixture_ids: a.fixture_ids,
+      result: a.result ?? null,
+      detail: a.detail ?? null,
+      winner_participant_id: a.winner_participant_id ?? null,
+    })),
+  );
 }
