@@ -141,7 +141,7 @@ describe("npm run collect", () => {
   });
 
   it("SIGTERM finishes the run CANCELLED and releases its lease with the checkpoint kept", async () => {
-    await env.stack.query("update watermark.fixtures set changed_at = now()");
+    await env.stack.query("update watermark.fixtures set next_check_at = now()");
     env.sim.setFaults({ slow: 1, slowMs: 150 });
     const before = await env.stack.query<{ n: string }>("select count(*) as n from watermark.etl_executions");
     const run = startCli(["--batch-size", "20"], env.cliEnv());

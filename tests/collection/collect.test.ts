@@ -66,13 +66,20 @@ describe("collect() with faults on", () => {
     ]);
   });
 
-  it("a second run re-collects only what still needs work and rewrites nothing unchanged", async () => {
+  it("a second run re-collects only the live fixtures once they are due, and rewrites nothing unchanged", async () => {
     env.sim.setFaults({ reset: true });
     const inPlay = await env.stack.query<{ n: string }>(
       "select count(*) as n from watermark.fixtures where not is_final and starting_at <= now() at time zone 'UTC'",
     );
     expect(Number(inPlay[0]?.n)).toBeGreaterThan(0);
+    const nothingDue = await env.run();
+    expect(nothingDue.counters.fixturesRequested).toBe(0);
+    expect(nothingDue.stopReason).toBe("no_work");
+    // Live fixtures are followed every live_recollect_seconds: make that 1 s and let it pass.
+    await env.stack.query("select public.set_collection_settings(live_recollect_seconds => 1)");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const result = await env.run();
+    await env.stack.query("select public.set_collection_settings(live_recollect_seconds => 300)");
     expect(result.status).toBe("COMPLETED");
     expect(result.counters.fixturesRequested).toBe(Number(inPlay[0]?.n));
     expect(result.counters.fixturesUnchanged).toBe(Number(inPlay[0]?.n));

@@ -65,12 +65,12 @@ export function truthFixtures(sim: Simulator): Record<string, unknown>[] {
 
 /**
  * The fewest API calls the data needs: catalog pages, one schedule per season,
- * one fixtures/latest, and ⌈fixtures ÷ 50⌉ fixtures/multi calls per chunk.
+ * and ⌈fixtures ÷ 50⌉ fixtures/multi calls per chunk.
  */
 export function minimumCalls(sim: Simulator): number {
   const perSeason = new Map<number, number>();
   for (const f of sim.truth().fixtures) perSeason.set(f.season_id as number, (perSeason.get(f.season_id as number) ?? 0) + 1);
   const leagues = sim.truth().leagues.length;
   const multi = [...perSeason.values()].reduce((sum, n) => sum + Math.ceil(n / 50), 0);
-  return Math.ceil(leagues / 50) + Math.ceil(perSeason.size / 50) + perSeason.size + 1 + multi;
+  return Math.ceil(leagues / 50) + Math.ceil(perSeason.size / 50) + perSeason.size + multi;
 }

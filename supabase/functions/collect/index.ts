@@ -1287,7 +1287,10 @@ var SportmonksClient = class {
   /** All leagues in the subscription. */
   leagues(options = {}) {
     const params = pageParams(options);
-    const filters = [options.populate ? "populate" : null, options.idAfter !== void 0 ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null].filter(Boolean);
+    const filters = [
+      options.populate ? "populate" : null,
+      options.idAfter !== void 0 ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null
+    ].filter(Boolean);
     if (filters.length) params.set("filters", filters.join(";"));
     return this.#list(ENDPOINTS.leagues, "leagues", params, leagueSchema);
   }
@@ -1432,7 +1435,10 @@ var SportmonksClient = class {
       );
     }
     if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
-      throw new SportmonksPlanError(`${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+      throw new SportmonksPlanError(
+        `${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`,
+        details
+      );
     }
     if (status === 401) {
       throw new SportmonksAuthError(
@@ -2535,8 +2541,16 @@ var CollectionRun = class {
     const known = new Set(queue.map((q) => q.season_id));
     const catalog = await this.readCatalog();
     const candidates = [
-      ...catalog.seasons.filter((s) => !known.has(s.id) && (o.leagueId === void 0 || s.league_id === o.leagueId) && (o.seasonId === void 0 || s.id === o.seasonId)).map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
-      ...queue.filter((q) => q.claimable).map((q) => ({ chunkId: q.chunk_id, seasonId: q.season_id, due: q.fixtures_due, total: q.fixtures_total ?? 0, discover: q.needs_discovery }))
+      ...catalog.seasons.filter(
+        (s) => !known.has(s.id) && (o.leagueId === void 0 || s.league_id === o.leagueId) && (o.seasonId === void 0 || s.id === o.seasonId)
+      ).map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
+      ...queue.filter((q) => q.claimable).map((q) => ({
+        chunkId: q.chunk_id,
+        seasonId: q.season_id,
+        due: q.fixtures_due,
+        total: q.fixtures_total ?? 0,
+        discover: q.needs_discovery
+      }))
     ];
     const blocked = queue.filter((q) => !q.claimable);
     if (blocked.length > 0) await this.logger.info(`dry run: ${describeQueue(blocked)}`);

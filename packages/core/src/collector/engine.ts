@@ -329,7 +329,9 @@ class CollectionRun {
   private async readCatalog(): Promise<{ full: boolean; leagues: League[]; seasons: Season[]; skipped: number[] }> {
     const cursor = await this.deps.rpc.call("get_catalog_cursor", {});
     const full = this.options.refreshCatalog || cursor.full_refresh_due;
-    const seasons = await this.sportmonks.seasons({ populate: true, idAfter: full ? undefined : (cursor.season_id_after ?? undefined) }).toArray();
+    const seasons = await this.sportmonks
+      .seasons({ populate: true, idAfter: full ? undefined : (cursor.season_id_after ?? undefined) })
+      .toArray();
     const leagueIdAfter = full || seasons.length > 0 ? undefined : (cursor.league_id_after ?? undefined);
     const leagues = await this.sportmonks.leagues({ populate: true, idAfter: leagueIdAfter }).toArray();
     const listed = new Set(leagues.map((l) => l.id));
@@ -570,11 +572,22 @@ class CollectionRun {
     // New chunks have no priority yet, and claim_chunk takes those first.
     const candidates = [
       ...catalog.seasons
-        .filter((s) => !known.has(s.id) && (o.leagueId === undefined || s.league_id === o.leagueId) && (o.seasonId === undefined || s.id === o.seasonId))
+        .filter(
+          (s) =>
+            !known.has(s.id) &&
+            (o.leagueId === undefined || s.league_id === o.leagueId) &&
+            (o.seasonId === undefined || s.id === o.seasonId),
+        )
         .map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
       ...queue
         .filter((q) => q.claimable)
-        .map((q) => ({ chunkId: q.chunk_id, seasonId: q.season_id, due: q.fixtures_due, total: q.fixtures_total ?? 0, discover: q.needs_discovery })),
+        .map((q) => ({
+          chunkId: q.chunk_id,
+          seasonId: q.season_id,
+          due: q.fixtures_due,
+          total: q.fixtures_total ?? 0,
+          discover: q.needs_discovery,
+        })),
     ];
     const blocked = queue.filter((q) => !q.claimable);
     if (blocked.length > 0) await this.logger.info(`dry run: ${describeQueue(blocked)}`);

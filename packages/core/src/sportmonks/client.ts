@@ -183,7 +183,10 @@ export class SportmonksClient {
   /** All leagues in the subscription. */
   leagues(options: PageOption & { idAfter?: number; populate?: boolean } = {}): Paged<League> {
     const params = pageParams(options);
-    const filters = [options.populate ? "populate" : null, options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null].filter(Boolean);
+    const filters = [
+      options.populate ? "populate" : null,
+      options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null,
+    ].filter(Boolean);
     if (filters.length) params.set("filters", filters.join(";"));
     return this.#list(ENDPOINTS.leagues, "leagues", params, leagueSchema);
   }
@@ -343,7 +346,10 @@ export class SportmonksClient {
       );
     }
     if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
-      throw new SportmonksPlanError(`${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+      throw new SportmonksPlanError(
+        `${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`,
+        details,
+      );
     }
     if (status === 401) {
       throw new SportmonksAuthError(
