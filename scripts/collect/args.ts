@@ -23,7 +23,9 @@ Options:
   --time-budget SECONDS   stop cleanly before this much time has passed (default 3600)
   --lease-seconds N       chunk lease length, 10-3600 (default 120); renewed while working
   --owner NAME            lease owner shown in the chunk list (default: collector@<host>)
-  --refresh-catalog       re-read leagues and seasons even when chunks exist
+  --requeue               collect the --league-id / --season-id fixtures again now, schedule included (audited)
+  --requeue-fixtures IDS  collect these fixture ids again now (comma-separated; audited)
+  --refresh-catalog       read the whole catalog now (every run reads new leagues and seasons anyway)
   --verbose               print every log event (JSON lines on stderr)
   --track-performance     time each fetch and upsert and record them as metrics
   --export-metrics FILE   write the run's result, API usage and timings to FILE (JSON)
@@ -124,6 +126,20 @@ export function parseArgs(argv: readonly string[], defaultOwner: string): CliArg
       case "--dry-run":
         o.dryRun = true;
         break;
+      case "--requeue":
+        o.requeue = true;
+        break;
+      case "--requeue-fixtures": {
+        const text = value();
+        const ids = text.split(",").map((part) => (/^\d+$/.test(part.trim()) ? Number(part.trim()) : Number.NaN));
+        if (ids.length === 0 || ids.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+          throw new UsageError(
+            `--requeue-fixtures: ${JSON.stringify(text)} is not valid; use fixture ids separated by commas, e.g. 19135043,19135044`,
+          );
+        }
+        o.requeueFixtureIds = ids;
+        break;
+      }
       case "--refresh-catalog":
         o.refreshCatalog = true;
         break;
@@ -142,5 +158,10 @@ export function parseArgs(argv: readonly string[], defaultOwner: string): CliArg
   }
   if (continueFlag && o.clearCheckpoint) throw new UsageError("--continue and --clear-checkpoint contradict each other; pick one");
   if (o.dryRun && o.clearCheckpoint) throw new UsageError("--dry-run writes nothing, so it cannot --clear-checkpoint; drop one of them");
+  if (o.dryRun && (o.requeue || o.requeueFixtureIds))
+    throw new UsageError("--dry-run writes nothing, so it cannot requeue; drop one of them");
+  if (o.requeue && o.leagueId === undefined && o.seasonId === undefined) {
+    throw new UsageError("--requeue: say what to collect again with --league-id or --season-id (or use --requeue-fixtures IDS)");
+  }
   return args;
 }

@@ -53,6 +53,16 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--bogus"], "me")).toThrow("unknown option --bogus");
     expect(() => parseArgs(["--continue", "--clear-checkpoint"], "me")).toThrow("contradict");
     expect(() => parseArgs(["--dry-run", "--clear-checkpoint"], "me")).toThrow("--dry-run writes nothing");
+    expect(() => parseArgs(["--requeue"], "me")).toThrow("--requeue: say what to collect again with --league-id or --season-id");
+    expect(() => parseArgs(["--requeue-fixtures", "12,x"], "me")).toThrow(
+      '--requeue-fixtures: "12,x" is not valid; use fixture ids separated by commas',
+    );
+    expect(() => parseArgs(["--dry-run", "--requeue-fixtures", "12"], "me")).toThrow("cannot requeue");
+  });
+
+  it("maps the requeue flags", () => {
+    expect(parseArgs(["--season-id", "7", "--requeue"], "me").options).toMatchObject({ seasonId: 7, requeue: true });
+    expect(parseArgs(["--requeue-fixtures", "12, 13"], "me").options).toMatchObject({ requeueFixtureIds: [12, 13] });
   });
 });
 

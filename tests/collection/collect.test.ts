@@ -181,3 +181,26 @@ describe("collect() dry runs stop where a real run would", () => {
     }
   });
 });
+
+describe("collect() requeue", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    env = await collectionEnv("collect-requeue", { seed: 11, leagues: 1, seasonsPerLeague: 2, teamsPerLeague: 6 });
+  });
+  afterAll(async () => env?.close());
+
+  it("a requeued season is collected again by the next run, and only it", async () => {
+    await env.run({ minFixtures: 0 });
+    const [season] = await env.stack.query<{ season_id: string; n: string }>(
+      "select season_id, count(*) as n from watermark.fixtures where collected_at is not null group by season_id order by season_id limit 1",
+    );
+    const idle = await env.run({ minFixtures: 0 });
+    expect(idle.counters.fixturesRequested).toBe(0);
+    const again = await env.run({ minFixtures: 0, seasonId: Number(season?.season_id), requeue: true });
+    expect(again.counters.fixturesRequested).toBe(Number(season?.n));
+    expect(again.counters.fixturesUnchanged).toBe(Number(season?.n));
+    expect(again.api.byEndpoint["schedules/seasons/{id}"]).toBe(1);
+    const audit = await env.stack.query("select action from watermark.chunk_audit where action = 'requeue'");
+    expect(audit).toHaveLength(1);
+  });
+});

@@ -1897,6 +1897,10 @@ var collectOptionsSchema = z5.object({
   minFixtures: z5.number().int().nonnegative().optional(),
   /** Clear the matching chunks' checkpoints before collecting (audited). */
   clearCheckpoint: z5.boolean().default(false),
+  /** Make the leagueId / seasonId fixtures due now and re-read their schedule before collecting (audited). */
+  requeue: z5.boolean().default(false),
+  /** Make these fixtures due now before collecting (audited). */
+  requeueFixtureIds: z5.array(z5.number().int().positive()).min(1).max(1e4).optional(),
   /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
   dryRun: z5.boolean().default(false),
   /** Who holds the leases (host, function instance); shows up in list_chunks. */
@@ -2251,6 +2255,7 @@ var CollectionRun = class {
   async work() {
     const o = this.options;
     if (o.clearCheckpoint) await this.clearCheckpoints();
+    if (o.requeue || o.requeueFixtureIds) await this.requeue();
     await this.syncCatalog();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
@@ -2287,6 +2292,16 @@ var CollectionRun = class {
       reason: `--clear-checkpoint by ${this.options.owner} (${this.executionId})`
     });
     await this.logger.info("checkpoints cleared", cleared);
+  }
+  async requeue() {
+    const o = this.options;
+    const requeued = await this.deps.rpc.call("requeue_collection", {
+      league_id: o.requeue ? o.leagueId : void 0,
+      season_id: o.requeue ? o.seasonId : void 0,
+      fixture_ids: o.requeueFixtureIds,
+      reason: `requeued by ${o.owner} (${this.executionId})`
+    });
+    await this.logger.info("requeued for collection", requeued);
   }
   /**
    * Leagues and seasons → chunks, every run, for a call or two: ids grow, so

@@ -255,6 +255,7 @@ class CollectionRun {
   private async work(): Promise<StopRun> {
     const o = this.options;
     if (o.clearCheckpoint) await this.clearCheckpoints();
+    if (o.requeue || o.requeueFixtureIds) await this.requeue();
     await this.syncCatalog();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
@@ -293,6 +294,17 @@ class CollectionRun {
       reason: `--clear-checkpoint by ${this.options.owner} (${this.executionId})`,
     });
     await this.logger.info("checkpoints cleared", cleared);
+  }
+
+  private async requeue(): Promise<void> {
+    const o = this.options;
+    const requeued = await this.deps.rpc.call("requeue_collection", {
+      league_id: o.requeue ? o.leagueId : undefined,
+      season_id: o.requeue ? o.seasonId : undefined,
+      fixture_ids: o.requeueFixtureIds,
+      reason: `requeued by ${o.owner} (${this.executionId})`,
+    });
+    await this.logger.info("requeued for collection", requeued);
   }
 
   /**

@@ -32,6 +32,10 @@ export const collectOptionsSchema = z
     minFixtures: z.number().int().nonnegative().optional(),
     /** Clear the matching chunks' checkpoints before collecting (audited). */
     clearCheckpoint: z.boolean().default(false),
+    /** Make the leagueId / seasonId fixtures due now and re-read their schedule before collecting (audited). */
+    requeue: z.boolean().default(false),
+    /** Make these fixtures due now before collecting (audited). */
+    requeueFixtureIds: z.array(z.number().int().positive()).min(1).max(10_000).optional(),
     /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
     dryRun: z.boolean().default(false),
     /** Who holds the leases (host, function instance); shows up in list_chunks. */
