@@ -161,6 +161,10 @@ create table watermark.fixtures (
   content_hash text,
   quality_score smallint check (quality_score between 0 and 100),
   is_final boolean not null default false,
+  -- Full time as Watermark saw it: the first collection in a final state, or
+  -- kickoff + 2 h when that is earlier (a fixture first collected long after it
+  -- ended). The settle windows count from it.
+  final_at timestamptz,
   discovered_at timestamptz not null default now(),
   -- When the fixture must be collected next; null: not until the schedule moves
   -- it. The one definition of "needs work" is next_check_at <= now() (view
@@ -301,15 +305,29 @@ comment on view watermark.fixture_work is
   'Fixtures with needs_work (next_check_at <= now()): the one definition of "needs work".';
 grant select on watermark.fixture_work to authenticated, service_role;
 
--- When a fixture just collected in state_id, kicking off at starting_at (UTC),
--- must be collected again: the change-detection strategy of docs/collection.md.
---   final:      at the next settle window after full time (kickoff + 2 h), or never;
+-- Full time of a fixture just collected in state_id: kept once known, else now
+-- or kickoff + 2 h, whichever is earlier; null while it is not final.
+create function watermark.full_time_at(state_id integer, starting_at timestamp, known_final_at timestamptz,
+  cfg watermark.collection_settings)
+returns timestamptz
+language sql
+stable
+set search_path = ''
+as $$
+  select case when state_id = any (cfg.final_state_ids)
+    then coalesce(known_final_at, least(now(), (starting_at at time zone 'UTC') + interval '2 hours'), now()) end
+$$;
+
+-- When a fixture just collected must be collected again: the change-detection
+-- strategy of docs/collection.md.
+--   final:      at the next settle window after full time (final_at), or never;
 --   parked:     never (postponed and the like wait for the schedule to move them);
 --   no date:    never (the schedule gives it one);
 --   not begun:  at kickoff;
 --   under way:  every live_recollect_seconds for 6 h after kickoff, then at the
 --               rediscovery pace (a fixture the provider never closes costs little).
-create function watermark.next_check_at(state_id integer, starting_at timestamp, cfg watermark.collection_settings)
+create function watermark.next_check_at(state_id integer, starting_at timestamp, final_at timestamptz,
+  cfg watermark.collection_settings)
 returns timestamptz
 language sql
 stable
@@ -317,10 +335,8 @@ set search_path = ''
 as $$
   select case
     when state_id = any (cfg.final_state_ids) then
-      (select min(ft.at + make_interval(secs => w))
-         from unnest(cfg.settle_after_seconds) w,
-              lateral (select coalesce((starting_at at time zone 'UTC') + interval '2 hours', now()) as at) ft
-        where ft.at + make_interval(secs => w) > now())
+      (select min(final_at + make_interval(secs => w)) from unnest(cfg.settle_after_seconds) w
+        where final_at + make_interval(secs => w) > now())
     when state_id = any (cfg.parked_state_ids) then null
     when starting_at is null then null
     when (starting_at at time zone 'UTC') > now() then starting_at at time zone 'UTC'
@@ -652,7 +668,8 @@ $$;
 grant execute on function watermark.collection_settings_row() to authenticated, service_role;
 grant execute on function watermark.backoff_interval(integer, integer, integer) to service_role;
 grant execute on function watermark.refresh_chunk(text) to service_role;
-grant execute on function watermark.next_check_at(integer, timestamp, watermark.collection_settings) to service_role;
+grant execute on function watermark.full_time_at(integer, timestamp, timestamptz, watermark.collection_settings) to service_role;
+grant execute on function watermark.next_check_at(integer, timestamp, timestamptz, watermark.collection_settings) to service_role;
 grant execute on function watermark.chunk_needs_discovery(watermark.chunks, watermark.collection_settings) to authenticated, service_role;
 grant execute on function watermark.chunk_blocker(watermark.chunks, integer, watermark.collection_settings) to authenticated, service_role;
 grant execute on function watermark.lock_leased_chunk(text, uuid, boolean) to service_role;
@@ -1051,6 +1068,7 @@ declare
   fid bigint;
   state integer;
   kickoff timestamp;
+  full_time timestamptz;
   payload jsonb;
   hash text;
   prior record;
@@ -1078,7 +1096,7 @@ begin
     -- jsonb keeps one canonical key order, so equal content hashes equal.
     payload := element;
     hash := md5(payload::text);
-    select f.collected_at, f.content_hash, f.season_id into prior from watermark.fixtures f where f.id = fid for update;
+    select f.collected_at, f.content_hash, f.season_id, f.final_at into prior from watermark.fixtures f where f.id = fid for update;
     known := found;
     if known and prior.season_id <> c.season_id then
       perform watermark.raise_invalid(format('fixtures[%s].id', idx), format('fixture %s already belongs to season %s', fid, prior.season_id));
@@ -1086,16 +1104,17 @@ begin
     if known and prior.content_hash = hash then
       -- Same content: only the bookkeeping moves (when to look next, failures cleared).
       update watermark.fixtures f
-         set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, cfg),
+         set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, f.final_at, cfg),
              last_error = null, attempts = 0, last_execution_id = upsert_fixture_batch.execution_id
        where f.id = fid;
       unchanged_count := unchanged_count + 1;
     else
       kickoff := watermark.json_timestamp(element, 'fixtures', idx, 'starting_at');
+      full_time := watermark.full_time_at(state, kickoff, prior.final_at, cfg);
       insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, state_id,
         venue_id, name, starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
         events, lineups, statistics, participants, scores,
-        collected_at, content_hash, quality_score, is_final, discovered_at,
+        collected_at, content_hash, quality_score, is_final, final_at, discovered_at,
         next_check_at, attempts, last_error, last_execution_id)
       values (fid, c.league_id, c.season_id,
         watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
@@ -1112,8 +1131,8 @@ begin
         watermark.json_boolean(element, 'fixtures', idx, 'placeholder'), watermark.json_boolean(element, 'fixtures', idx, 'has_odds'),
         element -> 'events', element -> 'lineups', element -> 'statistics', element -> 'participants', element -> 'scores',
         now(), hash, watermark.fixture_quality_score(element),
-        coalesce(state = any (cfg.final_state_ids), false), now(),
-        watermark.next_check_at(state, kickoff, cfg), 0, null, upsert_fixture_batch.execution_id)
+        coalesce(state = any (cfg.final_state_ids), false), full_time, now(),
+        watermark.next_check_at(state, kickoff, full_time, cfg), 0, null, upsert_fixture_batch.execution_id)
       on conflict (id) do update set
         stage_id = excluded.stage_id, group_id = excluded.group_id, aggregate_id = excluded.aggregate_id,
         round_id = excluded.round_id, state_id = excluded.state_id,
@@ -1123,7 +1142,7 @@ begin
         events = excluded.events, lineups = excluded.lineups, statistics = excluded.statistics,
         participants = excluded.participants, scores = excluded.scores,
         collected_at = now(), content_hash = excluded.content_hash, quality_score = excluded.quality_score,
-        is_final = excluded.is_final, next_check_at = excluded.next_check_at,
+        is_final = excluded.is_final, final_at = excluded.final_at, next_check_at = excluded.next_check_at,
         attempts = 0, last_error = null, last_execution_id = excluded.last_execution_id;
       if known and prior.collected_at is not null then
         updated_count := updated_count + 1;
@@ -1388,7 +1407,7 @@ begin
   -- by the new rules (failing ones keep their backoff, due ones stay due).
   if num_nonnulls(settle_after_seconds, final_state_ids, parked_state_ids, live_recollect_seconds, rediscover_after_seconds) > 0 then
     update watermark.fixtures f
-       set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, result)
+       set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, f.final_at, result)
      where f.collected_at is not null and f.attempts = 0 and (f.next_check_at is null or f.next_check_at > now());
   end if;
   -- Priorities depend on the factor: recompute them now.

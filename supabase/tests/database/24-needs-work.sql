@@ -4,7 +4,7 @@
 -- failures after their backoff; an operator's requeue at once. And when a chunk
 -- is claimable (chunk_blocker), which list_chunk_queue shows as claim_chunk sees it.
 begin;
-select plan(45);
+select plan(46);
 
 select public.sync_collection_catalog('[{"id": 1}]',
   '[{"id": 10, "league_id": 1, "finished": false}, {"id": 20, "league_id": 1, "finished": true}]');
@@ -56,6 +56,10 @@ select is(pg_temp.due_in(204), null, 'final with every settle window past: never
 select is(pg_temp.due_in(205), null, 'postponed: not until the schedule moves it');
 select ok(pg_temp.due_in(206) between 21595 and 21605, 'not final 6 h after kickoff: due at the rediscovery pace');
 select ok((select is_final from watermark.fixtures where id = 203), 'a final state makes the fixture final');
+select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.row(202, 5, -1)), '{}') from lease;
+select ok(pg_temp.due_in(202) between 7195 and 7205,
+  'seen final at full time: the settle windows count from that collection (here 2 h from now)');
+select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.row(202, 2, -1)), '{}') from lease;
 select is(public.list_chunk_work('1_10'), '{207,208,209}'::bigint[], 'only the fixtures not collected yet are due');
 
 -- The same content again moves only the bookkeeping.
