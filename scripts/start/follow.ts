@@ -37,7 +37,8 @@ async function takeSnapshot(rpc: RpcClient<StartRpcs>, since: Date): Promise<Sna
   };
 }
 
-const chunkCollected = (c: ChunkProgress) => c.completed_at !== null || c.status === "failed";
+/** A chunk needs nothing more from this run: a pass finished, or it is set aside (failed, not in the plan). */
+const chunkCollected = (c: ChunkProgress) => c.completed_at !== null || c.status === "failed" || c.status === "not_in_plan";
 
 function isFinished(s: Snapshot): boolean {
   return (
