@@ -895,12 +895,29 @@ import { z as z3 } from "npm:zod@^4.6.7";
 
 // packages/core/src/sportmonks/errors.ts
 var SPORTMONKS_CODES = {
-  includeNotAllowed: 5001,
+  /** The include exists but not on this endpoint. */
+  includeNotAllowed: 5e3,
+  /** No such include anywhere in the API. */
+  includeNotFound: 5001,
+  /** The include exists but the plan does not cover it. */
   insufficientIncludes: 5002,
+  /** The requested page does not exist. */
   paginationLimit: 5003,
   rateLimit: 5005,
-  insufficientResources: 5007
+  /** The plan does not cover the requested resource. */
+  insufficientResources: 5007,
+  /** Includes nested deeper than the endpoint allows. */
+  includeDepth: 5008,
+  /** The include is not available on the requested entity. */
+  includeNotAvailable: 5013
 };
+var SPORTMONKS_INCLUDE_CODES = /* @__PURE__ */ new Set([
+  SPORTMONKS_CODES.includeNotAllowed,
+  SPORTMONKS_CODES.includeNotFound,
+  SPORTMONKS_CODES.insufficientIncludes,
+  SPORTMONKS_CODES.includeDepth,
+  SPORTMONKS_CODES.includeNotAvailable
+]);
 var SportmonksError = class extends Error {
   endpoint;
   status;
@@ -920,6 +937,12 @@ var SportmonksNotFound = class extends SportmonksError {
 var SportmonksIncludeError = class extends SportmonksError {
   kind = "include";
   retryable = false;
+  /** The rejected include, when the answer names it (or the request had only one); null otherwise. */
+  include;
+  constructor(message, details = {}) {
+    super(message, details);
+    this.include = details.include ?? null;
+  }
 };
 var SportmonksRateLimited = class extends SportmonksError {
   kind = "rate_limited";
@@ -936,6 +959,10 @@ var SportmonksRateLimited = class extends SportmonksError {
 };
 var SportmonksAuthError = class extends SportmonksError {
   kind = "auth";
+  retryable = false;
+};
+var SportmonksPlanError = class extends SportmonksError {
+  kind = "plan";
   retryable = false;
 };
 var SportmonksServerError = class extends SportmonksError {
@@ -962,6 +989,35 @@ var SportmonksInvalidArgument = class extends SportmonksError {
   kind = "invalid_argument";
   retryable = false;
 };
+
+// packages/core/src/sportmonks/include-errors.ts
+var SPORTMONKS_MAX_INCLUDE_DEPTH = 3;
+function rejectedInclude(message, requested) {
+  const text2 = message ?? "";
+  for (const name of [...requested].sort((a, b) => b.length - a.length)) {
+    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_])`, "i");
+    if (pattern.test(text2)) return name;
+  }
+  return requested.length === 1 ? requested[0] ?? null : null;
+}
+function includeProblem(code, include, requested) {
+  const subject = include ? `include \`${include}\`` : `one of the includes (${requested.map((name) => `\`${name}\``).join(", ") || "none sent"})`;
+  const drop = include ? `drop \`${include}\` from the includes` : "drop it from the includes";
+  switch (code) {
+    case SPORTMONKS_CODES.includeNotAllowed:
+      return { problem: `${subject} is not allowed on this endpoint`, fix: drop };
+    case SPORTMONKS_CODES.includeNotFound:
+      return { problem: `${subject} does not exist`, fix: "check the include name against the endpoint's documented includes" };
+    case SPORTMONKS_CODES.insufficientIncludes:
+      return { problem: `${subject} is not in the plan`, fix: `${drop} or upgrade the plan` };
+    case SPORTMONKS_CODES.includeDepth:
+      return { problem: `${subject} nests too deep`, fix: `reduce nesting to at most ${SPORTMONKS_MAX_INCLUDE_DEPTH} levels` };
+    case SPORTMONKS_CODES.includeNotAvailable:
+      return { problem: `${subject} is not available on this entity`, fix: drop };
+    default:
+      return { problem: `${subject} was rejected`, fix: `${drop} or check the plan's includes` };
+  }
+}
 
 // packages/core/src/sportmonks/paged.ts
 var Paged = class {
@@ -1169,6 +1225,20 @@ var scheduleRoundSchema = z2.looseObject({
   ending_at: z2.string().nullish(),
   fixtures: z2.array(scheduleFixtureSchema).default([])
 });
+var scheduleAggregateSchema = z2.looseObject({
+  id,
+  league_id: nullableId,
+  season_id: nullableId,
+  stage_id: nullableId,
+  name: z2.string().nullish(),
+  fixture_ids: z2.array(id).default([]),
+  /** Aggregate score, e.g. "2-5". */
+  result: z2.string().nullish(),
+  /** How the tie ended, e.g. "After Extra Time". */
+  detail: z2.string().nullish(),
+  winner_participant_id: nullableId,
+  fixtures: z2.array(scheduleFixtureSchema).default([])
+});
 var scheduleStageSchema = z2.looseObject({
   id,
   season_id: nullableId,
@@ -1181,14 +1251,15 @@ var scheduleStageSchema = z2.looseObject({
   starting_at: z2.string().nullish(),
   ending_at: z2.string().nullish(),
   rounds: z2.array(scheduleRoundSchema).default([]),
-  fixtures: z2.array(scheduleFixtureSchema).default([])
+  fixtures: z2.array(scheduleFixtureSchema).default([]),
+  aggregates: z2.array(scheduleAggregateSchema).default([])
 });
 function scheduleFixtures(stages) {
   const byId = /* @__PURE__ */ new Map();
   for (const stage of stages) {
-    for (const fixture of stage.fixtures) byId.set(fixture.id, fixture);
-    for (const round of stage.rounds) {
-      for (const fixture of round.fixtures) byId.set(fixture.id, fixture);
+    const groups = [stage.fixtures, ...stage.rounds.map((r) => r.fixtures), ...stage.aggregates.map((a) => a.fixtures)];
+    for (const fixtures of groups) {
+      for (const fixture of fixtures) byId.set(fixture.id, fixture);
     }
   }
   return [...byId.values()];
@@ -1198,6 +1269,7 @@ function scheduleFixtures(stages) {
 var SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/football";
 var SPORTMONKS_MAX_MULTI_IDS = 50;
 var SPORTMONKS_MAX_PER_PAGE = 50;
+var SPORTMONKS_MAX_POPULATE_PER_PAGE = 1e3;
 var SPORTMONKS_MAX_BETWEEN_DAYS = 100;
 var optionsSchema = z3.object({
   apiKey: z3.string().trim().min(1, "must be a non-empty string; set SPORTMONKS_API_KEY to your Sportmonks API token"),
@@ -1251,21 +1323,28 @@ var SportmonksClient = class {
       now: this.#now
     });
   }
-  /** All leagues in the subscription. */
+  /** All leagues in the subscription, or those after `idAfter`. */
   leagues(options = {}) {
-    return this.#list(ENDPOINTS.leagues, "leagues", pageParams(options), leagueSchema);
+    return this.#list(ENDPOINTS.leagues, "leagues", catalogParams(options), leagueSchema);
   }
-  /** All seasons, or one league's (`filters=seasonLeagues:<id>`). */
+  /** All seasons, or one league's, or those after `idAfter`; the filters combine. */
   seasons(options = {}) {
-    const params = pageParams(options);
-    if (options.leagueId !== void 0) params.set("filters", `seasonLeagues:${positiveId("leagueId", options.leagueId)}`);
-    return this.#list(ENDPOINTS.seasons, "seasons", params, seasonSchema);
+    const league = options.leagueId === void 0 ? [] : [`seasonLeagues:${positiveId("leagueId", options.leagueId)}`];
+    return this.#list(ENDPOINTS.seasons, "seasons", catalogParams(options, league), seasonSchema);
   }
-  /** A season's schedule: stages → rounds → fixtures. An unknown season is SportmonksNotFound. */
+  /**
+   * A season's schedule: stages with their fixtures under rounds, the stage, or
+   * aggregates (see scheduleFixtures). A season without a schedule (a miss) is [].
+   */
   async seasonSchedule(seasonId) {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
-    const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z3.array(scheduleStageSchema));
-    return data;
+    try {
+      const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z3.array(scheduleStageSchema));
+      return data;
+    } catch (error) {
+      if (isMiss(error)) return [];
+      throw error;
+    }
   }
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids, options = {}) {
@@ -1311,7 +1390,7 @@ var SportmonksClient = class {
         try {
           result = await client.#get(spec, path, current, z3.array(item));
         } catch (error) {
-          if (error instanceof SportmonksNotFound && error.status === 200) return;
+          if (isMiss(error)) return;
           throw error;
         }
         const { data, envelope } = result;
@@ -1336,13 +1415,14 @@ var SportmonksClient = class {
   async #get(spec, path, params, dataSchema) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
+    const includes = params.get("include")?.split(";") ?? [];
     for (let attempt = 1; ; attempt++) {
       const entity = this.#entityFor(spec);
       await this.#awaitBudget(spec, entity, attempt);
       const facts = { status: null, rateLimit: null };
       const started = this.#now();
       try {
-        const envelope = await this.#attempt(spec, url, facts);
+        const envelope = await this.#attempt(spec, url, includes, facts);
         const data = dataSchema.safeParse(envelope.data);
         if (!data.success) {
           const issue = data.error.issues[0];
@@ -1362,7 +1442,7 @@ var SportmonksClient = class {
     }
   }
   /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec, url, facts) {
+  async #attempt(spec, url, includes, facts) {
     const response = await this.#send(spec, url);
     facts.status = response.status;
     const json = parseJson(response.body);
@@ -1384,22 +1464,26 @@ var SportmonksClient = class {
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
-    if (code === SPORTMONKS_CODES.includeNotAllowed || code === SPORTMONKS_CODES.insufficientIncludes) {
-      throw new SportmonksIncludeError(
-        `${spec.name}: include rejected (code ${code})${said}; drop it or check the plan's includes`,
-        details
-      );
+    const answer = `HTTP ${status}${code ? `, code ${code}` : ""}`;
+    if (code !== null && SPORTMONKS_INCLUDE_CODES.has(code)) {
+      const include = rejectedInclude(envelope?.message, includes);
+      const { problem, fix } = includeProblem(code, include, includes);
+      throw new SportmonksIncludeError(`${spec.name}: ${problem} (${answer})${said}; ${fix}`, { ...details, include });
     }
-    if (status === 401 || status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
-      throw new SportmonksAuthError(
-        `${spec.name}: access denied (HTTP ${status}${code ? `, code ${code}` : ""})${said}; check SPORTMONKS_API_KEY and the plan`,
+    if (status === 401) {
+      throw new SportmonksAuthError(`${spec.name}: API key rejected (${answer})${said}; check SPORTMONKS_API_KEY`, details);
+    }
+    if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
+      throw new SportmonksPlanError(
+        `${spec.name}: not covered by the plan (${answer})${said}; add it to the subscription or leave it out of the collection`,
         details
       );
     }
     if (status >= 500) throw new SportmonksServerError(`${spec.name}: server error HTTP ${status}${said}`, details);
-    if (status === 404 || code === SPORTMONKS_CODES.paginationLimit) {
-      throw new SportmonksNotFound(`${spec.name}: not found (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+    if (code === SPORTMONKS_CODES.paginationLimit) {
+      throw new SportmonksNotFound(`${spec.name}: page does not exist (${answer})${said}`, details);
     }
+    if (status === 404) throw new SportmonksNotFound(`${spec.name}: not found (${answer})${said}`, details);
     if (status < 200 || status > 299) {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
@@ -1520,12 +1604,28 @@ function positiveId(field, value) {
   }
   return value;
 }
-function pageParams(options) {
-  const perPage = options.perPage ?? SPORTMONKS_MAX_PER_PAGE;
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > SPORTMONKS_MAX_PER_PAGE) {
-    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${SPORTMONKS_MAX_PER_PAGE}; the API caps per_page at 50`);
+function isMiss(error) {
+  return error instanceof SportmonksNotFound && error.status === 200 && error.code === null;
+}
+function pageParams(options, max = SPORTMONKS_MAX_PER_PAGE, why = `the API caps per_page at ${max}`) {
+  const perPage = options.perPage ?? max;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > max) {
+    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${max}; ${why}`);
   }
   return new URLSearchParams({ per_page: String(perPage) });
+}
+function catalogParams(options, more = []) {
+  if (options.populate !== void 0 && typeof options.populate !== "boolean") {
+    throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
+  }
+  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000") : pageParams(options, SPORTMONKS_MAX_PER_PAGE, `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`);
+  const filters = [
+    ...options.populate ? ["populate"] : [],
+    ...options.idAfter === void 0 ? [] : [`idAfter:${positiveId("idAfter", options.idAfter)}`],
+    ...more
+  ];
+  if (filters.length > 0) params.set("filters", filters.join(";"));
+  return params;
 }
 var INCLUDE_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 function includeParams(options, params = new URLSearchParams()) {
