@@ -995,7 +995,7 @@ var SPORTMONKS_MAX_INCLUDE_DEPTH = 3;
 function rejectedInclude(message, requested) {
   const text2 = message ?? "";
   for (const name of [...requested].sort((a, b) => b.length - a.length)) {
-    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_])`, "i");
+    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_]|\\.[A-Za-z])`, "i");
     if (pattern.test(text2)) return name;
   }
   return requested.length === 1 ? requested[0] ?? null : null;
@@ -1618,7 +1618,11 @@ function catalogParams(options, more = []) {
   if (options.populate !== void 0 && typeof options.populate !== "boolean") {
     throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
   }
-  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000") : pageParams(options, SPORTMONKS_MAX_PER_PAGE, `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`);
+  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000") : pageParams(
+    options,
+    SPORTMONKS_MAX_PER_PAGE,
+    `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`
+  );
   const filters = [
     ...options.populate ? ["populate"] : [],
     ...options.idAfter === void 0 ? [] : [`idAfter:${positiveId("idAfter", options.idAfter)}`],

@@ -528,7 +528,11 @@ function catalogParams(options: CatalogOptions, more: readonly string[] = []): U
   }
   const params = options.populate
     ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000")
-    : pageParams(options, SPORTMONKS_MAX_PER_PAGE, `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`);
+    : pageParams(
+        options,
+        SPORTMONKS_MAX_PER_PAGE,
+        `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`,
+      );
   const filters = [
     ...(options.populate ? ["populate"] : []),
     ...(options.idAfter === undefined ? [] : [`idAfter:${positiveId("idAfter", options.idAfter)}`]),

@@ -15,7 +15,8 @@ export function rejectedInclude(message: string | undefined, requested: readonly
   const text = message ?? "";
   // Longest first, so `lineups.player` wins over `lineups`.
   for (const name of [...requested].sort((a, b) => b.length - a.length)) {
-    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_])`, "i");
+    // Not part of a longer name: `lineups` does not match inside `lineups.player`, but may end a sentence.
+    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_]|\\.[A-Za-z])`, "i");
     if (pattern.test(text)) return name;
   }
   return requested.length === 1 ? (requested[0] ?? null) : null;
