@@ -1618,7 +1618,7 @@ function catalogParams(options, more = []) {
   if (options.populate !== void 0 && typeof options.populate !== "boolean") {
     throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
   }
-  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000") : pageParams(
+  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, `filters=populate caps per_page at ${SPORTMONKS_MAX_POPULATE_PER_PAGE}`) : pageParams(
     options,
     SPORTMONKS_MAX_PER_PAGE,
     `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`

@@ -527,7 +527,7 @@ function catalogParams(options: CatalogOptions, more: readonly string[] = []): U
     throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
   }
   const params = options.populate
-    ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, "filters=populate caps per_page at 1000")
+    ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, `filters=populate caps per_page at ${SPORTMONKS_MAX_POPULATE_PER_PAGE}`)
     : pageParams(
         options,
         SPORTMONKS_MAX_PER_PAGE,
