@@ -895,12 +895,29 @@ import { z as z3 } from "npm:zod@^4.6.7";
 
 // packages/core/src/sportmonks/errors.ts
 var SPORTMONKS_CODES = {
-  includeNotAllowed: 5001,
+  /** The include exists but not on this endpoint. */
+  includeNotAllowed: 5e3,
+  /** No such include anywhere in the API. */
+  includeNotFound: 5001,
+  /** The include exists but the plan does not cover it. */
   insufficientIncludes: 5002,
+  /** The requested page does not exist. */
   paginationLimit: 5003,
   rateLimit: 5005,
-  insufficientResources: 5007
+  /** The plan does not cover the requested resource. */
+  insufficientResources: 5007,
+  /** Includes nested deeper than the endpoint allows. */
+  includeDepth: 5008,
+  /** The include is not available on the requested entity. */
+  includeNotAvailable: 5013
 };
+var SPORTMONKS_INCLUDE_CODES = /* @__PURE__ */ new Set([
+  SPORTMONKS_CODES.includeNotAllowed,
+  SPORTMONKS_CODES.includeNotFound,
+  SPORTMONKS_CODES.insufficientIncludes,
+  SPORTMONKS_CODES.includeDepth,
+  SPORTMONKS_CODES.includeNotAvailable
+]);
 var SportmonksError = class extends Error {
   endpoint;
   status;
@@ -920,6 +937,12 @@ var SportmonksNotFound = class extends SportmonksError {
 var SportmonksIncludeError = class extends SportmonksError {
   kind = "include";
   retryable = false;
+  /** The rejected include, when the answer names it (or the request had only one); null otherwise. */
+  include;
+  constructor(message, details = {}) {
+    super(message, details);
+    this.include = details.include ?? null;
+  }
 };
 var SportmonksRateLimited = class extends SportmonksError {
   kind = "rate_limited";
@@ -966,6 +989,35 @@ var SportmonksInvalidArgument = class extends SportmonksError {
   kind = "invalid_argument";
   retryable = false;
 };
+
+// packages/core/src/sportmonks/include-errors.ts
+var SPORTMONKS_MAX_INCLUDE_DEPTH = 3;
+function rejectedInclude(message, requested) {
+  const text2 = message ?? "";
+  for (const name of [...requested].sort((a, b) => b.length - a.length)) {
+    const pattern = new RegExp(`(?<![A-Za-z0-9_.])${name.replaceAll(".", "\\.")}(?![A-Za-z0-9_]|\\.[A-Za-z])`, "i");
+    if (pattern.test(text2)) return name;
+  }
+  return requested.length === 1 ? requested[0] ?? null : null;
+}
+function includeProblem(code, include, requested) {
+  const subject = include ? `include \`${include}\`` : `one of the includes (${requested.map((name) => `\`${name}\``).join(", ") || "none sent"})`;
+  const drop = include ? `drop \`${include}\` from the includes` : "drop it from the includes";
+  switch (code) {
+    case SPORTMONKS_CODES.includeNotAllowed:
+      return { problem: `${subject} is not allowed on this endpoint`, fix: drop };
+    case SPORTMONKS_CODES.includeNotFound:
+      return { problem: `${subject} does not exist`, fix: "check the include name against the endpoint's documented includes" };
+    case SPORTMONKS_CODES.insufficientIncludes:
+      return { problem: `${subject} is not in the plan`, fix: `${drop} or upgrade the plan` };
+    case SPORTMONKS_CODES.includeDepth:
+      return { problem: `${subject} nests too deep`, fix: `reduce nesting to at most ${SPORTMONKS_MAX_INCLUDE_DEPTH} levels` };
+    case SPORTMONKS_CODES.includeNotAvailable:
+      return { problem: `${subject} is not available on this entity`, fix: drop };
+    default:
+      return { problem: `${subject} was rejected`, fix: `${drop} or check the plan's includes` };
+  }
+}
 
 // packages/core/src/sportmonks/paged.ts
 var Paged = class {
@@ -1175,11 +1227,14 @@ var scheduleRoundSchema = z2.looseObject({
 });
 var scheduleAggregateSchema = z2.looseObject({
   id,
-  stage_id: nullableId,
+  league_id: nullableId,
   season_id: nullableId,
+  stage_id: nullableId,
   name: z2.string().nullish(),
   fixture_ids: z2.array(id).default([]),
+  /** Aggregate score, e.g. "2-5". */
   result: z2.string().nullish(),
+  /** How the tie ended, e.g. "After Extra Time". */
   detail: z2.string().nullish(),
   winner_participant_id: nullableId,
   fixtures: z2.array(scheduleFixtureSchema).default([])
@@ -1202,35 +1257,19 @@ var scheduleStageSchema = z2.looseObject({
 function scheduleFixtures(stages) {
   const byId = /* @__PURE__ */ new Map();
   for (const stage of stages) {
-    for (const fixture of stage.fixtures) byId.set(fixture.id, fixture);
-    for (const round of stage.rounds) {
-      for (const fixture of round.fixtures) byId.set(fixture.id, fixture);
-    }
-    for (const aggregate of stage.aggregates) {
-      for (const fixture of aggregate.fixtures) byId.set(fixture.id, fixture);
+    const groups = [stage.fixtures, ...stage.rounds.map((r) => r.fixtures), ...stage.aggregates.map((a) => a.fixtures)];
+    for (const fixtures of groups) {
+      for (const fixture of fixtures) byId.set(fixture.id, fixture);
     }
   }
   return [...byId.values()];
-}
-function scheduleAggregates(stages) {
-  return stages.flatMap(
-    (stage) => stage.aggregates.map((a) => ({
-      id: a.id,
-      season_id: a.season_id ?? stage.season_id ?? null,
-      stage_id: a.stage_id ?? stage.id,
-      name: a.name ?? null,
-      fixture_ids: a.fixture_ids,
-      result: a.result ?? null,
-      detail: a.detail ?? null,
-      winner_participant_id: a.winner_participant_id ?? null
-    }))
-  );
 }
 
 // packages/core/src/sportmonks/client.ts
 var SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/football";
 var SPORTMONKS_MAX_MULTI_IDS = 50;
 var SPORTMONKS_MAX_PER_PAGE = 50;
+var SPORTMONKS_MAX_POPULATE_PER_PAGE = 1e3;
 var SPORTMONKS_MAX_BETWEEN_DAYS = 100;
 var optionsSchema = z3.object({
   apiKey: z3.string().trim().min(1, "must be a non-empty string; set SPORTMONKS_API_KEY to your Sportmonks API token"),
@@ -1284,32 +1323,28 @@ var SportmonksClient = class {
       now: this.#now
     });
   }
-  /** All leagues in the subscription. */
+  /** All leagues in the subscription, or those after `idAfter`. */
   leagues(options = {}) {
-    const params = pageParams(options);
-    const filters = [
-      options.populate ? "populate" : null,
-      options.idAfter !== void 0 ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null
-    ].filter(Boolean);
-    if (filters.length) params.set("filters", filters.join(";"));
-    return this.#list(ENDPOINTS.leagues, "leagues", params, leagueSchema);
+    return this.#list(ENDPOINTS.leagues, "leagues", catalogParams(options), leagueSchema);
   }
-  /** All seasons, or one league's (`filters=seasonLeagues:<id>`). */
+  /** All seasons, or one league's, or those after `idAfter`; the filters combine. */
   seasons(options = {}) {
-    const params = pageParams(options);
-    const filters = [
-      options.populate ? "populate" : null,
-      options.idAfter !== void 0 ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null,
-      options.leagueId !== void 0 ? `seasonLeagues:${positiveId("leagueId", options.leagueId)}` : null
-    ].filter(Boolean);
-    if (filters.length) params.set("filters", filters.join(";"));
-    return this.#list(ENDPOINTS.seasons, "seasons", params, seasonSchema);
+    const league = options.leagueId === void 0 ? [] : [`seasonLeagues:${positiveId("leagueId", options.leagueId)}`];
+    return this.#list(ENDPOINTS.seasons, "seasons", catalogParams(options, league), seasonSchema);
   }
-  /** A season's schedule: stages → rounds → fixtures. An unknown season is SportmonksNotFound. */
+  /**
+   * A season's schedule: stages with their fixtures under rounds, the stage, or
+   * aggregates (see scheduleFixtures). A season without a schedule (a miss) is [].
+   */
   async seasonSchedule(seasonId) {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
-    const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z3.array(scheduleStageSchema));
-    return data;
+    try {
+      const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z3.array(scheduleStageSchema));
+      return data;
+    } catch (error) {
+      if (isMiss(error)) return [];
+      throw error;
+    }
   }
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids, options = {}) {
@@ -1355,7 +1390,7 @@ var SportmonksClient = class {
         try {
           result = await client.#get(spec, path, current, z3.array(item));
         } catch (error) {
-          if (error instanceof SportmonksNotFound && error.status === 200) return;
+          if (isMiss(error)) return;
           throw error;
         }
         const { data, envelope } = result;
@@ -1380,13 +1415,14 @@ var SportmonksClient = class {
   async #get(spec, path, params, dataSchema) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
+    const includes = params.get("include")?.split(";") ?? [];
     for (let attempt = 1; ; attempt++) {
       const entity = this.#entityFor(spec);
       await this.#awaitBudget(spec, entity, attempt);
       const facts = { status: null, rateLimit: null };
       const started = this.#now();
       try {
-        const envelope = await this.#attempt(spec, url, facts);
+        const envelope = await this.#attempt(spec, url, includes, facts);
         const data = dataSchema.safeParse(envelope.data);
         if (!data.success) {
           const issue = data.error.issues[0];
@@ -1406,7 +1442,7 @@ var SportmonksClient = class {
     }
   }
   /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec, url, facts) {
+  async #attempt(spec, url, includes, facts) {
     const response = await this.#send(spec, url);
     facts.status = response.status;
     const json = parseJson(response.body);
@@ -1428,28 +1464,26 @@ var SportmonksClient = class {
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
-    if (code === SPORTMONKS_CODES.includeNotAllowed || code === SPORTMONKS_CODES.insufficientIncludes) {
-      throw new SportmonksIncludeError(
-        `${spec.name}: include rejected (code ${code})${said}; drop it or check the plan's includes`,
-        details
-      );
+    const answer = `HTTP ${status}${code ? `, code ${code}` : ""}`;
+    if (code !== null && SPORTMONKS_INCLUDE_CODES.has(code)) {
+      const include = rejectedInclude(envelope?.message, includes);
+      const { problem, fix } = includeProblem(code, include, includes);
+      throw new SportmonksIncludeError(`${spec.name}: ${problem} (${answer})${said}; ${fix}`, { ...details, include });
+    }
+    if (status === 401) {
+      throw new SportmonksAuthError(`${spec.name}: API key rejected (${answer})${said}; check SPORTMONKS_API_KEY`, details);
     }
     if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
       throw new SportmonksPlanError(
-        `${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`,
-        details
-      );
-    }
-    if (status === 401) {
-      throw new SportmonksAuthError(
-        `${spec.name}: access denied (HTTP ${status}${code ? `, code ${code}` : ""})${said}; check SPORTMONKS_API_KEY and the plan`,
+        `${spec.name}: not covered by the plan (${answer})${said}; add it to the subscription or leave it out of the collection`,
         details
       );
     }
     if (status >= 500) throw new SportmonksServerError(`${spec.name}: server error HTTP ${status}${said}`, details);
-    if (status === 404 || code === SPORTMONKS_CODES.paginationLimit) {
-      throw new SportmonksNotFound(`${spec.name}: not found (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+    if (code === SPORTMONKS_CODES.paginationLimit) {
+      throw new SportmonksNotFound(`${spec.name}: page does not exist (${answer})${said}`, details);
     }
+    if (status === 404) throw new SportmonksNotFound(`${spec.name}: not found (${answer})${said}`, details);
     if (status < 200 || status > 299) {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
@@ -1570,12 +1604,32 @@ function positiveId(field, value) {
   }
   return value;
 }
-function pageParams(options) {
-  const perPage = options.perPage ?? SPORTMONKS_MAX_PER_PAGE;
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > SPORTMONKS_MAX_PER_PAGE) {
-    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${SPORTMONKS_MAX_PER_PAGE}; the API caps per_page at 50`);
+function isMiss(error) {
+  return error instanceof SportmonksNotFound && error.status === 200 && error.code === null;
+}
+function pageParams(options, max = SPORTMONKS_MAX_PER_PAGE, why = `the API caps per_page at ${max}`) {
+  const perPage = options.perPage ?? max;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > max) {
+    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${max}; ${why}`);
   }
   return new URLSearchParams({ per_page: String(perPage) });
+}
+function catalogParams(options, more = []) {
+  if (options.populate !== void 0 && typeof options.populate !== "boolean") {
+    throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
+  }
+  const params = options.populate ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, `filters=populate caps per_page at ${SPORTMONKS_MAX_POPULATE_PER_PAGE}`) : pageParams(
+    options,
+    SPORTMONKS_MAX_PER_PAGE,
+    `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`
+  );
+  const filters = [
+    ...options.populate ? ["populate"] : [],
+    ...options.idAfter === void 0 ? [] : [`idAfter:${positiveId("idAfter", options.idAfter)}`],
+    ...more
+  ];
+  if (filters.length > 0) params.set("filters", filters.join(";"));
+  return params;
 }
 var INCLUDE_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 function includeParams(options, params = new URLSearchParams()) {
@@ -1619,8 +1673,6 @@ var claimedChunkSchema = z4.object({
   fixtures_pending: count.nullable(),
   discovered_at: timestamp2.nullable(),
   needs_discovery: z4.boolean(),
-  /** The min_fixtures threshold the claim applied; a chunk found smaller after discovery is released. */
-  min_fixtures: count,
   taken_over_from: z4.string().nullable()
 });
 var catalogItem = z4.looseObject({ id: id2 });
@@ -1633,39 +1685,13 @@ var batchResultSchema = z4.object({
   rows_written: count,
   checkpoint: checkpointSchema
 });
-var CHUNK_STATUSES = ["pending", "running", "done", "failed", "not_in_plan", "stalled"];
-var CHUNK_BLOCKERS = ["leased", "not_in_plan", "backoff", "below_min_fixtures", "no_work"];
-var chunkQueueEntrySchema = z4.object({
-  chunk_id: text,
-  league_id: id2,
-  season_id: id2,
-  priority: numeric.nullable(),
-  claimable: z4.boolean(),
-  blocked_by: z4.enum(CHUNK_BLOCKERS).nullable(),
-  blocked_until: timestamp2.nullable(),
-  needs_discovery: z4.boolean(),
-  fixtures_total: count.nullable(),
-  fixtures_due: count,
-  lease_owner: z4.string().nullable(),
-  last_error: z4.string().nullable()
-});
-var collectionSettingsSchema = z4.looseObject({
-  min_fixtures: count,
-  rediscover_after_seconds: count,
-  settle_after_seconds: z4.array(count),
-  final_state_ids: z4.array(z4.number().int()),
-  parked_state_ids: z4.array(z4.number().int()),
-  live_recollect_seconds: count,
-  catalog_refresh_seconds: count,
-  plan_recheck_seconds: count
-});
 var chunkProgressSchema = z4.object({
   chunk_id: text,
   league_id: id2,
   league_name: z4.string().nullable(),
   season_id: id2,
   season_name: z4.string().nullable(),
-  status: z4.enum(CHUNK_STATUSES),
+  status: z4.enum(["pending", "running", "done", "failed", "stalled"]),
   priority: numeric.nullable(),
   fixtures_total: count.nullable(),
   fixtures_collected: count,
@@ -1678,8 +1704,6 @@ var chunkProgressSchema = z4.object({
   lease_expires_at: timestamp2.nullable(),
   checkpoint: checkpointSchema,
   discovered_at: timestamp2.nullable(),
-  settled_at: timestamp2.nullable(),
-  not_in_plan_until: timestamp2.nullable(),
   completed_at: timestamp2.nullable(),
   last_execution_id: z4.string().nullable()
 });
@@ -1708,35 +1732,8 @@ var rateLimitRow = z4.object({ entity: text, remaining: count, resets_at: timest
 var leaseArgs = { chunk_id: text, lease_token: uuid };
 var collectionRpcs = {
   sync_collection_catalog: {
-    args: z4.object({
-      leagues: z4.array(catalogItem),
-      seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional(),
-      full_refresh: z4.boolean().optional(),
-      execution_id: text.optional()
-    }),
+    args: z4.object({ leagues: z4.array(catalogItem), seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional() }),
     result: z4.object({ leagues: count, seasons: count, chunks_created: count })
-  },
-  get_catalog_cursor: {
-    args: z4.object({}),
-    result: z4.object({
-      league_id_after: id2.nullable(),
-      season_id_after: id2.nullable(),
-      last_full_sync_at: timestamp2.nullable(),
-      full_refresh_due: z4.boolean()
-    })
-  },
-  get_collection_settings: {
-    args: z4.object({}),
-    result: collectionSettingsSchema
-  },
-  list_chunk_queue: {
-    args: z4.object({
-      league_id: id2.optional(),
-      season_id: id2.optional(),
-      min_fixtures: count.optional(),
-      max_rows: z4.number().int().min(1).max(1e4).optional()
-    }),
-    result: z4.array(chunkQueueEntrySchema)
   },
   claim_chunk: {
     args: z4.object({
@@ -1755,17 +1752,10 @@ var collectionRpcs = {
     result: timestamp2
   },
   register_chunk_fixtures: {
-    args: z4.object({
-      ...leaseArgs,
-      fixtures: z4.array(z4.looseObject({ id: id2 })),
-      aggregates: z4.array(z4.looseObject({ id: id2, fixture_ids: z4.array(id2) })).optional()
-    }),
+    args: z4.object({ ...leaseArgs, fixtures: z4.array(z4.looseObject({ id: id2 })) }),
     result: z4.object({
       registered: count,
       known: count,
-      /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
-      moved: count,
-      ties: count,
       fixtures_total: count.nullable(),
       fixtures_pending: count.nullable(),
       priority: numeric.nullable()
@@ -1785,20 +1775,14 @@ var collectionRpcs = {
     }),
     result: batchResultSchema
   },
-  requeue_collection: {
-    args: z4.object({
-      league_id: id2.optional(),
-      season_id: id2.optional(),
-      chunk_id: text.optional(),
-      fixture_ids: z4.array(id2).max(1e4).optional(),
-      reason: text.optional()
-    }),
-    result: z4.object({ fixtures: count, chunks: count, chunk_ids: z4.array(z4.string()) })
+  mark_fixtures_changed: {
+    args: z4.object({ fixtures: z4.array(z4.looseObject({ id: id2, state_id: z4.number().int().nullish() })) }),
+    result: z4.object({ marked: count, unknown: count })
   },
   release_chunk: {
     args: z4.object({
       ...leaseArgs,
-      outcome: z4.enum(["done", "pending", "failed", "not_in_plan"]),
+      outcome: z4.enum(["done", "pending", "failed"]),
       error: text.optional(),
       execution_id: text.optional()
     }),
@@ -1841,7 +1825,7 @@ var collectionRpcs = {
     args: z4.object({
       league_id: id2.optional(),
       season_id: id2.optional(),
-      status: z4.enum(CHUNK_STATUSES).optional(),
+      status: z4.enum(["pending", "running", "done", "failed", "stalled"]).optional(),
       max_rows: z4.number().int().min(1).max(1e3).optional(),
       after_chunk_id: text.optional()
     }),
@@ -1880,6 +1864,7 @@ function createCollectorDeps(settings) {
 
 // packages/core/src/collector/options.ts
 import { z as z5 } from "npm:zod@^4.6.7";
+var DATABASE_DEFAULT_MIN_FIXTURES = 10;
 var collectOptionsSchema = z5.object({
   /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
   timeBudgetMs: z5.number().int().min(1e3).max(24 * 36e5).default(12e4),
@@ -1893,21 +1878,19 @@ var collectOptionsSchema = z5.object({
   batchSize: z5.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
     message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
   }).default(SPORTMONKS_MAX_MULTI_IDS),
-  /** Chunks known to hold fewer fixtures are skipped (default: collection_settings.min_fixtures). */
+  /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
   minFixtures: z5.number().int().nonnegative().optional(),
   /** Clear the matching chunks' checkpoints before collecting (audited). */
   clearCheckpoint: z5.boolean().default(false),
-  /** Make the leagueId / seasonId fixtures due now and re-read their schedule before collecting (audited). */
-  requeue: z5.boolean().default(false),
-  /** Make these fixtures due now before collecting (audited). */
-  requeueFixtureIds: z5.array(z5.number().int().positive()).min(1).max(1e4).optional(),
   /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
   dryRun: z5.boolean().default(false),
   /** Who holds the leases (host, function instance); shows up in list_chunks. */
   owner: z5.string().trim().min(1).max(200).default("collector"),
   leaseSeconds: z5.number().int().min(10).max(3600).default(120),
-  /** Read the whole catalog now, not only ids above the known ones. */
+  /** Re-read leagues and seasons even when chunks already exist. */
   refreshCatalog: z5.boolean().default(false),
+  /** Ask fixtures/latest for changes and mark them for re-collection. */
+  checkLatest: z5.boolean().default(true),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
   heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(3e4),
@@ -1926,8 +1909,6 @@ var STORED_FIXTURE_FIELDS = [
   "league_id",
   "season_id",
   "stage_id",
-  "group_id",
-  "aggregate_id",
   "round_id",
   "state_id",
   "venue_id",
@@ -1955,10 +1936,7 @@ function toScheduleRow(fixture) {
     id: fixture.id,
     season_id: fixture.season_id ?? null,
     stage_id: fixture.stage_id ?? null,
-    group_id: fixture.group_id ?? null,
-    aggregate_id: fixture.aggregate_id ?? null,
     round_id: fixture.round_id ?? null,
-    leg: fixture.leg ?? null,
     state_id: fixture.state_id ?? null,
     name: fixture.name ?? null,
     starting_at: fixture.starting_at ?? null,
@@ -2000,30 +1978,6 @@ var TimeBudget = class {
     return this.remainingMs() > 2 * this.#slowestBatchMs + this.closingReserveMs;
   }
 };
-var BLOCKER_PHRASES = {
-  leased: "held by another run",
-  backoff: "backing off after a failure",
-  not_in_plan: "not covered by the plan",
-  below_min_fixtures: "below min_fixtures",
-  no_work: "with nothing due"
-};
-function describeQueue(queue) {
-  if (queue.length === 0) return "no chunk needs work: no chunk matches";
-  const groups = /* @__PURE__ */ new Map();
-  for (const entry of queue) {
-    const key = entry.blocked_by ?? "claimable";
-    const group = groups.get(key) ?? { count: 0, until: null };
-    group.count++;
-    if (entry.blocked_until && (group.until === null || entry.blocked_until < group.until)) group.until = entry.blocked_until;
-    groups.set(key, group);
-  }
-  const parts = [...groups.entries()].map(([key, g]) => {
-    const phrase = key === "claimable" ? "claimable" : BLOCKER_PHRASES[key];
-    const when = g.until ? ` (${key === "no_work" ? "next at" : "until"} ${g.until})` : "";
-    return `${g.count} ${phrase}${when}`;
-  });
-  return `no chunk needs work now: ${parts.join("; ")}`;
-}
 
 // packages/core/src/collector/rate-limit-store.ts
 var DbRateLimitStore = class {
@@ -2068,7 +2022,7 @@ function emptyCounters() {
     chunksLeaseLost: 0,
     chunksBelowMinFixtures: 0,
     fixturesDiscovered: 0,
-    chunksNotInPlan: 0,
+    fixturesMarkedChanged: 0,
     fixturesRequested: 0,
     fixturesInserted: 0,
     fixturesUpdated: 0,
@@ -2255,8 +2209,8 @@ var CollectionRun = class {
   async work() {
     const o = this.options;
     if (o.clearCheckpoint) await this.clearCheckpoints();
-    if (o.requeue || o.requeueFixtureIds) await this.requeue();
-    await this.syncCatalog();
+    await this.ensureCatalog();
+    if (o.checkLatest) await this.markLatest();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== void 0 && this.counters.chunksClaimed >= o.maxChunks)
@@ -2274,7 +2228,7 @@ var CollectionRun = class {
         execution_id: this.executionId ?? void 0,
         exclude_chunk_ids: this.claimedIds
       });
-      if (!claim) return new StopRun("no_work", await this.whyNoWork());
+      if (!claim) return new StopRun("no_work", "no chunk needs work");
       this.claimedIds.push(claim.chunk_id);
       this.counters.chunksClaimed++;
       const stop = await this.workChunk(claim);
@@ -2293,74 +2247,45 @@ var CollectionRun = class {
     });
     await this.logger.info("checkpoints cleared", cleared);
   }
-  async requeue() {
+  /** Leagues and seasons → chunks, when none match the filters yet (or on request). */
+  async ensureCatalog() {
     const o = this.options;
-    const requeued = await this.deps.rpc.call("requeue_collection", {
-      league_id: o.requeue ? o.leagueId : void 0,
-      season_id: o.requeue ? o.seasonId : void 0,
-      fixture_ids: o.requeueFixtureIds,
-      reason: `requeued by ${o.owner} (${this.executionId})`
-    });
-    await this.logger.info("requeued for collection", requeued);
+    if (!o.refreshCatalog) {
+      const existing = await this.deps.rpc.call("list_chunks", { league_id: o.leagueId, season_id: o.seasonId, max_rows: 1 });
+      if (existing.length > 0) return;
+    }
+    this.progress("catalog", "discovering leagues and seasons");
+    const { leagues, seasons } = await this.fetchCatalog();
+    const synced = await this.deps.rpc.call("sync_collection_catalog", { leagues, seasons });
+    await this.logger.info("catalog synced", synced);
   }
-  /**
-   * Leagues and seasons → chunks, every run, for a call or two: ids grow, so
-   * only ids above the known ones are asked for; the whole catalog is read on
-   * its cadence (flags such as is_current and finished change) or on request.
-   * A failed read is logged and the run goes on with the chunks it has.
-   */
-  async syncCatalog() {
-    this.progress("catalog", "checking leagues and seasons");
+  async fetchCatalog() {
+    const o = this.options;
+    const leagues = (await this.sportmonks.leagues().toArray()).filter((l) => o.leagueId === void 0 || l.id === o.leagueId);
+    const seasons = (await this.sportmonks.seasons(o.leagueId === void 0 ? {} : { leagueId: o.leagueId }).toArray()).filter(
+      (s) => (o.seasonId === void 0 || s.id === o.seasonId) && leagues.some((l) => l.id === s.league_id)
+    );
+    return { leagues, seasons };
+  }
+  /** fixtures/latest: what changed recently needs collecting again. A failure here is not fatal. */
+  async markLatest() {
+    this.progress("latest", "checking fixtures/latest");
+    let latest;
     try {
-      const read = await this.readCatalog();
-      if (!read.full && read.leagues.length === 0 && read.seasons.length === 0) return;
-      const synced = await this.deps.rpc.call("sync_collection_catalog", {
-        leagues: read.leagues,
-        seasons: read.seasons,
-        full_refresh: read.full,
-        execution_id: this.executionId ?? void 0
-      });
-      await this.logger.info(read.full ? "catalog read whole" : "new leagues or seasons", { ...synced, skipped: read.skipped });
+      latest = await this.sportmonks.latestFixtures();
     } catch (err) {
       this.rethrowIfRunStopping(err);
-      const message = `catalog: ${describeError(err)}`;
-      this.errors.push(message);
-      await this.logger.warning("catalog read failed; collecting the chunks already known", { error: message });
-    }
-  }
-  /**
-   * The catalog reads of syncCatalog (a dry run makes the same reads and writes
-   * nothing). New seasons bring a whole leagues read (one page), so every season
-   * is synced with its league; a season whose league is not listed is skipped.
-   */
-  async readCatalog() {
-    const cursor = await this.deps.rpc.call("get_catalog_cursor", {});
-    const full = this.options.refreshCatalog || cursor.full_refresh_due;
-    const seasons = await this.sportmonks.seasons({ populate: true, idAfter: full ? void 0 : cursor.season_id_after ?? void 0 }).toArray();
-    const leagueIdAfter = full || seasons.length > 0 ? void 0 : cursor.league_id_after ?? void 0;
-    const leagues = await this.sportmonks.leagues({ populate: true, idAfter: leagueIdAfter }).toArray();
-    const listed = new Set(leagues.map((l) => l.id));
-    return {
-      full,
-      leagues,
-      seasons: seasons.filter((s) => listed.has(s.league_id)),
-      skipped: seasons.filter((s) => !listed.has(s.league_id)).map((s) => s.id)
-    };
-  }
-  /** "No chunk needs work", said with what the database holds back and until when. */
-  async whyNoWork() {
-    const o = this.options;
-    try {
-      const queue = await this.deps.rpc.call("list_chunk_queue", {
-        league_id: o.leagueId,
-        season_id: o.seasonId,
-        min_fixtures: o.minFixtures,
-        max_rows: 1e4
+      await this.logger.warning("fixtures/latest failed; changes are picked up by the needs-work rules instead", {
+        error: describeError(err)
       });
-      return describeQueue(queue.filter((q) => !this.claimedIds.includes(q.chunk_id)));
-    } catch {
-      return "no chunk needs work";
+      return;
     }
+    if (latest.length === 0) return;
+    const marked = await this.deps.rpc.call("mark_fixtures_changed", {
+      fixtures: latest.map((f) => ({ id: f.id, state_id: f.state_id }))
+    });
+    this.counters.fixturesMarkedChanged += marked.marked;
+    await this.logger.info("fixtures/latest marked changed fixtures", marked);
   }
   /** Errors that end the run rather than a chunk or a batch. */
   rethrowIfRunStopping(err) {
@@ -2394,38 +2319,29 @@ var CollectionRun = class {
       });
       if (outcome === "done") this.counters.chunksCompleted++;
       else if (outcome === "failed") this.counters.chunksFailed++;
-      else if (outcome === "not_in_plan") this.counters.chunksNotInPlan++;
       else this.counters.chunksLeftPending++;
       await log.info(`chunk released ${outcome}`, released);
       this.progress("release", `${claim.chunk_id}: ${outcome}`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
     };
     try {
       if (claim.needs_discovery) {
-        let stages;
+        let fixtures;
         try {
-          stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(claim.season_id));
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
           this.errors.push(`${claim.chunk_id}: ${message}`);
-          if (err instanceof SportmonksPlanError) {
-            await log.warning("season not covered by the plan; not tried again until the plan recheck", { error: message });
-            await release("not_in_plan", message);
-          } else {
-            await log.error("discovery failed; chunk backs off", { error: message });
-            await release("failed", message);
-          }
+          await log.error("discovery failed; chunk backs off", { error: message });
+          await release("failed", message);
           return null;
         }
-        const registered = await this.deps.rpc.call("register_chunk_fixtures", {
-          ...lease,
-          fixtures: scheduleFixtures(stages).map(toScheduleRow),
-          aggregates: scheduleAggregates(stages)
-        });
+        const registered = await this.deps.rpc.call("register_chunk_fixtures", { ...lease, fixtures: fixtures.map(toScheduleRow) });
         this.counters.fixturesDiscovered += registered.registered;
         pending = registered.fixtures_pending ?? 0;
         await log.info("fixtures discovered", registered);
-        if ((registered.fixtures_total ?? 0) < claim.min_fixtures) {
+        const threshold = o.minFixtures;
+        if (threshold !== void 0 && (registered.fixtures_total ?? 0) < threshold) {
           this.counters.chunksBelowMinFixtures++;
           await release("pending");
           return null;
@@ -2521,10 +2437,9 @@ var CollectionRun = class {
   // ------------------------------------------------------------------ dry run
   /**
    * Reads only: no execution, no lease, no rows, rate limits kept in memory.
-   * The plan is the database's own claim queue (list_chunk_queue: the same
-   * chunk_blocker claim_chunk applies, with the live settings), preceded by
-   * the chunks the catalog read would create; it stops where the real run
-   * would: cancel, max chunks, max fixtures and the time budget.
+   * Walks the chunks the way the real run claims them and stops where it would:
+   * cancel, max chunks (every chunk claim_chunk would hand out counts, including
+   * one released below min_fixtures after discovery), and the time budget.
    */
   async dryRun() {
     const o = this.options;
@@ -2533,9 +2448,8 @@ var CollectionRun = class {
     const plan = [];
     let stop;
     try {
-      const settings = await this.deps.rpc.call("get_collection_settings", {});
-      await this.logger.info("dry run: reads only, nothing is written", { options: o, settings });
-      stop = await this.planChunks(plan, o.minFixtures ?? settings.min_fixtures);
+      await this.logger.info("dry run: reads only, nothing is written", { options: o });
+      stop = await this.planChunks(plan);
     } catch (caught) {
       stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(caught), true);
       if (stop.fatal) this.errors.push(stop.message);
@@ -2545,31 +2459,17 @@ var CollectionRun = class {
     this.progress("done", `dry run ${status.toLowerCase()}`);
     return { ...this.result(status, stop, durationMs), plan };
   }
-  async planChunks(plan, minFixtures) {
+  async planChunks(plan) {
     const o = this.options;
-    const queue = await this.deps.rpc.call("list_chunk_queue", {
-      league_id: o.leagueId,
-      season_id: o.seasonId,
-      min_fixtures: o.minFixtures,
-      max_rows: 1e4
-    });
-    const known = new Set(queue.map((q) => q.season_id));
-    const catalog = await this.readCatalog();
-    const candidates = [
-      ...catalog.seasons.filter(
-        (s) => !known.has(s.id) && (o.leagueId === void 0 || s.league_id === o.leagueId) && (o.seasonId === void 0 || s.id === o.seasonId)
-      ).map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
-      ...queue.filter((q) => q.claimable).map((q) => ({
-        chunkId: q.chunk_id,
-        seasonId: q.season_id,
-        due: q.fixtures_due,
-        total: q.fixtures_total ?? 0,
-        discover: q.needs_discovery
-      }))
-    ];
-    const blocked = queue.filter((q) => !q.claimable);
-    if (blocked.length > 0) await this.logger.info(`dry run: ${describeQueue(blocked)}`);
-    for (const chunk of candidates) {
+    const chunks = await this.listAllChunks();
+    if (chunks.length === 0) {
+      const { seasons } = await this.fetchCatalog();
+      for (const season of seasons) {
+        chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
+      }
+    }
+    const claimThreshold = o.minFixtures ?? DATABASE_DEFAULT_MIN_FIXTURES;
+    for (const chunk of chunks) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== void 0 && this.counters.chunksClaimed >= o.maxChunks) {
         return new StopRun("max_chunks", `would claim ${o.maxChunks} chunks`);
@@ -2578,42 +2478,67 @@ var CollectionRun = class {
         return new StopRun("max_fixtures", `would fetch ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached; the plan is partial");
+      if (chunk.discovered && (chunk.total !== null && chunk.total < claimThreshold || chunk.pending === 0)) continue;
       this.counters.chunksClaimed++;
       let newFixtures = 0;
-      if (chunk.discover) {
+      if (!chunk.discovered) {
         const started = this.now();
-        let scheduled;
+        let fixtures;
         try {
-          scheduled = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId)).length;
+          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
           this.errors.push(`${chunk.chunkId}: ${message}`);
-          if (err instanceof SportmonksPlanError) this.counters.chunksNotInPlan++;
-          else this.counters.chunksFailed++;
-          await this.logger.warning("dry run: discovery failed; the real run would set the chunk aside", {
+          this.counters.chunksFailed++;
+          await this.logger.warning("dry run: discovery failed; the real run would back the chunk off", {
             chunk_id: chunk.chunkId,
             error: message
           });
           continue;
         }
         this.budget.recordBatch(this.now() - started);
-        newFixtures = Math.max(0, scheduled - chunk.total);
+        newFixtures = fixtures.length;
         this.counters.fixturesDiscovered += newFixtures;
-        if (scheduled < minFixtures) {
+        if (o.minFixtures !== void 0 && newFixtures < o.minFixtures) {
           this.counters.chunksBelowMinFixtures++;
           continue;
         }
       }
-      const work = chunk.due + newFixtures;
+      const work = chunk.pending + newFixtures;
       if (work === 0) continue;
-      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.due, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
+      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
       plan.push(entry);
       this.counters.fixturesRequested += work;
       await this.logger.info("dry run: would collect chunk", { ...entry });
       this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
     }
     return new StopRun("no_work", "dry run planned");
+  }
+  async listAllChunks() {
+    const o = this.options;
+    const out = [];
+    let after;
+    while (true) {
+      const page = await this.deps.rpc.call("list_chunks", {
+        league_id: o.leagueId,
+        season_id: o.seasonId,
+        max_rows: 1e3,
+        after_chunk_id: after
+      });
+      for (const c of page) {
+        out.push({
+          chunkId: c.chunk_id,
+          seasonId: c.season_id,
+          pending: c.fixtures_pending,
+          discovered: c.discovered_at !== null,
+          total: c.fixtures_total
+        });
+      }
+      if (page.length < 1e3) break;
+      after = page[page.length - 1]?.chunk_id;
+    }
+    return out;
   }
   result(status, stop, durationMs) {
     const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cancelled"].includes(stop.reason);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import {
   SPORTMONKS_CODES,
+  SPORTMONKS_INCLUDE_CODES,
   SportmonksAuthError,
   SportmonksError,
   type SportmonksErrorKind,
@@ -20,6 +21,7 @@ import {
   SportmonksServerError,
   SportmonksTimeout,
 } from "./errors.ts";
+import { includeProblem, rejectedInclude } from "./include-errors.ts";
 import { nextPageParams, type Page, Paged } from "./paged.ts";
 import { InMemoryRateLimitStore, RateLimiter, type RateLimitStore } from "./rate-limit.ts";
 import { backoffDelayMs, defaultSleep, parseRetryAfterMs } from "./retry.ts";
@@ -42,6 +44,8 @@ export const SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/footba
 export const SPORTMONKS_MAX_MULTI_IDS = 50;
 /** `per_page` is capped at 50. */
 export const SPORTMONKS_MAX_PER_PAGE = 50;
+/** With `filters=populate` (no includes), `per_page` goes up to 1,000. */
+export const SPORTMONKS_MAX_POPULATE_PER_PAGE = 1000;
 /** `fixtures/between` spans at most 100 days. */
 export const SPORTMONKS_MAX_BETWEEN_DAYS = 100;
 
@@ -137,6 +141,19 @@ export interface PageOption {
   /** 1..50, default 50. */
   perPage?: number;
 }
+/** Catalog reads (leagues, seasons) that cost a call or two. */
+export interface CatalogOptions {
+  /** 1..50, default 50; with `populate` 1..1000, default 1000. */
+  perPage?: number;
+  /** Only records with a higher id (`filters=idAfter:<id>`): ids grow, so these are the new ones. */
+  idAfter?: number;
+  /** `filters=populate`: pages of up to 1,000 rows, includes disabled. */
+  populate?: boolean;
+}
+export interface SeasonOptions extends CatalogOptions {
+  /** One league's seasons (`filters=seasonLeagues:<id>`). */
+  leagueId?: number;
+}
 
 /** Facts about one attempt, gathered as it goes so failures are reported too. */
 interface Attempt {
@@ -180,34 +197,30 @@ export class SportmonksClient {
     });
   }
 
-  /** All leagues in the subscription. */
-  leagues(options: PageOption & { idAfter?: number; populate?: boolean } = {}): Paged<League> {
-    const params = pageParams(options);
-    const filters = [
-      options.populate ? "populate" : null,
-      options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null,
-    ].filter(Boolean);
-    if (filters.length) params.set("filters", filters.join(";"));
-    return this.#list(ENDPOINTS.leagues, "leagues", params, leagueSchema);
+  /** All leagues in the subscription, or those after `idAfter`. */
+  leagues(options: CatalogOptions = {}): Paged<League> {
+    return this.#list(ENDPOINTS.leagues, "leagues", catalogParams(options), leagueSchema);
   }
 
-  /** All seasons, or one league's (`filters=seasonLeagues:<id>`). */
-  seasons(options: PageOption & { leagueId?: number; idAfter?: number; populate?: boolean } = {}): Paged<Season> {
-    const params = pageParams(options);
-    const filters = [
-      options.populate ? "populate" : null,
-      options.idAfter !== undefined ? `idAfter:${positiveId("idAfter", options.idAfter)}` : null,
-      options.leagueId !== undefined ? `seasonLeagues:${positiveId("leagueId", options.leagueId)}` : null,
-    ].filter(Boolean);
-    if (filters.length) params.set("filters", filters.join(";"));
-    return this.#list(ENDPOINTS.seasons, "seasons", params, seasonSchema);
+  /** All seasons, or one league's, or those after `idAfter`; the filters combine. */
+  seasons(options: SeasonOptions = {}): Paged<Season> {
+    const league = options.leagueId === undefined ? [] : [`seasonLeagues:${positiveId("leagueId", options.leagueId)}`];
+    return this.#list(ENDPOINTS.seasons, "seasons", catalogParams(options, league), seasonSchema);
   }
 
-  /** A season's schedule: stages → rounds → fixtures. An unknown season is SportmonksNotFound. */
+  /**
+   * A season's schedule: stages with their fixtures under rounds, the stage, or
+   * aggregates (see scheduleFixtures). A season without a schedule (a miss) is [].
+   */
   async seasonSchedule(seasonId: number): Promise<ScheduleStage[]> {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
-    const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z.array(scheduleStageSchema));
-    return data;
+    try {
+      const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z.array(scheduleStageSchema));
+      return data;
+    } catch (error) {
+      if (isMiss(error)) return [];
+      throw error;
+    }
   }
 
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
@@ -257,7 +270,7 @@ export class SportmonksClient {
         try {
           result = await client.#get(spec, path, current, z.array(item));
         } catch (error) {
-          if (error instanceof SportmonksNotFound && error.status === 200) return;
+          if (isMiss(error)) return;
           throw error;
         }
         const { data, envelope } = result;
@@ -288,13 +301,14 @@ export class SportmonksClient {
   ): Promise<{ data: z.output<S>; envelope: Envelope }> {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
+    const includes = params.get("include")?.split(";") ?? [];
     for (let attempt = 1; ; attempt++) {
       const entity = this.#entityFor(spec);
       await this.#awaitBudget(spec, entity, attempt);
       const facts: Attempt = { status: null, rateLimit: null };
       const started = this.#now();
       try {
-        const envelope = await this.#attempt(spec, url, facts);
+        const envelope = await this.#attempt(spec, url, includes, facts);
         const data = dataSchema.safeParse(envelope.data);
         if (!data.success) {
           const issue = data.error.issues[0];
@@ -315,7 +329,7 @@ export class SportmonksClient {
   }
 
   /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec: EndpointSpec, url: string, facts: Attempt): Promise<Envelope> {
+  async #attempt(spec: EndpointSpec, url: string, includes: readonly string[], facts: Attempt): Promise<Envelope> {
     const response = await this.#send(spec, url);
     facts.status = response.status;
     const json = parseJson(response.body);
@@ -339,28 +353,26 @@ export class SportmonksClient {
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
-    if (code === SPORTMONKS_CODES.includeNotAllowed || code === SPORTMONKS_CODES.insufficientIncludes) {
-      throw new SportmonksIncludeError(
-        `${spec.name}: include rejected (code ${code})${said}; drop it or check the plan's includes`,
-        details,
-      );
+    const answer = `HTTP ${status}${code ? `, code ${code}` : ""}`;
+    if (code !== null && SPORTMONKS_INCLUDE_CODES.has(code)) {
+      const include = rejectedInclude(envelope?.message, includes);
+      const { problem, fix } = includeProblem(code, include, includes);
+      throw new SportmonksIncludeError(`${spec.name}: ${problem} (${answer})${said}; ${fix}`, { ...details, include });
+    }
+    if (status === 401) {
+      throw new SportmonksAuthError(`${spec.name}: API key rejected (${answer})${said}; check SPORTMONKS_API_KEY`, details);
     }
     if (status === 403 || code === SPORTMONKS_CODES.insufficientResources) {
       throw new SportmonksPlanError(
-        `${spec.name}: not covered by the plan (HTTP ${status}${code ? `, code ${code}` : ""})${said}`,
-        details,
-      );
-    }
-    if (status === 401) {
-      throw new SportmonksAuthError(
-        `${spec.name}: access denied (HTTP ${status}${code ? `, code ${code}` : ""})${said}; check SPORTMONKS_API_KEY and the plan`,
+        `${spec.name}: not covered by the plan (${answer})${said}; add it to the subscription or leave it out of the collection`,
         details,
       );
     }
     if (status >= 500) throw new SportmonksServerError(`${spec.name}: server error HTTP ${status}${said}`, details);
-    if (status === 404 || code === SPORTMONKS_CODES.paginationLimit) {
-      throw new SportmonksNotFound(`${spec.name}: not found (HTTP ${status}${code ? `, code ${code}` : ""})${said}`, details);
+    if (code === SPORTMONKS_CODES.paginationLimit) {
+      throw new SportmonksNotFound(`${spec.name}: page does not exist (${answer})${said}`, details);
     }
+    if (status === 404) throw new SportmonksNotFound(`${spec.name}: not found (${answer})${said}`, details);
     if (status < 200 || status > 299) {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
@@ -496,12 +508,38 @@ function positiveId(field: string, value: unknown): number {
   return value;
 }
 
-function pageParams(options: PageOption): URLSearchParams {
-  const perPage = options.perPage ?? SPORTMONKS_MAX_PER_PAGE;
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > SPORTMONKS_MAX_PER_PAGE) {
-    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${SPORTMONKS_MAX_PER_PAGE}; the API caps per_page at 50`);
+/** A miss: HTTP 200 with a message, no code and no data. Not an error for a list or a schedule. */
+function isMiss(error: unknown): boolean {
+  return error instanceof SportmonksNotFound && error.status === 200 && error.code === null;
+}
+
+function pageParams(options: PageOption, max = SPORTMONKS_MAX_PER_PAGE, why = `the API caps per_page at ${max}`): URLSearchParams {
+  const perPage = options.perPage ?? max;
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > max) {
+    throw new SportmonksInvalidArgument(`perPage: ${perPage} is outside 1..${max}; ${why}`);
   }
   return new URLSearchParams({ per_page: String(perPage) });
+}
+
+/** Page size and `filters` (static and dynamic filters chain with `;`) of a catalog read. */
+function catalogParams(options: CatalogOptions, more: readonly string[] = []): URLSearchParams {
+  if (options.populate !== undefined && typeof options.populate !== "boolean") {
+    throw new SportmonksInvalidArgument(`populate: ${JSON.stringify(options.populate)} is not true or false`);
+  }
+  const params = options.populate
+    ? pageParams(options, SPORTMONKS_MAX_POPULATE_PER_PAGE, `filters=populate caps per_page at ${SPORTMONKS_MAX_POPULATE_PER_PAGE}`)
+    : pageParams(
+        options,
+        SPORTMONKS_MAX_PER_PAGE,
+        `the API caps per_page at ${SPORTMONKS_MAX_PER_PAGE} (${SPORTMONKS_MAX_POPULATE_PER_PAGE} with populate)`,
+      );
+  const filters = [
+    ...(options.populate ? ["populate"] : []),
+    ...(options.idAfter === undefined ? [] : [`idAfter:${positiveId("idAfter", options.idAfter)}`]),
+    ...more,
+  ];
+  if (filters.length > 0) params.set("filters", filters.join(";"));
+  return params;
 }
 
 const INCLUDE_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;

@@ -2,14 +2,33 @@
 // `kind`, which survives serialisation into logs). Messages name the endpoint
 // and the fix; they never contain the API key (the client redacts it).
 
-/** In-body codes documented by Sportmonks v3 ("Include Exceptions", "Other Exceptions"). */
+/** In-body codes documented by Sportmonks v3 ("Include Exceptions", "Other Exceptions"), by their documented names. */
 export const SPORTMONKS_CODES = {
-  includeNotAllowed: 5001,
+  /** The include exists but not on this endpoint. */
+  includeNotAllowed: 5000,
+  /** No such include anywhere in the API. */
+  includeNotFound: 5001,
+  /** The include exists but the plan does not cover it. */
   insufficientIncludes: 5002,
+  /** The requested page does not exist. */
   paginationLimit: 5003,
   rateLimit: 5005,
+  /** The plan does not cover the requested resource. */
   insufficientResources: 5007,
+  /** Includes nested deeper than the endpoint allows. */
+  includeDepth: 5008,
+  /** The include is not available on the requested entity. */
+  includeNotAvailable: 5013,
 } as const;
+
+/** The codes that reject a request because of its includes. */
+export const SPORTMONKS_INCLUDE_CODES: ReadonlySet<number> = new Set([
+  SPORTMONKS_CODES.includeNotAllowed,
+  SPORTMONKS_CODES.includeNotFound,
+  SPORTMONKS_CODES.insufficientIncludes,
+  SPORTMONKS_CODES.includeDepth,
+  SPORTMONKS_CODES.includeNotAvailable,
+]);
 
 export type SportmonksErrorKind =
   | "not_found"
@@ -56,10 +75,17 @@ export class SportmonksNotFound extends SportmonksError {
   readonly retryable = false;
 }
 
-/** An include the endpoint or the plan does not allow (5001, 5002). */
+/** An include the API rejects: not allowed here (5000), unknown (5001), not in the plan (5002), too deep (5008), not available (5013). */
 export class SportmonksIncludeError extends SportmonksError {
   readonly kind = "include";
   readonly retryable = false;
+  /** The rejected include, when the answer names it (or the request had only one); null otherwise. */
+  readonly include: string | null;
+
+  constructor(message: string, details: SportmonksErrorDetails & { include?: string | null } = {}) {
+    super(message, details);
+    this.include = details.include ?? null;
+  }
 }
 
 /** Rate limit hit (HTTP 429 or code 5005), or about to be hit with the reset too far away to wait for. */
@@ -78,13 +104,17 @@ export class SportmonksRateLimited extends SportmonksError {
   }
 }
 
-/** 401/403 or plan without access (5007): retrying cannot help. */
+/** HTTP 401: the API key is missing or wrong. Retrying cannot help. */
 export class SportmonksAuthError extends SportmonksError {
   readonly kind = "auth";
   readonly retryable = false;
 }
 
-/** HTTP 403 or code 5007: the plan does not cover the resource (a league, a season). */
+/**
+ * HTTP 403 or code 5007: the key is fine but the plan does not cover this
+ * resource (a league or season outside the subscription). Retrying cannot help;
+ * the caller marks the resource as not covered and moves on.
+ */
 export class SportmonksPlanError extends SportmonksError {
   readonly kind = "plan";
   readonly retryable = false;

@@ -129,21 +129,29 @@ export const scheduleRoundSchema = z.looseObject({
 });
 export type ScheduleRound = z.infer<typeof scheduleRoundSchema>;
 
-/** A two-legged tie of a knockout stage. */
+/** A two-legged tie of a knockout stage: its legs sit in `fixtures`, their ids in `fixture_ids`. */
 export const scheduleAggregateSchema = z.looseObject({
   id,
-  stage_id: nullableId,
+  league_id: nullableId,
   season_id: nullableId,
+  stage_id: nullableId,
   name: z.string().nullish(),
   fixture_ids: z.array(id).default([]),
+  /** Aggregate score, e.g. "2-5". */
   result: z.string().nullish(),
+  /** How the tie ended, e.g. "After Extra Time". */
   detail: z.string().nullish(),
   winner_participant_id: nullableId,
   fixtures: z.array(scheduleFixtureSchema).default([]),
 });
 export type ScheduleAggregate = z.infer<typeof scheduleAggregateSchema>;
 
-/** A stage of `schedules/seasons/{id}`: rounds of fixtures, or (knockout stages) fixtures directly. */
+/**
+ * A stage of `schedules/seasons/{id}` (and `schedules/teams/{id}`). Fixtures sit
+ * in one of three places by layout: `rounds[].fixtures` (league and group
+ * stages), `fixtures` (single-leg knockout rounds) or `aggregates[].fixtures`
+ * (two-legged ties).
+ */
 export const scheduleStageSchema = z.looseObject({
   id,
   season_id: nullableId,
@@ -161,33 +169,47 @@ export const scheduleStageSchema = z.looseObject({
 });
 export type ScheduleStage = z.infer<typeof scheduleStageSchema>;
 
-/** Every fixture of a schedule, from rounds and from round-less stages, once each. */
+/** Every fixture of a schedule, from every stage layout (rounds, stage, aggregates), once each. */
 export function scheduleFixtures(stages: readonly ScheduleStage[]): ScheduleFixture[] {
   const byId = new Map<number, ScheduleFixture>();
   for (const stage of stages) {
-    for (const fixture of stage.fixtures) byId.set(fixture.id, fixture);
-    for (const round of stage.rounds) {
-      for (const fixture of round.fixtures) byId.set(fixture.id, fixture);
-    }
-    for (const aggregate of stage.aggregates) {
-      for (const fixture of aggregate.fixtures) byId.set(fixture.id, fixture);
+    const groups = [stage.fixtures, ...stage.rounds.map((r) => r.fixtures), ...stage.aggregates.map((a) => a.fixtures)];
+    for (const fixtures of groups) {
+      for (const fixture of fixtures) byId.set(fixture.id, fixture);
     }
   }
   return [...byId.values()];
 }
 
-/** The ties of a schedule as register_chunk_fixtures stores them. */
-export function scheduleAggregates(stages: readonly ScheduleStage[]) {
-  return stages.flatMap((stage) =>
-    stage.aggregates.map((a) => ({
-      id: a.id,
-      season_id: a.season_id ?? stage.season_id ?? null,
-      stage_id: a.stage_id ?? stage.id,
-      name: a.name ?? null,
-      fixture_ids: a.fixture_ids,
-      result: a.result ?? null,
-      detail: a.detail ?? null,
-      winner_participant_id: a.winner_participant_id ?? null,
-    })),
-  );
+/** A two-legged tie as a row: ids from the stage when the aggregate lacks them. */
+export interface ScheduleAggregateRow {
+  id: number;
+  season_id: number | null;
+  stage_id: number | null;
+  name: string | null;
+  /** The legs, in the API's order; legs listed only under `fixtures` are added. */
+  fixture_ids: number[];
+  result: string | null;
+  detail: string | null;
+  winner_participant_id: number | null;
+}
+
+/** Every two-legged tie of a schedule, once each. */
+export function scheduleAggregates(stages: readonly ScheduleStage[]): ScheduleAggregateRow[] {
+  const byId = new Map<number, ScheduleAggregateRow>();
+  for (const stage of stages) {
+    for (const aggregate of stage.aggregates) {
+      byId.set(aggregate.id, {
+        id: aggregate.id,
+        season_id: aggregate.season_id ?? stage.season_id ?? null,
+        stage_id: aggregate.stage_id ?? stage.id,
+        name: aggregate.name ?? null,
+        fixture_ids: [...new Set([...aggregate.fixture_ids, ...aggregate.fixtures.map((f) => f.id)])],
+        result: aggregate.result ?? null,
+        detail: aggregate.detail ?? null,
+        winner_participant_id: aggregate.winner_participant_id ?? null,
+      });
+    }
+  }
+  return [...byId.values()];
 }

@@ -10,6 +10,7 @@ import {
   SportmonksInvalidArgument,
   SportmonksMalformedResponse,
   SportmonksNotFound,
+  SportmonksPlanError,
   SportmonksRateLimited,
   SportmonksRequestError,
   scheduleFixtures,
@@ -56,6 +57,51 @@ describe("requests", () => {
     const seasons = await client().seasons({ leagueId: 501 }).toArray();
     expect(seasons).toEqual([expect.objectContaining({ id: 19735, league_id: 501, name: "2022/2023" })]);
     expect(server.requests[0]?.query.get("filters")).toBe("seasonLeagues:501");
+  });
+
+  it("reads only newer catalog records with idAfter, and big pages without includes with populate", async () => {
+    const c = client();
+    await c.leagues({ idAfter: 1659 }).toArray();
+    await c.leagues({ populate: true }).toArray();
+    await c.leagues({ populate: true, idAfter: 1659, perPage: 200 }).toArray();
+    await c.seasons({ idAfter: 23614 }).toArray();
+    await c.seasons({ populate: true, idAfter: 23614, leagueId: 501 }).toArray();
+    await c.seasons({ populate: false, leagueId: 501 }).toArray();
+    // One `filters` parameter: static and dynamic filters chain with `;`.
+    expect(server.requests.map((r) => [r.path, r.query.get("filters"), r.query.get("per_page"), r.query.getAll("filters").length])).toEqual(
+      [
+        ["/v3/football/leagues", "idAfter:1659", "50", 1],
+        ["/v3/football/leagues", "populate", "1000", 1],
+        ["/v3/football/leagues", "populate;idAfter:1659", "200", 1],
+        ["/v3/football/seasons", "idAfter:23614", "50", 1],
+        ["/v3/football/seasons", "populate;idAfter:23614;seasonLeagues:501", "1000", 1],
+        ["/v3/football/seasons", "seasonLeagues:501", "50", 1],
+      ],
+    );
+    expect(server.requests.every((r) => r.query.get("include") === null)).toBe(true);
+  });
+
+  it("keeps idAfter and populate on every page", async () => {
+    server.handle((request) => {
+      const n = Number(request.query.get("page") ?? "1");
+      return {
+        body: envelope([{ id: 1000 + n, league_id: 501, name: `S${n}` }], {
+          pagination: {
+            count: 1,
+            per_page: 1000,
+            current_page: n,
+            next_page: n < 2 ? `/v3/football/seasons?page=${n + 1}` : null,
+            has_more: n < 2,
+          },
+        }),
+      };
+    });
+    const seasons = await client().seasons({ populate: true, idAfter: 1000 }).toArray();
+    expect(seasons.map((s) => s.id)).toEqual([1001, 1002]);
+    expect(server.requests.map((r) => [r.query.get("page"), r.query.get("filters"), r.query.get("per_page")])).toEqual([
+      [null, "populate;idAfter:1000", "1000"],
+      ["2", "populate;idAfter:1000", "1000"],
+    ]);
   });
 
   it("asks fixtures/latest with includes", async () => {
@@ -238,11 +284,30 @@ describe("argument guards (no request is made)", () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it("caps per_page at 50 and checks include names", () => {
-    expect(() => client().leagues({ perPage: 51 })).toThrow("perPage: 51 is outside 1..50; the API caps per_page at 50");
+  it("caps per_page at 50 (1000 with populate) and checks include names", () => {
+    expect(() => client().leagues({ perPage: 51 })).toThrow(
+      "perPage: 51 is outside 1..50; the API caps per_page at 50 (1000 with populate)",
+    );
+    expect(() => client().fixturesBetween("2023-01-01", "2023-01-02", { perPage: 51 })).toThrow(
+      "perPage: 51 is outside 1..50; the API caps per_page at 50",
+    );
+    expect(() => client().seasons({ populate: true, perPage: 1000 })).not.toThrow();
+    expect(() => client().seasons({ populate: true, perPage: 1001 })).toThrow(
+      "perPage: 1001 is outside 1..1000; filters=populate caps per_page at 1000",
+    );
     expect(() => client().fixturesBetween("2023-01-01", "2023-01-02", { include: ["events;lineups"] })).toThrow(
       'include[0]: "events;lineups" is not an include name like "events" or "lineups.player"',
     );
+  });
+
+  it("refuses idAfter that is not a positive integer id and populate that is not a boolean", () => {
+    const c = client();
+    expect(() => c.leagues({ idAfter: 0 })).toThrow(new SportmonksInvalidArgument("idAfter: 0 is not a positive integer id"));
+    expect(() => c.seasons({ idAfter: 1.5 })).toThrow("idAfter: 1.5 is not a positive integer id");
+    expect(() => c.seasons({ idAfter: "7" as unknown as number })).toThrow('idAfter: "7" is not a positive integer id');
+    expect(() => c.seasons({ leagueId: -1, idAfter: 7 })).toThrow("leagueId: -1 is not a positive integer id");
+    expect(() => c.leagues({ populate: "yes" as unknown as boolean })).toThrow('populate: "yes" is not true or false');
+    expect(server.requests).toHaveLength(0);
   });
 
   it("validates the client options", () => {
@@ -254,31 +319,119 @@ describe("argument guards (no request is made)", () => {
 });
 
 describe("error bodies", () => {
-  it("a miss on a single resource is SportmonksNotFound", async () => {
+  it("a season without a schedule (a miss) is an empty schedule, not an error", async () => {
     server.handle(() => ({ body: miss() }));
+    expect(await client().seasonSchedule(999)).toEqual([]);
+    expect(await client().fixturesByIds([999])).toEqual([]);
+    expect(server.requests.map((r) => r.path)).toEqual(["/v3/football/schedules/seasons/999", "/v3/football/fixtures/multi/999"]);
+  });
+
+  it("a 404 on a schedule is still SportmonksNotFound", async () => {
+    server.handle(() => ({ status: 404, body: { message: "Not found" } }));
     const error = await client()
       .seasonSchedule(999)
       .catch((e) => e);
     expect(error).toBeInstanceOf(SportmonksNotFound);
-    expect(error.status).toBe(200);
-    expect(error.message).toMatch(/^schedules\/seasons\/\{id\}: no result: Sportmonks says "No result\(s\) found/);
-    expect(server.requests).toHaveLength(1);
+    expect(error.message).toBe('schedules/seasons/{id}: not found (HTTP 404): Sportmonks says "Not found"');
   });
 
   it.each([
-    [5001, 400, SportmonksIncludeError],
-    [5002, 403, SportmonksIncludeError],
-    [5007, 403, SportmonksAuthError],
-    [5003, 400, SportmonksNotFound],
-    [5999, 400, SportmonksRequestError],
-  ])("in-body code %i (HTTP %i) is typed and not retried", async (code, status, type) => {
-    server.handle(() => ({ status, body: { message: `code ${code}`, code } }));
+    [5000, 400, SportmonksIncludeError, "include"],
+    [5001, 400, SportmonksIncludeError, "include"],
+    [5002, 403, SportmonksIncludeError, "include"],
+    [5008, 400, SportmonksIncludeError, "include"],
+    [5013, 400, SportmonksIncludeError, "include"],
+    [5007, 403, SportmonksPlanError, "plan"],
+    [5007, 400, SportmonksPlanError, "plan"],
+    [5003, 400, SportmonksNotFound, "not_found"],
+    [5005, 429, SportmonksRateLimited, "rate_limited"],
+    [5999, 400, SportmonksRequestError, "request"],
+  ])("in-body code %i (HTTP %i) is typed and not retried", async (code, status, type, kind) => {
+    server.handle(() => ({ status, body: { message: `code ${code}`, code, rate_limit: rateLimit(0, 7200) } }));
     const error = await client({ maxRetries: 3 })
       .fixturesByIds([1], { include: ["events"] })
       .catch((e) => e);
     expect(error).toBeInstanceOf(type);
+    expect(error.kind).toBe(kind);
     expect(error.code).toBe(code);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      5000,
+      "The requested include 'lineups' is not allowed on this endpoint.",
+      "lineups",
+      "include `lineups` is not allowed on this endpoint (HTTP 400, code 5000)",
+      "; drop `lineups` from the includes",
+    ],
+    [
+      5001,
+      "The requested include 'lineup' does not exist.",
+      "lineup",
+      "include `lineup` does not exist (HTTP 400, code 5001)",
+      "; check the include name against the endpoint's documented includes",
+    ],
+    [
+      5002,
+      "You do not have access to the 'lineups' include in your current subscription.",
+      "lineups",
+      "include `lineups` is not in the plan (HTTP 400, code 5002)",
+      "; drop `lineups` from the includes or upgrade the plan",
+    ],
+    [
+      5008,
+      "Nested include lineups.player.country.continent exceeds the maximum depth.",
+      "lineups.player.country.continent",
+      "include `lineups.player.country.continent` nests too deep (HTTP 400, code 5008)",
+      "; reduce nesting to at most 3 levels",
+    ],
+    [
+      5013,
+      "The include weatherreport is not available on this entity.",
+      "weatherReport",
+      "include `weatherReport` is not available on this entity (HTTP 400, code 5013)",
+      "; drop `weatherReport` from the includes",
+    ],
+  ])("code %i names the include and the fix", async (code, said, include, problem, fix) => {
+    server.handle(() => ({ status: 400, body: { message: said, code } }));
+    const error = await client()
+      .fixturesByIds([1], { include: ["events", "lineups", "lineup", "lineups.player.country.continent", "weatherReport"] })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksIncludeError);
+    expect(error.include).toBe(include);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toBe(`fixtures/multi/{ids}: ${problem}: Sportmonks says "${said}"${fix}`);
+  });
+
+  it("an include error that names no requested include lists the request's includes", async () => {
+    server.handle(() => ({ status: 403, body: { message: "Insufficient includes.", code: 5002 } }));
+    const error = await client()
+      .fixturesByIds([1], { include: ["events", "lineups"] })
+      .catch((e) => e);
+    expect(error.include).toBeNull();
+    expect(error.message).toBe(
+      'fixtures/multi/{ids}: one of the includes (`events`, `lineups`) is not in the plan (HTTP 403, code 5002): Sportmonks says "Insufficient includes."; drop it from the includes or upgrade the plan',
+    );
+    // With a single include there is nothing to guess.
+    const single = await client()
+      .fixturesBetween("2023-03-01", "2023-03-02", { include: ["lineups"] })
+      .toArray()
+      .catch((e) => e);
+    expect(single.include).toBe("lineups");
+    expect(single.message).toContain("drop `lineups` from the includes or upgrade the plan");
+  });
+
+  it("code 5003 is a page that does not exist", async () => {
+    server.handle(() => ({ status: 400, body: { message: "The page you are requesting does not exist.", code: 5003 } }));
+    const error = await client()
+      .leagues()
+      .toArray()
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksNotFound);
+    expect(error.message).toBe(
+      'leagues: page does not exist (HTTP 400, code 5003): Sportmonks says "The page you are requesting does not exist."',
+    );
   });
 
   it("in-body 5005 is a rate limit carrying the entity and reset time", async () => {
@@ -292,17 +445,33 @@ describe("error bodies", () => {
     expect(error.resetsAt).toEqual(new Date(now + 1_800_000));
   });
 
-  it("401 and 403 are auth errors and are not retried", async () => {
-    for (const status of [401, 403]) {
+  it("401 is a bad key, 403 a resource outside the plan; neither is retried", async () => {
+    const cases = [
+      [
+        401,
+        "Unauthenticated.",
+        SportmonksAuthError,
+        'leagues: API key rejected (HTTP 401): Sportmonks says "Unauthenticated."; check SPORTMONKS_API_KEY',
+      ],
+      [
+        403,
+        "You do not have access to this resource.",
+        SportmonksPlanError,
+        'leagues: not covered by the plan (HTTP 403): Sportmonks says "You do not have access to this resource."; add it to the subscription or leave it out of the collection',
+      ],
+    ] as const;
+    for (const [status, message, type, text] of cases) {
       server.requests.length = 0;
-      server.handle(() => ({ status, body: { message: "Unauthenticated." } }));
+      server.handle(() => ({ status, body: { message } }));
       const error = await client({ maxRetries: 5 })
         .leagues()
         .toArray()
         .catch((e) => e);
-      expect(error).toBeInstanceOf(SportmonksAuthError);
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toBe(text);
       expect(error.retryable).toBe(false);
       expect(server.requests).toHaveLength(1);
     }
+    expect(new SportmonksPlanError("x")).not.toBeInstanceOf(SportmonksAuthError);
   });
 });

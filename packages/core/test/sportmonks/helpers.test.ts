@@ -1,5 +1,6 @@
-// The small pure pieces: backoff, Retry-After, next-page params, the in-memory limiter.
+// The small pure pieces: backoff, Retry-After, next-page params, the in-memory limiter, include names in rejections.
 import { describe, expect, it } from "vitest";
+import { rejectedInclude } from "../../src/sportmonks/include-errors.ts";
 import { backoffDelayMs, InMemoryRateLimitStore, nextPageParams, parseRetryAfterMs, RateLimiter } from "../../src/sportmonks/index.ts";
 
 describe("backoffDelayMs", () => {
@@ -48,5 +49,20 @@ describe("RateLimiter", () => {
     now = 10_000;
     expect(await limiter.acquire("Fixture")).toEqual({ waitMs: 0, resetsAt: null });
     expect((await limiter.acquire("League")).waitMs).toBe(0);
+  });
+});
+
+describe("rejectedInclude", () => {
+  const requested = ["events", "lineups", "lineups.player", "weatherReport"];
+  it("finds the requested include the message names, in the request's spelling", () => {
+    expect(rejectedInclude("The requested include 'lineups.player' is not allowed.", requested)).toBe("lineups.player");
+    expect(rejectedInclude("No access to include lineups.", requested)).toBe("lineups");
+    expect(rejectedInclude('Include "weatherreport" is not available.', requested)).toBe("weatherReport");
+  });
+  it("does not take a prefix of a longer name, and falls back to the only include requested", () => {
+    expect(rejectedInclude("Include lineups.player.country is too deep.", ["events", "lineups"])).toBeNull();
+    expect(rejectedInclude("Insufficient includes.", requested)).toBeNull();
+    expect(rejectedInclude("Insufficient includes.", ["odds"])).toBe("odds");
+    expect(rejectedInclude(undefined, [])).toBeNull();
   });
 });

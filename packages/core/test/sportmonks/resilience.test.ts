@@ -227,7 +227,7 @@ describe("the API key stays secret", () => {
   it.each([
     ["401", { status: 401, body: { message: `Invalid token ${key}` } }],
     ["500", { status: 500, body: { message: `failed for ${key}` } }],
-    ["miss", { status: 200, body: { message: `nothing for ${key}` } }],
+    ["403", { status: 403, body: { message: `not in your plan, ${key}` } }],
     ["include", { status: 403, body: { message: `include denied for ${key}`, code: 5002 } }],
     ["429", { status: 429, body: { message: `slow down ${key}` } }],
   ])("is not in the error text (%s)", async (_, response) => {
