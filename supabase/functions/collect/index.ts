@@ -1264,6 +1264,24 @@ function scheduleFixtures(stages) {
   }
   return [...byId.values()];
 }
+function scheduleAggregates(stages) {
+  const byId = /* @__PURE__ */ new Map();
+  for (const stage of stages) {
+    for (const aggregate of stage.aggregates) {
+      byId.set(aggregate.id, {
+        id: aggregate.id,
+        season_id: aggregate.season_id ?? stage.season_id ?? null,
+        stage_id: aggregate.stage_id ?? stage.id,
+        name: aggregate.name ?? null,
+        fixture_ids: [.../* @__PURE__ */ new Set([...aggregate.fixture_ids, ...aggregate.fixtures.map((f) => f.id)])],
+        result: aggregate.result ?? null,
+        detail: aggregate.detail ?? null,
+        winner_participant_id: aggregate.winner_participant_id ?? null
+      });
+    }
+  }
+  return [...byId.values()];
+}
 
 // packages/core/src/sportmonks/client.ts
 var SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/football";
@@ -1673,9 +1691,21 @@ var claimedChunkSchema = z4.object({
   fixtures_pending: count.nullable(),
   discovered_at: timestamp2.nullable(),
   needs_discovery: z4.boolean(),
+  /** The min_fixtures threshold the claim applied; a chunk found smaller after discovery is released. */
+  min_fixtures: count,
   taken_over_from: z4.string().nullable()
 });
 var catalogItem = z4.looseObject({ id: id2 });
+var tieSchema = z4.object({
+  id: id2,
+  season_id: id2.nullable(),
+  stage_id: id2.nullable(),
+  name: z4.string().nullable(),
+  fixture_ids: z4.array(id2),
+  result: z4.string().nullable(),
+  detail: z4.string().nullable(),
+  winner_participant_id: id2.nullable()
+});
 var fixtureFailureSchema = z4.object({ fixture_id: id2, error: text });
 var batchResultSchema = z4.object({
   inserted: count,
@@ -1685,13 +1715,39 @@ var batchResultSchema = z4.object({
   rows_written: count,
   checkpoint: checkpointSchema
 });
+var CHUNK_STATUSES = ["pending", "running", "done", "failed", "not_in_plan", "stalled"];
+var CHUNK_BLOCKERS = ["leased", "not_in_plan", "backoff", "below_min_fixtures", "no_work"];
+var chunkQueueEntrySchema = z4.object({
+  chunk_id: text,
+  league_id: id2,
+  season_id: id2,
+  priority: numeric.nullable(),
+  claimable: z4.boolean(),
+  blocked_by: z4.enum(CHUNK_BLOCKERS).nullable(),
+  blocked_until: timestamp2.nullable(),
+  needs_discovery: z4.boolean(),
+  fixtures_total: count.nullable(),
+  fixtures_due: count,
+  lease_owner: z4.string().nullable(),
+  last_error: z4.string().nullable()
+});
+var collectionSettingsSchema = z4.looseObject({
+  min_fixtures: count,
+  rediscover_after_seconds: count,
+  settle_after_seconds: z4.array(count),
+  final_state_ids: z4.array(z4.number().int()),
+  parked_state_ids: z4.array(z4.number().int()),
+  live_recollect_seconds: count,
+  catalog_refresh_seconds: count,
+  plan_recheck_seconds: count
+});
 var chunkProgressSchema = z4.object({
   chunk_id: text,
   league_id: id2,
   league_name: z4.string().nullable(),
   season_id: id2,
   season_name: z4.string().nullable(),
-  status: z4.enum(["pending", "running", "done", "failed", "stalled"]),
+  status: z4.enum(CHUNK_STATUSES),
   priority: numeric.nullable(),
   fixtures_total: count.nullable(),
   fixtures_collected: count,
@@ -1704,6 +1760,8 @@ var chunkProgressSchema = z4.object({
   lease_expires_at: timestamp2.nullable(),
   checkpoint: checkpointSchema,
   discovered_at: timestamp2.nullable(),
+  settled_at: timestamp2.nullable(),
+  not_in_plan_until: timestamp2.nullable(),
   completed_at: timestamp2.nullable(),
   last_execution_id: z4.string().nullable()
 });
@@ -1732,8 +1790,35 @@ var rateLimitRow = z4.object({ entity: text, remaining: count, resets_at: timest
 var leaseArgs = { chunk_id: text, lease_token: uuid };
 var collectionRpcs = {
   sync_collection_catalog: {
-    args: z4.object({ leagues: z4.array(catalogItem), seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional() }),
+    args: z4.object({
+      leagues: z4.array(catalogItem),
+      seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional(),
+      full_refresh: z4.boolean().optional(),
+      execution_id: text.optional()
+    }),
     result: z4.object({ leagues: count, seasons: count, chunks_created: count })
+  },
+  get_catalog_cursor: {
+    args: z4.object({}),
+    result: z4.object({
+      league_id_after: id2.nullable(),
+      season_id_after: id2.nullable(),
+      last_full_sync_at: timestamp2.nullable(),
+      full_refresh_due: z4.boolean()
+    })
+  },
+  get_collection_settings: {
+    args: z4.object({}),
+    result: collectionSettingsSchema
+  },
+  list_chunk_queue: {
+    args: z4.object({
+      league_id: id2.optional(),
+      season_id: id2.optional(),
+      min_fixtures: count.optional(),
+      max_rows: z4.number().int().min(1).max(1e4).optional()
+    }),
+    result: z4.array(chunkQueueEntrySchema)
   },
   claim_chunk: {
     args: z4.object({
@@ -1752,10 +1837,17 @@ var collectionRpcs = {
     result: timestamp2
   },
   register_chunk_fixtures: {
-    args: z4.object({ ...leaseArgs, fixtures: z4.array(z4.looseObject({ id: id2 })) }),
+    args: z4.object({
+      ...leaseArgs,
+      fixtures: z4.array(z4.looseObject({ id: id2 })),
+      aggregates: z4.array(tieSchema).optional()
+    }),
     result: z4.object({
       registered: count,
       known: count,
+      /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
+      moved: count,
+      ties: count,
       fixtures_total: count.nullable(),
       fixtures_pending: count.nullable(),
       priority: numeric.nullable()
@@ -1775,14 +1867,20 @@ var collectionRpcs = {
     }),
     result: batchResultSchema
   },
-  mark_fixtures_changed: {
-    args: z4.object({ fixtures: z4.array(z4.looseObject({ id: id2, state_id: z4.number().int().nullish() })) }),
-    result: z4.object({ marked: count, unknown: count })
+  requeue_collection: {
+    args: z4.object({
+      league_id: id2.optional(),
+      season_id: id2.optional(),
+      chunk_id: text.optional(),
+      fixture_ids: z4.array(id2).max(1e4).optional(),
+      reason: text.optional()
+    }),
+    result: z4.object({ fixtures: count, chunks: count, chunk_ids: z4.array(z4.string()) })
   },
   release_chunk: {
     args: z4.object({
       ...leaseArgs,
-      outcome: z4.enum(["done", "pending", "failed"]),
+      outcome: z4.enum(["done", "pending", "failed", "not_in_plan"]),
       error: text.optional(),
       execution_id: text.optional()
     }),
@@ -1825,7 +1923,7 @@ var collectionRpcs = {
     args: z4.object({
       league_id: id2.optional(),
       season_id: id2.optional(),
-      status: z4.enum(["pending", "running", "done", "failed", "stalled"]).optional(),
+      status: z4.enum(CHUNK_STATUSES).optional(),
       max_rows: z4.number().int().min(1).max(1e3).optional(),
       after_chunk_id: text.optional()
     }),
@@ -1864,7 +1962,6 @@ function createCollectorDeps(settings) {
 
 // packages/core/src/collector/options.ts
 import { z as z5 } from "npm:zod@^4.6.7";
-var DATABASE_DEFAULT_MIN_FIXTURES = 10;
 var collectOptionsSchema = z5.object({
   /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
   timeBudgetMs: z5.number().int().min(1e3).max(24 * 36e5).default(12e4),
@@ -1878,19 +1975,21 @@ var collectOptionsSchema = z5.object({
   batchSize: z5.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
     message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
   }).default(SPORTMONKS_MAX_MULTI_IDS),
-  /** Chunks known to hold fewer fixtures are skipped (default: the database setting, DATABASE_DEFAULT_MIN_FIXTURES unless an operator changed it). */
+  /** Chunks known to hold fewer fixtures are skipped (default: collection_settings.min_fixtures). */
   minFixtures: z5.number().int().nonnegative().optional(),
   /** Clear the matching chunks' checkpoints before collecting (audited). */
   clearCheckpoint: z5.boolean().default(false),
+  /** Make the leagueId / seasonId fixtures due now and re-read their schedule before collecting (audited). */
+  requeue: z5.boolean().default(false),
+  /** Make these fixtures due now before collecting (audited). */
+  requeueFixtureIds: z5.array(z5.number().int().positive()).min(1).max(1e4).optional(),
   /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
   dryRun: z5.boolean().default(false),
   /** Who holds the leases (host, function instance); shows up in list_chunks. */
   owner: z5.string().trim().min(1).max(200).default("collector"),
   leaseSeconds: z5.number().int().min(10).max(3600).default(120),
-  /** Re-read leagues and seasons even when chunks already exist. */
+  /** Read the whole catalog now, not only ids above the known ones. */
   refreshCatalog: z5.boolean().default(false),
-  /** Ask fixtures/latest for changes and mark them for re-collection. */
-  checkLatest: z5.boolean().default(true),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
   heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(3e4),
@@ -1909,6 +2008,8 @@ var STORED_FIXTURE_FIELDS = [
   "league_id",
   "season_id",
   "stage_id",
+  "group_id",
+  "aggregate_id",
   "round_id",
   "state_id",
   "venue_id",
@@ -1936,7 +2037,10 @@ function toScheduleRow(fixture) {
     id: fixture.id,
     season_id: fixture.season_id ?? null,
     stage_id: fixture.stage_id ?? null,
+    group_id: fixture.group_id ?? null,
+    aggregate_id: fixture.aggregate_id ?? null,
     round_id: fixture.round_id ?? null,
+    leg: fixture.leg ?? null,
     state_id: fixture.state_id ?? null,
     name: fixture.name ?? null,
     starting_at: fixture.starting_at ?? null,
@@ -1978,6 +2082,30 @@ var TimeBudget = class {
     return this.remainingMs() > 2 * this.#slowestBatchMs + this.closingReserveMs;
   }
 };
+var BLOCKER_PHRASES = {
+  leased: "held by another run",
+  backoff: "backing off after a failure",
+  not_in_plan: "not covered by the plan",
+  below_min_fixtures: "below min_fixtures",
+  no_work: "with nothing due"
+};
+function describeQueue(queue) {
+  if (queue.length === 0) return "no chunk needs work: no chunk matches";
+  const groups = /* @__PURE__ */ new Map();
+  for (const entry of queue) {
+    const key = entry.blocked_by ?? "claimable";
+    const group = groups.get(key) ?? { count: 0, until: null };
+    group.count++;
+    if (entry.blocked_until && (group.until === null || entry.blocked_until < group.until)) group.until = entry.blocked_until;
+    groups.set(key, group);
+  }
+  const parts = [...groups.entries()].map(([key, g]) => {
+    const phrase = key === "claimable" ? "claimable" : BLOCKER_PHRASES[key];
+    const when = g.until ? ` (${key === "no_work" ? "next at" : "until"} ${g.until})` : "";
+    return `${g.count} ${phrase}${when}`;
+  });
+  return `no chunk needs work now: ${parts.join("; ")}`;
+}
 
 // packages/core/src/collector/rate-limit-store.ts
 var DbRateLimitStore = class {
@@ -2022,7 +2150,7 @@ function emptyCounters() {
     chunksLeaseLost: 0,
     chunksBelowMinFixtures: 0,
     fixturesDiscovered: 0,
-    fixturesMarkedChanged: 0,
+    chunksNotInPlan: 0,
     fixturesRequested: 0,
     fixturesInserted: 0,
     fixturesUpdated: 0,
@@ -2209,8 +2337,8 @@ var CollectionRun = class {
   async work() {
     const o = this.options;
     if (o.clearCheckpoint) await this.clearCheckpoints();
-    await this.ensureCatalog();
-    if (o.checkLatest) await this.markLatest();
+    if (o.requeue || o.requeueFixtureIds) await this.requeue();
+    await this.syncCatalog();
     while (true) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== void 0 && this.counters.chunksClaimed >= o.maxChunks)
@@ -2228,7 +2356,7 @@ var CollectionRun = class {
         execution_id: this.executionId ?? void 0,
         exclude_chunk_ids: this.claimedIds
       });
-      if (!claim) return new StopRun("no_work", "no chunk needs work");
+      if (!claim) return new StopRun("no_work", await this.whyNoWork());
       this.claimedIds.push(claim.chunk_id);
       this.counters.chunksClaimed++;
       const stop = await this.workChunk(claim);
@@ -2247,45 +2375,74 @@ var CollectionRun = class {
     });
     await this.logger.info("checkpoints cleared", cleared);
   }
-  /** Leagues and seasons → chunks, when none match the filters yet (or on request). */
-  async ensureCatalog() {
+  async requeue() {
     const o = this.options;
-    if (!o.refreshCatalog) {
-      const existing = await this.deps.rpc.call("list_chunks", { league_id: o.leagueId, season_id: o.seasonId, max_rows: 1 });
-      if (existing.length > 0) return;
-    }
-    this.progress("catalog", "discovering leagues and seasons");
-    const { leagues, seasons } = await this.fetchCatalog();
-    const synced = await this.deps.rpc.call("sync_collection_catalog", { leagues, seasons });
-    await this.logger.info("catalog synced", synced);
+    const requeued = await this.deps.rpc.call("requeue_collection", {
+      league_id: o.requeue ? o.leagueId : void 0,
+      season_id: o.requeue ? o.seasonId : void 0,
+      fixture_ids: o.requeueFixtureIds,
+      reason: `requeued by ${o.owner} (${this.executionId})`
+    });
+    await this.logger.info("requeued for collection", requeued);
   }
-  async fetchCatalog() {
-    const o = this.options;
-    const leagues = (await this.sportmonks.leagues().toArray()).filter((l) => o.leagueId === void 0 || l.id === o.leagueId);
-    const seasons = (await this.sportmonks.seasons(o.leagueId === void 0 ? {} : { leagueId: o.leagueId }).toArray()).filter(
-      (s) => (o.seasonId === void 0 || s.id === o.seasonId) && leagues.some((l) => l.id === s.league_id)
-    );
-    return { leagues, seasons };
-  }
-  /** fixtures/latest: what changed recently needs collecting again. A failure here is not fatal. */
-  async markLatest() {
-    this.progress("latest", "checking fixtures/latest");
-    let latest;
+  /**
+   * Leagues and seasons → chunks, every run, for a call or two: ids grow, so
+   * only ids above the known ones are asked for; the whole catalog is read on
+   * its cadence (flags such as is_current and finished change) or on request.
+   * A failed read is logged and the run goes on with the chunks it has.
+   */
+  async syncCatalog() {
+    this.progress("catalog", "checking leagues and seasons");
     try {
-      latest = await this.sportmonks.latestFixtures();
+      const read = await this.readCatalog();
+      if (!read.full && read.leagues.length === 0 && read.seasons.length === 0) return;
+      const synced = await this.deps.rpc.call("sync_collection_catalog", {
+        leagues: read.leagues,
+        seasons: read.seasons,
+        full_refresh: read.full,
+        execution_id: this.executionId ?? void 0
+      });
+      await this.logger.info(read.full ? "catalog read whole" : "new leagues or seasons", { ...synced, skipped: read.skipped });
     } catch (err) {
       this.rethrowIfRunStopping(err);
-      await this.logger.warning("fixtures/latest failed; changes are picked up by the needs-work rules instead", {
-        error: describeError(err)
-      });
-      return;
+      const message = `catalog: ${describeError(err)}`;
+      this.errors.push(message);
+      await this.logger.warning("catalog read failed; collecting the chunks already known", { error: message });
     }
-    if (latest.length === 0) return;
-    const marked = await this.deps.rpc.call("mark_fixtures_changed", {
-      fixtures: latest.map((f) => ({ id: f.id, state_id: f.state_id }))
-    });
-    this.counters.fixturesMarkedChanged += marked.marked;
-    await this.logger.info("fixtures/latest marked changed fixtures", marked);
+  }
+  /**
+   * The catalog reads of syncCatalog (a dry run makes the same reads and writes
+   * nothing). New seasons bring a whole leagues read (one page), so every season
+   * is synced with its league; a season whose league is not listed is skipped.
+   */
+  async readCatalog() {
+    const cursor = await this.deps.rpc.call("get_catalog_cursor", {});
+    const full = this.options.refreshCatalog || cursor.full_refresh_due;
+    const seasons = await this.sportmonks.seasons({ populate: true, idAfter: full ? void 0 : cursor.season_id_after ?? void 0 }).toArray();
+    const leagueIdAfter = full || seasons.length > 0 ? void 0 : cursor.league_id_after ?? void 0;
+    const leagues = await this.sportmonks.leagues({ populate: true, idAfter: leagueIdAfter }).toArray();
+    const listed = new Set(leagues.map((l) => l.id));
+    return {
+      full,
+      leagues,
+      seasons: seasons.filter((s) => listed.has(s.league_id)),
+      skipped: seasons.filter((s) => !listed.has(s.league_id)).map((s) => s.id)
+    };
+  }
+  /** "No chunk needs work", said with what the database holds back and until when. */
+  async whyNoWork() {
+    const o = this.options;
+    try {
+      const queue = await this.deps.rpc.call("list_chunk_queue", {
+        league_id: o.leagueId,
+        season_id: o.seasonId,
+        min_fixtures: o.minFixtures,
+        max_rows: 1e4
+      });
+      return describeQueue(queue.filter((q) => !this.claimedIds.includes(q.chunk_id)));
+    } catch {
+      return "no chunk needs work";
+    }
   }
   /** Errors that end the run rather than a chunk or a batch. */
   rethrowIfRunStopping(err) {
@@ -2319,29 +2476,38 @@ var CollectionRun = class {
       });
       if (outcome === "done") this.counters.chunksCompleted++;
       else if (outcome === "failed") this.counters.chunksFailed++;
+      else if (outcome === "not_in_plan") this.counters.chunksNotInPlan++;
       else this.counters.chunksLeftPending++;
       await log.info(`chunk released ${outcome}`, released);
       this.progress("release", `${claim.chunk_id}: ${outcome}`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
     };
     try {
       if (claim.needs_discovery) {
-        let fixtures;
+        let stages;
         try {
-          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(claim.season_id));
+          stages = await this.sportmonks.seasonSchedule(claim.season_id);
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
           this.errors.push(`${claim.chunk_id}: ${message}`);
-          await log.error("discovery failed; chunk backs off", { error: message });
-          await release("failed", message);
+          if (err instanceof SportmonksPlanError) {
+            await log.warning("season not covered by the plan; not tried again until the plan recheck", { error: message });
+            await release("not_in_plan", message);
+          } else {
+            await log.error("discovery failed; chunk backs off", { error: message });
+            await release("failed", message);
+          }
           return null;
         }
-        const registered = await this.deps.rpc.call("register_chunk_fixtures", { ...lease, fixtures: fixtures.map(toScheduleRow) });
+        const registered = await this.deps.rpc.call("register_chunk_fixtures", {
+          ...lease,
+          fixtures: scheduleFixtures(stages).map(toScheduleRow),
+          aggregates: scheduleAggregates(stages)
+        });
         this.counters.fixturesDiscovered += registered.registered;
         pending = registered.fixtures_pending ?? 0;
         await log.info("fixtures discovered", registered);
-        const threshold = o.minFixtures;
-        if (threshold !== void 0 && (registered.fixtures_total ?? 0) < threshold) {
+        if ((registered.fixtures_total ?? 0) < claim.min_fixtures) {
           this.counters.chunksBelowMinFixtures++;
           await release("pending");
           return null;
@@ -2437,9 +2603,10 @@ var CollectionRun = class {
   // ------------------------------------------------------------------ dry run
   /**
    * Reads only: no execution, no lease, no rows, rate limits kept in memory.
-   * Walks the chunks the way the real run claims them and stops where it would:
-   * cancel, max chunks (every chunk claim_chunk would hand out counts, including
-   * one released below min_fixtures after discovery), and the time budget.
+   * The plan is the database's own claim queue (list_chunk_queue: the same
+   * chunk_blocker claim_chunk applies, with the live settings), preceded by
+   * the chunks the catalog read would create; it stops where the real run
+   * would: cancel, max chunks, max fixtures and the time budget.
    */
   async dryRun() {
     const o = this.options;
@@ -2448,8 +2615,9 @@ var CollectionRun = class {
     const plan = [];
     let stop;
     try {
-      await this.logger.info("dry run: reads only, nothing is written", { options: o });
-      stop = await this.planChunks(plan);
+      const settings = await this.deps.rpc.call("get_collection_settings", {});
+      await this.logger.info("dry run: reads only, nothing is written", { options: o, settings });
+      stop = await this.planChunks(plan, o.minFixtures ?? settings.min_fixtures);
     } catch (caught) {
       stop = caught instanceof StopRun ? caught : new StopRun("failed", describeError(caught), true);
       if (stop.fatal) this.errors.push(stop.message);
@@ -2459,17 +2627,31 @@ var CollectionRun = class {
     this.progress("done", `dry run ${status.toLowerCase()}`);
     return { ...this.result(status, stop, durationMs), plan };
   }
-  async planChunks(plan) {
+  async planChunks(plan, minFixtures) {
     const o = this.options;
-    const chunks = await this.listAllChunks();
-    if (chunks.length === 0) {
-      const { seasons } = await this.fetchCatalog();
-      for (const season of seasons) {
-        chunks.push({ chunkId: `${season.league_id}_${season.id}`, seasonId: season.id, pending: 0, discovered: false, total: null });
-      }
-    }
-    const claimThreshold = o.minFixtures ?? DATABASE_DEFAULT_MIN_FIXTURES;
-    for (const chunk of chunks) {
+    const queue = await this.deps.rpc.call("list_chunk_queue", {
+      league_id: o.leagueId,
+      season_id: o.seasonId,
+      min_fixtures: o.minFixtures,
+      max_rows: 1e4
+    });
+    const known = new Set(queue.map((q) => q.season_id));
+    const catalog = await this.readCatalog();
+    const candidates = [
+      ...catalog.seasons.filter(
+        (s) => !known.has(s.id) && (o.leagueId === void 0 || s.league_id === o.leagueId) && (o.seasonId === void 0 || s.id === o.seasonId)
+      ).map((s) => ({ chunkId: `${s.league_id}_${s.id}`, seasonId: s.id, due: 0, total: 0, discover: true })),
+      ...queue.filter((q) => q.claimable).map((q) => ({
+        chunkId: q.chunk_id,
+        seasonId: q.season_id,
+        due: q.fixtures_due,
+        total: q.fixtures_total ?? 0,
+        discover: q.needs_discovery
+      }))
+    ];
+    const blocked = queue.filter((q) => !q.claimable);
+    if (blocked.length > 0) await this.logger.info(`dry run: ${describeQueue(blocked)}`);
+    for (const chunk of candidates) {
       if (this.aborted) return new StopRun("cancelled", this.abortMessage());
       if (o.maxChunks !== void 0 && this.counters.chunksClaimed >= o.maxChunks) {
         return new StopRun("max_chunks", `would claim ${o.maxChunks} chunks`);
@@ -2478,67 +2660,42 @@ var CollectionRun = class {
         return new StopRun("max_fixtures", `would fetch ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached; the plan is partial");
-      if (chunk.discovered && (chunk.total !== null && chunk.total < claimThreshold || chunk.pending === 0)) continue;
       this.counters.chunksClaimed++;
       let newFixtures = 0;
-      if (!chunk.discovered) {
+      if (chunk.discover) {
         const started = this.now();
-        let fixtures;
+        let scheduled;
         try {
-          fixtures = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId));
+          scheduled = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId)).length;
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
           this.errors.push(`${chunk.chunkId}: ${message}`);
-          this.counters.chunksFailed++;
-          await this.logger.warning("dry run: discovery failed; the real run would back the chunk off", {
+          if (err instanceof SportmonksPlanError) this.counters.chunksNotInPlan++;
+          else this.counters.chunksFailed++;
+          await this.logger.warning("dry run: discovery failed; the real run would set the chunk aside", {
             chunk_id: chunk.chunkId,
             error: message
           });
           continue;
         }
         this.budget.recordBatch(this.now() - started);
-        newFixtures = fixtures.length;
+        newFixtures = Math.max(0, scheduled - chunk.total);
         this.counters.fixturesDiscovered += newFixtures;
-        if (o.minFixtures !== void 0 && newFixtures < o.minFixtures) {
+        if (scheduled < minFixtures) {
           this.counters.chunksBelowMinFixtures++;
           continue;
         }
       }
-      const work = chunk.pending + newFixtures;
+      const work = chunk.due + newFixtures;
       if (work === 0) continue;
-      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.pending, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
+      const entry = { chunkId: chunk.chunkId, pendingFixtures: chunk.due, newFixtures, multiCalls: Math.ceil(work / o.batchSize) };
       plan.push(entry);
       this.counters.fixturesRequested += work;
       await this.logger.info("dry run: would collect chunk", { ...entry });
       this.progress("claim", `would collect ${chunk.chunkId}: ${work} fixtures`, { chunkId: chunk.chunkId });
     }
     return new StopRun("no_work", "dry run planned");
-  }
-  async listAllChunks() {
-    const o = this.options;
-    const out = [];
-    let after;
-    while (true) {
-      const page = await this.deps.rpc.call("list_chunks", {
-        league_id: o.leagueId,
-        season_id: o.seasonId,
-        max_rows: 1e3,
-        after_chunk_id: after
-      });
-      for (const c of page) {
-        out.push({
-          chunkId: c.chunk_id,
-          seasonId: c.season_id,
-          pending: c.fixtures_pending,
-          discovered: c.discovered_at !== null,
-          total: c.fixtures_total
-        });
-      }
-      if (page.length < 1e3) break;
-      after = page[page.length - 1]?.chunk_id;
-    }
-    return out;
   }
   result(status, stop, durationMs) {
     const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cancelled"].includes(stop.reason);

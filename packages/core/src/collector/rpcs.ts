@@ -33,6 +33,18 @@ export type ClaimedChunk = z.output<typeof claimedChunkSchema>;
 /** A league or season row for sync_collection_catalog: the API object itself. */
 const catalogItem = z.looseObject({ id });
 
+/** A two-legged tie as register_chunk_fixtures stores it (scheduleAggregates' rows). */
+const tieSchema = z.object({
+  id,
+  season_id: id.nullable(),
+  stage_id: id.nullable(),
+  name: z.string().nullable(),
+  fixture_ids: z.array(id),
+  result: z.string().nullable(),
+  detail: z.string().nullable(),
+  winner_participant_id: id.nullable(),
+});
+
 export const fixtureFailureSchema = z.object({ fixture_id: id, error: text });
 export type FixtureFailure = z.output<typeof fixtureFailureSchema>;
 
@@ -186,7 +198,7 @@ export const collectionRpcs = {
     args: z.object({
       ...leaseArgs,
       fixtures: z.array(z.looseObject({ id })),
-      aggregates: z.array(z.looseObject({ id, fixture_ids: z.array(id) })).optional(),
+      aggregates: z.array(tieSchema).optional(),
     }),
     result: z.object({
       registered: count,
