@@ -514,6 +514,13 @@ class CollectionRun {
         await log.warning("lease lost; leaving the chunk to its new owner", { error: describeError(err) });
         return null;
       }
+      if (err instanceof SportmonksPlanError) {
+        const message = `fixtures of season ${claim.season_id}: ${describeError(err)}`;
+        this.errors.push(`${claim.chunk_id}: ${message}`);
+        await log.warning("season not covered by the plan; not tried again until the plan recheck", { error: message });
+        await release("not_in_plan", message);
+        return null;
+      }
       // Whatever stops the run, the chunk keeps its checkpoint and is claimable at once.
       await release("pending").catch((releaseErr: unknown) => {
         this.errors.push(`${claim.chunk_id}: release after error failed: ${describeError(releaseErr)}`);
@@ -535,6 +542,8 @@ class CollectionRun {
       return { ok: true, fixtures };
     } catch (err) {
       this.rethrowIfRunStopping(err);
+      // The season is outside the plan: workChunk sets the chunk aside rather than backing off each fixture.
+      if (err instanceof SportmonksPlanError) throw err;
       const message = `fixtures/multi: ${describeError(err)}`;
       this.errors.push(`${chunkId}: ${message}`);
       await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
