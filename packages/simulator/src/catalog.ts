@@ -11,7 +11,8 @@ const SCHEDULE_FIXTURE_INCLUDES: ReadonlySet<string> = new Set(["participants", 
 
 const visible = (item: { appearsAtMs: number }, nowMs: number) => item.appearsAtMs <= nowMs;
 const allEnded = (fixtures: FixtureScript[], nowMs: number) => fixtures.every((f) => endsAt(f) <= nowMs);
-const inCurrentWeek = (fixtures: FixtureScript[], nowMs: number) => fixtures.some((f) => Math.abs(kickoffAt(f, nowMs) - nowMs) <= 3.5 * DAY);
+const inCurrentWeek = (fixtures: FixtureScript[], nowMs: number) =>
+  fixtures.some((f) => Math.abs(kickoffAt(f, nowMs) - nowMs) <= 3.5 * DAY);
 const firstKickoff = (fixtures: FixtureScript[], nowMs: number) => Math.min(...fixtures.map((f) => kickoffAt(f, nowMs)));
 const lastKickoff = (fixtures: FixtureScript[], nowMs: number) => Math.max(...fixtures.map((f) => kickoffAt(f, nowMs)));
 
@@ -162,7 +163,8 @@ export class Catalog {
         tie_breaker_rule_id: null,
       };
       if (stage.layout === "fixtures") return { ...head, fixtures: stage.fixtures.map((f) => scheduleFixture(f, ctx)), rounds: [] };
-      if (stage.layout === "aggregates") return { ...head, aggregates: stage.aggregates.map((a) => this.renderAggregate(a, ctx, true)), rounds: [] };
+      if (stage.layout === "aggregates")
+        return { ...head, aggregates: stage.aggregates.map((a) => this.renderAggregate(a, ctx, true)), rounds: [] };
       const currentRound = stage.rounds.find((r) => !allEnded(r.fixtures, nowMs)) ?? stage.rounds.at(-1);
       return { ...head, aggregates: [], rounds: stage.rounds.map((r) => renderRound(stage, r, currentRound)) };
     });

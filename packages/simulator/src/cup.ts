@@ -12,9 +12,9 @@ import {
   type League,
   type Round,
   roundRobin,
-  SLOT_MINUTES,
   type Season,
   type Side,
+  SLOT_MINUTES,
   type Stage,
   type Team,
   WEEK,
@@ -57,7 +57,18 @@ export function buildCupSeason(ctx: WorldContext, league: League, name: string, 
     extra: Pick<FixtureScript, "groupId" | "aggregateId" | "roundId" | "leg" | "tiePositions">,
   ): FixtureScript => {
     const script = ctx.script(
-      { id: ids.take("fixture", 3), leagueId: league.id, seasonId, stageId: s.id, home, away, kickoffMs, appearsAtMs, inPlan: league.inPlan, ...extra },
+      {
+        id: ids.take("fixture", 3),
+        leagueId: league.id,
+        seasonId,
+        stageId: s.id,
+        home,
+        away,
+        kickoffMs,
+        appearsAtMs,
+        inPlan: league.inPlan,
+        ...extra,
+      },
       // Only group matches get corrections: a knockout result feeds the next round's pairing.
       { incidents: false, corrections: s.layout === "rounds" },
     );
@@ -78,7 +89,13 @@ export function buildCupSeason(ctx: WorldContext, league: League, name: string, 
       (schedules[g]?.[r] ?? []).forEach(([home, away], slot) => {
         const kickoff = groupStartMs + r * WEEK + slotMs(g * 2 + slot);
         round.fixtures.push(
-          fixture(groupStage, home, away, kickoff, { groupId: group.id, aggregateId: null, roundId: round.id, leg: "1/1", tiePositions: null }),
+          fixture(groupStage, home, away, kickoff, {
+            groupId: group.id,
+            aggregateId: null,
+            roundId: round.id,
+            leg: "1/1",
+            tiePositions: null,
+          }),
         );
       });
     });

@@ -6,8 +6,8 @@
 
 import { DAY, MINUTE } from "./clock.ts";
 import { buildCupSeason } from "./cup.ts";
-import { drawCorrection, drawIncident, type Correction, type Incident, type IncidentRates } from "./incidents.ts";
-import { CITIES, FIRST_NAMES, LAST_NAMES, LEAGUE_IDS, LEAGUE_NAMES, CUP_IDS, CUP_NAMES, SQUAD_POSITIONS, SUFFIXES } from "./names.ts";
+import { type Correction, drawCorrection, drawIncident, type Incident, type IncidentRates } from "./incidents.ts";
+import { CITIES, CUP_IDS, CUP_NAMES, FIRST_NAMES, LAST_NAMES, LEAGUE_IDS, LEAGUE_NAMES, SQUAD_POSITIONS, SUFFIXES } from "./names.ts";
 import { hashParts, Random } from "./random.ts";
 import { type FixtureBase, scriptFixture } from "./script.ts";
 
@@ -289,8 +289,7 @@ export function buildDataset(options: DatasetOptions): Dataset {
   // Later seasons get higher ids than every season of the initial world.
   for (const league of leagues) {
     const current = league.seasons.at(-1) as Season;
-    const appearsAt =
-      options.nextSeasonAtMs ?? Math.max(...current.fixtures.map((f) => f.kickoffMs)) + NATURAL_ROLLOVER_AFTER;
+    const appearsAt = options.nextSeasonAtMs ?? Math.max(...current.fixtures.map((f) => f.kickoffMs)) + NATURAL_ROLLOVER_AFTER;
     const firstKickoff = Math.floor((appearsAt + NEW_SEASON_LEAD) / MINUTE) * MINUTE;
     if (league.kind === "cup") league.seasons.push(buildCupSeason(ctx, league, seasonName(league, firstKickoff), firstKickoff, appearsAt));
     else addLeagueSeason(ctx, league, firstKickoff, appearsAt);

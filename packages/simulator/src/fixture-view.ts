@@ -119,7 +119,14 @@ function changePoints(script: FixtureScript): number[] {
   if (k !== null) {
     const end = endsAt(script);
     const minutes = script.events.map((e) => e.minute);
-    for (const point of [k - LINEUPS_BEFORE_KICKOFF, k, k + 45 * MINUTE, k + 60 * MINUTE, end, ...minutes.map((m) => minuteVisibleAt(k, m))]) {
+    for (const point of [
+      k - LINEUPS_BEFORE_KICKOFF,
+      k,
+      k + 45 * MINUTE,
+      k + 60 * MINUTE,
+      end,
+      ...minutes.map((m) => minuteVisibleAt(k, m)),
+    ]) {
       if (point <= end) points.add(point);
     }
     if (script.correction) points.add(script.correction.atMs);

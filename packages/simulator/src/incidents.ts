@@ -76,4 +76,3 @@ export function finalScore(events: readonly ScriptedEvent[]): [number, number] {
 export function finalEvents(script: FixtureScript): ScriptedEvent[] {
   return script.correction?.events ?? script.events;
 }
-

@@ -49,7 +49,16 @@ const simulatorOptionsSchema = z
     correctionRate: rate.default(0.1),
     /** A correction comes out this many simulated minutes after full time (uniform in [min, max]). */
     correctionDelayMinutes: z
-      .object({ min: z.number().min(0).max(30 * 24 * 60), max: z.number().min(0).max(30 * 24 * 60) })
+      .object({
+        min: z
+          .number()
+          .min(0)
+          .max(30 * 24 * 60),
+        max: z
+          .number()
+          .min(0)
+          .max(30 * 24 * 60),
+      })
       .strict()
       .refine((d) => d.min <= d.max, "min must not exceed max")
       .default({ min: 30, max: 20 * 60 }),

@@ -54,7 +54,11 @@ export function buildRoutes(catalog: Catalog): Route[] {
    * "no results" miss. `filters=idAfter:<id>` keeps higher ids; `filters=populate` drops
    * includes and allows pages of 1,000.
    */
-  const pageOf = <T extends { id: number }>(items: T[], ctx: RouteContext, render: (item: T, populate: boolean) => unknown): RouteResult => {
+  const pageOf = <T extends { id: number }>(
+    items: T[],
+    ctx: RouteContext,
+    render: (item: T, populate: boolean) => unknown,
+  ): RouteResult => {
     const { idAfter, populate } = parseFilters(ctx.query);
     const kept = idAfter === null ? items : items.filter((item) => item.id > idAfter);
     const page = paginate(kept, ctx.query, ctx.pageUrl, populate ? POPULATE_PER_PAGE : MAX_PER_PAGE);
@@ -109,7 +113,9 @@ export function buildRoutes(catalog: Catalog): Route[] {
       handle: (_, ctx) => {
         const includes = leagueIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        return pageOf(catalog.leagues(ctx.nowMs), ctx, (l, populate) => catalog.renderLeague(l, ctx.nowMs, populate ? new Set() : includes));
+        return pageOf(catalog.leagues(ctx.nowMs), ctx, (l, populate) =>
+          catalog.renderLeague(l, ctx.nowMs, populate ? new Set() : includes),
+        );
       },
     },
     {

@@ -10,7 +10,10 @@ const STARTER_INDEXES = [0, 3, 4, 5, 6, 11, 12, 13, 14, 19, 20];
 const BENCH_INDEXES = [1, 7, 8, 15, 16, 21, 22];
 
 /** What the scripted fixture needs from the world; the rest is drawn here. */
-export type FixtureBase = Omit<FixtureScript, "venueId" | "hasPremiumOdds" | "events" | "lineups" | "finalStats" | "incident" | "correction">;
+export type FixtureBase = Omit<
+  FixtureScript,
+  "venueId" | "hasPremiumOdds" | "events" | "lineups" | "finalStats" | "incident" | "correction"
+>;
 
 export function scriptFixture(seed: number, base: FixtureBase): FixtureScript {
   const rng = new Random(hashParts(seed, "fixture", base.id));
@@ -108,7 +111,7 @@ export function withGoalChange(
     sortEvents(events);
   } else {
     const [removed] = events.splice(change.removeIndex, 1);
-    if (!removed || removed.typeId !== 14) throw new Error("withGoalChange: removeIndex must point at a goal");
+    if (removed?.typeId !== 14) throw new Error("withGoalChange: removeIndex must point at a goal");
     side = removed.side;
     delta = -1;
   }

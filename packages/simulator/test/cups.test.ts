@@ -71,7 +71,8 @@ describe("cups", () => {
     for (const aggregate of quarter.aggregates) {
       expect(aggregate.fixture_ids).toEqual(aggregate.fixtures.map((f: Json) => f.id));
       expect(aggregate.fixtures.map((f: Json) => f.leg)).toEqual(["1/2", "2/2"]);
-      for (const f of aggregate.fixtures) expect(f).toMatchObject({ stage_id: quarter.id, aggregate_id: aggregate.id, round_id: null, group_id: null });
+      for (const f of aggregate.fixtures)
+        expect(f).toMatchObject({ stage_id: quarter.id, aggregate_id: aggregate.id, round_id: null, group_id: null });
       // The same teams, home and away swapped.
       const [one, two] = aggregate.fixtures;
       expect(two.participants.map((p: Json) => p.id)).toEqual([...one.participants.map((p: Json) => p.id)].reverse());
@@ -79,7 +80,14 @@ describe("cups", () => {
     expect(final.fixtures[0]).toMatchObject({ stage_id: final.id, aggregate_id: null, round_id: null, group_id: null, leg: "1/1" });
 
     const picked = [fixturesOf(group)[0], quarter.aggregates[0].fixtures[1], final.fixtures[0]];
-    const fields = (f: Json) => ({ id: f.id, stage_id: f.stage_id, group_id: f.group_id, aggregate_id: f.aggregate_id, round_id: f.round_id, leg: f.leg });
+    const fields = (f: Json) => ({
+      id: f.id,
+      stage_id: f.stage_id,
+      group_id: f.group_id,
+      aggregate_id: f.aggregate_id,
+      round_id: f.round_id,
+      leg: f.leg,
+    });
     for (const f of picked) {
       expect(fields((await api(sim, `fixtures/${f.id}`)).body.data)).toEqual(fields(f));
       const day = f.starting_at.slice(0, 10);

@@ -19,7 +19,11 @@ describe("fixtures/latest", () => {
   it("reports a state change but not a goal that leaves the watched fields alone", async () => {
     const sim = await simulator({ correctionRate: 0 });
     const script = sim.dataset.fixtureList.find(
-      (f) => visibleNow(sim, f) && !f.incident && f.kickoffMs > sim.now() && f.events.some((e) => e.typeId === 14 && e.minute > 2 && e.minute < 45),
+      (f) =>
+        visibleNow(sim, f) &&
+        !f.incident &&
+        f.kickoffMs > sim.now() &&
+        f.events.some((e) => e.typeId === 14 && e.minute > 2 && e.minute < 45),
     );
     if (!script) throw new Error("no upcoming fixture with a first-half goal");
     moveTo(sim, script.kickoffMs + 1000);
@@ -50,7 +54,8 @@ describe("corrections after full time", () => {
       moveTo(sim, correction.atMs + 1000);
       const after = (await api(sim, `fixtures/${script.id}?${include}`)).body.data;
       const goals = (f: Json) => f.events.filter((e: Json) => e.type_id === 14).length;
-      const current = (f: Json) => f.scores.filter((s: Json) => s.description === "CURRENT").reduce((n: number, s: Json) => n + s.score.goals, 0);
+      const current = (f: Json) =>
+        f.scores.filter((s: Json) => s.description === "CURRENT").reduce((n: number, s: Json) => n + s.score.goals, 0);
       const goalStat = (f: Json) => f.statistics.filter((s: Json) => s.type_id === 52).reduce((n: number, s: Json) => n + s.data.value, 0);
       expect(goals(after) - goals(before)).toBe(correction.kind === "goal_added" ? 1 : -1);
       expect(current(after)).toBe(goals(after));
@@ -79,7 +84,7 @@ describe("postponements", () => {
     const script = sim.dataset.fixtureList.find(
       (f) => visibleNow(sim, f) && f.incident?.kind === "postponed" && f.incident.announcedAtMs > sim.now(),
     );
-    if (!script || script.incident?.kind !== "postponed") throw new Error("no upcoming postponement");
+    if (script?.incident?.kind !== "postponed") throw new Error("no upcoming postponement");
     const { announcedAtMs, rescheduledAtMs, newKickoffMs } = script.incident;
     expect(announcedAtMs).toBeLessThan(script.kickoffMs);
     expect(newKickoffMs - script.kickoffMs).toBeGreaterThanOrEqual(7 * DAY_MS);
