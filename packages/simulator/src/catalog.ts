@@ -4,7 +4,7 @@
 
 import { DAY, formatDate, formatDateTime } from "./clock.ts";
 import type { Aggregate, Dataset, FixtureScript, League, Round, Season, Stage } from "./dataset.ts";
-import { endsAt, finalGoals, kickoffAt, type RenderContext, renderFixture } from "./fixture-view.ts";
+import { endsAt, finalGoals, kickoffAt, momentAt, playedKickoff, type RenderContext, renderFixture } from "./fixture-view.ts";
 
 export const LEAGUE_INCLUDES = ["seasons", "currentSeason"] as const;
 const SCHEDULE_FIXTURE_INCLUDES: ReadonlySet<string> = new Set(["participants", "scores"]);
@@ -62,8 +62,8 @@ export class Catalog {
 
   renderLeague(league: League, nowMs: number, includes: ReadonlySet<string> = new Set()): Record<string, unknown> {
     const seasons = league.seasons.filter((s) => visible(s, nowMs));
-    const played = seasons.flatMap((s) => s.fixtures).filter((f) => f.incident?.kind !== "cancelled" && kickoffAt(f, nowMs) <= nowMs);
-    const last = played.length > 0 ? Math.max(...played.map((f) => kickoffAt(f, nowMs))) : null;
+    const started = seasons.flatMap((s) => s.fixtures).filter((f) => momentAt(f, nowMs).minute > 0);
+    const last = started.length > 0 ? Math.max(...started.map((f) => playedKickoff(f) as number)) : null;
     const row: Record<string, unknown> = {
       id: league.id,
       sport_id: 1,

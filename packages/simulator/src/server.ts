@@ -97,17 +97,28 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     return { ...structuredClone(stats), rateLimits };
   };
 
-  const renderContext = (nowMs: number): RenderContext => ({
-    nowMs,
-    leagueOf: (id) => {
-      const league = catalog.leagueById(id, nowMs);
-      return league ? catalog.renderLeague(league, nowMs) : null;
-    },
-    seasonOf: (id) => {
-      const season = catalog.seasonById(id, nowMs);
-      return season ? catalog.renderSeason(season, nowMs) : null;
-    },
-  });
+  /** Renders at one instant; a league or season is rendered once per context, however many fixtures include it. */
+  const renderContext = (nowMs: number): RenderContext => {
+    const leagues = new Map<number, unknown>();
+    const seasons = new Map<number, unknown>();
+    const once = (cache: Map<number, unknown>, id: number, render: () => unknown) => {
+      if (!cache.has(id)) cache.set(id, render());
+      return structuredClone(cache.get(id));
+    };
+    return {
+      nowMs,
+      leagueOf: (id) =>
+        once(leagues, id, () => {
+          const league = catalog.leagueById(id, nowMs);
+          return league ? catalog.renderLeague(league, nowMs) : null;
+        }),
+      seasonOf: (id) =>
+        once(seasons, id, () => {
+          const season = catalog.seasonById(id, nowMs);
+          return season ? catalog.renderSeason(season, nowMs) : null;
+        }),
+    };
+  };
 
   const truth = (): Truth => {
     const nowMs = clock.now();
