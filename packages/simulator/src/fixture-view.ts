@@ -10,15 +10,18 @@ import { MATCH_LENGTH_MINUTES } from "./dataset.ts";
 
 export const FIXTURE_INCLUDES = ["events", "lineups", "statistics", "participants", "scores", "state", "league", "season"] as const;
 
-/** States as GET /states lists them (the subset a simulated fixture can be in, with the real ids). */
+/**
+ * States as GET /states lists them (the subset a simulated fixture can be in, with the real ids).
+ * 1–10 are copied from the documented example; the names and short names of 11–17 are not checked.
+ */
 export const STATES = [
   { id: 1, state: "NS", name: "Not Started", short_name: "NS", developer_name: "NS" },
   { id: 2, state: "INPLAY_1ST_HALF", name: "1st Half", short_name: "1st", developer_name: "INPLAY_1ST_HALF" },
   { id: 3, state: "HT", name: "Half Time", short_name: "HT", developer_name: "HT" },
   { id: 5, state: "FT", name: "Full Time", short_name: "FT", developer_name: "FT" },
-  { id: 7, state: "AET", name: "Full Time After Extra Time", short_name: "AET", developer_name: "AET" },
-  { id: 8, state: "FT_PEN", name: "Full Time After Penalties", short_name: "FT_PEN", developer_name: "FT_PEN" },
-  { id: 10, state: "POSTPONED", name: "Postponed", short_name: "POSTP", developer_name: "POSTPONED" },
+  { id: 7, state: "AET", name: "After Extra Time", short_name: "AET", developer_name: "AET" },
+  { id: 8, state: "FT_PEN", name: "After Penalties", short_name: "FTP", developer_name: "FT_PEN" },
+  { id: 10, state: "POSTPONED", name: "Postponed", short_name: "POST", developer_name: "POSTPONED" },
   { id: 11, state: "SUSPENDED", name: "Suspended", short_name: "SUSP", developer_name: "SUSPENDED" },
   { id: 12, state: "CANCELLED", name: "Cancelled", short_name: "CANC", developer_name: "CANCELLED" },
   { id: 15, state: "ABANDONED", name: "Abandoned", short_name: "ABAN", developer_name: "ABANDONED" },
