@@ -170,7 +170,7 @@ function decideLate(ctx: WorldContext, script: FixtureScript): void {
 }
 
 /** The team that goes through: more goals over both legs (never level, see decideLate). */
-export function tieWinner(aggregate: Aggregate): Team {
+function tieWinner(aggregate: Aggregate): Team {
   const [legOne, legTwo] = aggregate.legs;
   const [h1, a1] = finalScore(finalEvents(legOne));
   const [h2, a2] = finalScore(finalEvents(legTwo));

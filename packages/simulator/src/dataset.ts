@@ -48,7 +48,7 @@ export interface Team {
 }
 
 /** Always visible: the world as it stands at start. */
-export const FROM_THE_START = Number.NEGATIVE_INFINITY;
+const FROM_THE_START = Number.NEGATIVE_INFINITY;
 
 export interface League {
   id: number;
@@ -182,7 +182,7 @@ const CUP_TEAMS = 16;
 type IdKind = "team" | "player" | "season" | "stage" | "round" | "group" | "aggregate" | "fixture";
 
 /** Increasing id sequences with seeded gaps, like the real API's. */
-export class IdSequence {
+class IdSequence {
   private readonly next: Record<IdKind, number>;
 
   constructor(private readonly rng: Random) {
@@ -364,7 +364,7 @@ function newLeague(ctx: WorldContext, spec: LeagueSpec): League {
 }
 
 /** "2024/2025" from the first season's start year onward, one year per season. */
-export function seasonName(league: League, firstKickoffMs: number): string {
+function seasonName(league: League, firstKickoffMs: number): string {
   const first = league.seasons[0]?.name;
   const startYear = first ? Number(first.slice(0, 4)) + league.seasons.length : new Date(firstKickoffMs).getUTCFullYear();
   return `${startYear}/${startYear + 1}`;

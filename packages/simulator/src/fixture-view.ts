@@ -143,7 +143,7 @@ function createdAt(script: FixtureScript): number {
 }
 
 /** The last instant at or before `nowMs` at which the fixture's view changed. */
-export function lastChangeAt(script: FixtureScript, nowMs: number): number {
+function lastChangeAt(script: FixtureScript, nowMs: number): number {
   let last = createdAt(script);
   for (const point of changePoints(script)) {
     if (point > nowMs) break;
@@ -153,7 +153,7 @@ export function lastChangeAt(script: FixtureScript, nowMs: number): number {
 }
 
 /** The watched fields at `nowMs`, as one comparable string. */
-export function watchedAt(script: FixtureScript, nowMs: number): string {
+function watchedAt(script: FixtureScript, nowMs: number): string {
   const fields = baseFields(script, nowMs);
   return JSON.stringify(LATEST_WATCHED_FIELDS.map((name) => fields[name]));
 }
