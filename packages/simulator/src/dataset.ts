@@ -1,18 +1,33 @@
-// The static, seed-determined world: leagues, seasons, one regular-season stage
-// per season with weekly rounds, teams with squads, and every fixture's full
-// "script" (kickoff, goals, cards, substitutions, final statistics). What the API
-// shows of a fixture at a given moment is derived from its script in fixture-view.ts.
+// The static, seed-determined world: domestic leagues (one regular-season stage of
+// weekly rounds), cups (group stage, two-legged knockouts, a one-leg final), the
+// seasons that appear later (rollover, a league joining the plan), teams with
+// squads, and every fixture's full script (see script.ts, incidents.ts). What the
+// API shows at a given moment is derived from these in fixture-view.ts and catalog.ts.
 
 import { DAY, MINUTE } from "./clock.ts";
+import { buildCupSeason } from "./cup.ts";
+import { type Correction, drawCorrection, drawIncident, type Incident, type IncidentRates } from "./incidents.ts";
+import { CITIES, CUP_IDS, CUP_NAMES, FIRST_NAMES, LAST_NAMES, LEAGUE_IDS, LEAGUE_NAMES, SQUAD_POSITIONS, SUFFIXES } from "./names.ts";
 import { hashParts, Random } from "./random.ts";
+import { type FixtureBase, scriptFixture } from "./script.ts";
 
 export interface DatasetOptions {
   seed: number;
   leagues: number;
   seasonsPerLeague: number;
   teamsPerLeague: number;
+  cups: number;
+  /** Extra leagues listed by `leagues`/`seasons` whose schedules and fixtures answer 5007. */
+  leaguesOutsidePlan: number;
   /** Simulated instant the current season is centred on (epoch ms). */
   anchorMs: number;
+  /** When every league's next season appears; null: three weeks after its current season's last kickoff. */
+  nextSeasonAtMs: number | null;
+  /** When a new league (with one season) joins the plan; null: never. */
+  newLeagueAtMs: number | null;
+  incidents: IncidentRates;
+  correctionRate: number;
+  correctionDelayMs: { min: number; max: number };
 }
 
 export interface Player {
@@ -32,11 +47,19 @@ export interface Team {
   players: Player[];
 }
 
+/** Always visible: the world as it stands at start. */
+const FROM_THE_START = Number.NEGATIVE_INFINITY;
+
 export interface League {
   id: number;
   name: string;
   shortCode: string;
   countryId: number;
+  kind: "league" | "cup";
+  /** False: listed, but its schedules and fixtures answer 403 with code 5007. */
+  inPlan: boolean;
+  /** Simulated instant from which the API shows it (FROM_THE_START for the initial world). */
+  appearsAtMs: number;
   teams: Team[];
   seasons: Season[];
 }
@@ -48,12 +71,40 @@ export interface Round {
   fixtures: FixtureScript[];
 }
 
+/** Two legs between the same teams; the first leg's home team holds position 1. */
+export interface Aggregate {
+  id: number;
+  leagueId: number;
+  seasonId: number;
+  stageId: number;
+  legs: [FixtureScript, FixtureScript];
+}
+
+/**
+ * A stage as the schedule lays it out: `rounds` (league / group stage, type 223),
+ * `aggregates` (two-legged knockout, type 224) or `fixtures` (single-leg knockout, type 224).
+ */
+export interface Stage {
+  id: number;
+  leagueId: number;
+  seasonId: number;
+  name: string;
+  typeId: 223 | 224;
+  sortOrder: number;
+  layout: "rounds" | "aggregates" | "fixtures";
+  rounds: Round[];
+  aggregates: Aggregate[];
+  /** Every fixture of the stage, whatever the layout. */
+  fixtures: FixtureScript[];
+}
+
 export interface Season {
   id: number;
   leagueId: number;
   name: string;
-  stageId: number;
-  rounds: Round[];
+  appearsAtMs: number;
+  inPlan: boolean;
+  stages: Stage[];
   fixtures: FixtureScript[];
 }
 
@@ -80,17 +131,31 @@ export interface FixtureScript {
   leagueId: number;
   seasonId: number;
   stageId: number;
-  roundId: number;
+  groupId: number | null;
+  aggregateId: number | null;
+  /** Null for knockout fixtures, as the API has them. */
+  roundId: number | null;
+  /** "1/1", or "1/2" / "2/2" for the legs of an aggregate. */
+  leg: string;
+  /** In an aggregate: each side's position in the tie (1 = the first leg's home team). */
+  tiePositions: Record<Side, 1 | 2> | null;
   venueId: number;
   home: Team;
   away: Team;
+  /** The originally scheduled kickoff (a postponement moves it later, see `incident`). */
   kickoffMs: number;
+  appearsAtMs: number;
+  inPlan: boolean;
   hasPremiumOdds: boolean;
   /** Sorted by minute; the scorelines follow from the goal events. */
   events: ScriptedEvent[];
   lineups: LineupEntry[];
   /** Final statistics per type id: [home, away]. */
   finalStats: Map<number, [number, number]>;
+  /** Postponed, cancelled or abandoned; null for a fixture played as scheduled. */
+  incident: Incident | null;
+  /** A change to the result published some time after full time; null if none. */
+  correction: Correction | null;
 }
 
 export interface Dataset {
@@ -98,222 +163,273 @@ export interface Dataset {
   leagues: League[];
   seasons: Map<number, Season>;
   fixtures: Map<number, FixtureScript>;
-  /** All fixtures ordered by id. */
+  /** All fixtures ordered by id (visible or not yet: filter with the catalog). */
   fixtureList: FixtureScript[];
+  /** All two-legged ties ordered by id. */
+  aggregates: Aggregate[];
 }
 
 export const MATCH_LENGTH_MINUTES = 110; // 45 + 15 half time + 45 + stoppage
-const SLOT_MINUTES = 90;
-const WEEK = 7 * DAY;
+export const SLOT_MINUTES = 90;
+export const WEEK = 7 * DAY;
 const SEASON_GAP = 8 * WEEK;
+/** A season that appears later kicks off this long after it appears. */
+const NEW_SEASON_LEAD = WEEK;
+/** Without `nextSeasonAtMs`, the next season appears this long after the current season's last kickoff. */
+const NATURAL_ROLLOVER_AFTER = 3 * WEEK;
+const CUP_TEAMS = 16;
 
-const LEAGUE_IDS = [8, 82, 301, 384, 564, 462, 208, 72, 453, 501, 271, 2, 5, 181, 444, 600, 636, 648, 743, 779];
-const LEAGUE_NAMES = [
-  "Premier League",
-  "Bundesliga",
-  "Ligue 1",
-  "Serie A",
-  "La Liga",
-  "Liga Portugal",
-  "Pro League",
-  "Eredivisie",
-  "Super League",
-  "Premiership",
-  "Superliga",
-  "Champions Cup",
-  "Europa Cup",
-  "Admiral Bundesliga",
-  "Allsvenskan",
-  "Super Lig",
-  "Serie B",
-  "Serie C",
-  "Primera Division",
-  "Premier Liga",
-];
-const CITIES = [
-  "Northbridge",
-  "Eastvale",
-  "Westport",
-  "Southam",
-  "Kingsford",
-  "Riverton",
-  "Ashbury",
-  "Millbrook",
-  "Stonehaven",
-  "Fairmont",
-  "Lakeside",
-  "Oakridge",
-  "Harborview",
-  "Glenwood",
-  "Brookfield",
-  "Highgate",
-  "Redcliff",
-  "Bayford",
-  "Elmstead",
-  "Marlow",
-  "Crestwood",
-  "Dunmore",
-  "Wexley",
-  "Thornbury",
-];
-const SUFFIXES = ["United", "City", "Athletic", "Rovers", "Wanderers", "FC", "Town", "Albion"];
-const FIRST_NAMES = [
-  "Adam",
-  "Bruno",
-  "Carlos",
-  "Daniel",
-  "Emil",
-  "Felix",
-  "Gabriel",
-  "Hugo",
-  "Ivan",
-  "Jonas",
-  "Karim",
-  "Luca",
-  "Marco",
-  "Nico",
-  "Oscar",
-  "Pedro",
-  "Rafael",
-  "Samuel",
-  "Tomas",
-  "Victor",
-  "Yusuf",
-  "Zeno",
-  "Joao",
-  "Mats",
-];
-const LAST_NAMES = [
-  "Andersen",
-  "Barros",
-  "Costa",
-  "Duarte",
-  "Eriksen",
-  "Fischer",
-  "Garcia",
-  "Hansen",
-  "Ivanov",
-  "Jensen",
-  "Kovac",
-  "Lindqvist",
-  "Moreau",
-  "Novak",
-  "Oliveira",
-  "Petersen",
-  "Quaresma",
-  "Rossi",
-  "Silva",
-  "Taylor",
-  "Urban",
-  "Varga",
-  "Weber",
-  "Yilmaz",
-];
-/** Squad shape: 3 goalkeepers, 8 defenders, 8 midfielders, 6 attackers (position ids 24–27). */
-const SQUAD_POSITIONS = [24, 24, 24, 25, 25, 25, 25, 25, 25, 25, 25, 26, 26, 26, 26, 26, 26, 26, 26, 27, 27, 27, 27, 27, 27];
-/** Starting XI by squad index: GK, 4 defenders, 4 midfielders, 2 attackers (4-4-2). */
-const STARTER_INDEXES = [0, 3, 4, 5, 6, 11, 12, 13, 14, 19, 20];
-const BENCH_INDEXES = [1, 7, 8, 15, 16, 21, 22];
+type IdKind = "team" | "player" | "season" | "stage" | "round" | "group" | "aggregate" | "fixture";
+
+/** Increasing id sequences with seeded gaps, like the real API's. */
+class IdSequence {
+  private readonly next: Record<IdKind, number>;
+
+  constructor(private readonly rng: Random) {
+    this.next = {
+      team: 1 + rng.int(0, 50),
+      player: 10_000 + rng.int(0, 500),
+      season: 21_000 + rng.int(0, 500),
+      stage: 77_450_000 + rng.int(0, 5000),
+      round: 330_000 + rng.int(0, 5000),
+      group: 246_000 + rng.int(0, 500),
+      aggregate: 58_000 + rng.int(0, 500),
+      fixture: 19_000_000 + rng.int(0, 50_000),
+    };
+  }
+
+  take(kind: IdKind, maxStep: number): number {
+    const id = this.next[kind];
+    this.next[kind] += this.rng.int(1, maxStep);
+    return id;
+  }
+}
+
+/** What the league and cup builders share: ids, randomness and how to script a fixture. */
+export interface WorldContext {
+  seed: number;
+  rng: Random;
+  ids: IdSequence;
+  fixtures: Map<number, FixtureScript>;
+  aggregates: Aggregate[];
+  /** Scripts a fixture (with its incident and correction when `kinds` allow them) and registers it. */
+  script(base: FixtureBase, kinds: { incidents: boolean; corrections: boolean }): FixtureScript;
+}
 
 export function buildDataset(options: DatasetOptions): Dataset {
   const rng = new Random(hashParts(options.seed, "world"));
-  const leagues: League[] = [];
-  const seasons = new Map<number, Season>();
   const fixtures = new Map<number, FixtureScript>();
-  let nextTeamId = 1 + rng.int(0, 50);
-  let nextPlayerId = 10_000 + rng.int(0, 500);
-  let nextSeasonId = 21_000 + rng.int(0, 500);
-  let nextStageId = 77_450_000 + rng.int(0, 5000);
-  let nextRoundId = 330_000 + rng.int(0, 5000);
-  let nextFixtureId = 19_000_000 + rng.int(0, 50_000);
-  const leagueIds = rng
-    .shuffle(LEAGUE_IDS)
-    .slice(0, options.leagues)
-    .sort((a, b) => a - b);
-
-  leagueIds.forEach((leagueId, leagueIndex) => {
-    const countryId = 400 + leagueIndex * 17;
-    const cities = rng.shuffle(CITIES);
-    const teams: Team[] = [];
-    for (let t = 0; t < options.teamsPerLeague; t++) {
-      const id = nextTeamId;
-      nextTeamId += rng.int(1, 40);
-      const name = `${cities[t % cities.length]} ${rng.pick(SUFFIXES)}`;
-      const players = SQUAD_POSITIONS.map((positionId, index) => ({
-        id: nextPlayerId++,
-        name: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
-        positionId,
-        jersey: index + 1,
-      }));
-      teams.push({
-        id,
-        name,
-        shortCode: name.slice(0, 3).toUpperCase(),
-        countryId,
-        venueId: 5000 + id,
-        founded: rng.int(1870, 1990),
-        players,
-      });
-    }
-    const league: League = {
-      id: leagueId,
-      name: LEAGUE_NAMES[LEAGUE_IDS.indexOf(leagueId)] ?? `League ${leagueId}`,
-      shortCode: `L${leagueId}`,
-      countryId,
-      teams,
-      seasons: [],
-    };
-
-    const roundCount = 2 * (options.teamsPerLeague - 1);
-    const currentRound = Math.floor(roundCount / 2);
-    // Kickoffs of the current season's middle round straddle the anchor, so at
-    // start some fixtures are finished, some live and some not started yet.
-    const anchor = Math.floor(options.anchorMs / MINUTE) * MINUTE;
-    const currentFirstKickoff = anchor - currentRound * WEEK - 2 * SLOT_MINUTES * MINUTE + leagueIndex * 15 * MINUTE;
-    const seasonSpan = (roundCount - 1) * WEEK + SEASON_GAP;
-
-    for (let s = 0; s < options.seasonsPerLeague; s++) {
-      const seasonsBack = options.seasonsPerLeague - 1 - s;
-      const firstKickoff = currentFirstKickoff - seasonsBack * seasonSpan;
-      const seasonId = nextSeasonId;
-      nextSeasonId += rng.int(1, 9);
-      const stageId = nextStageId;
-      nextStageId += rng.int(1, 30);
-      const startYear = new Date(firstKickoff).getUTCFullYear();
-      const season: Season = {
-        id: seasonId,
-        leagueId,
-        name: `${startYear}/${startYear + 1}`,
-        stageId,
-        rounds: [],
-        fixtures: [],
-      };
-      for (const [roundIndex, pairs] of roundRobin(teams, rng).entries()) {
-        const round: Round = { id: nextRoundId, name: String(roundIndex + 1), stageId, fixtures: [] };
-        nextRoundId += rng.int(1, 4);
-        pairs.forEach(([home, away], slot) => {
-          const id = nextFixtureId;
-          nextFixtureId += rng.int(1, 3);
-          const kickoffMs = firstKickoff + roundIndex * WEEK + slot * SLOT_MINUTES * MINUTE;
-          const script = scriptFixture(options.seed, { id, leagueId, seasonId, stageId, roundId: round.id, home, away, kickoffMs });
-          round.fixtures.push(script);
-          season.fixtures.push(script);
-          fixtures.set(id, script);
-        });
-        season.rounds.push(round);
+  const aggregates: Aggregate[] = [];
+  const ctx: WorldContext = {
+    seed: options.seed,
+    rng,
+    ids: new IdSequence(rng),
+    fixtures,
+    aggregates,
+    script: (base, kinds) => {
+      const script = scriptFixture(options.seed, base);
+      if (kinds.incidents) script.incident = drawIncident(options.seed, script, options.incidents);
+      if (kinds.corrections && !script.incident) {
+        script.correction = drawCorrection(options.seed, script, options.correctionRate, options.correctionDelayMs);
       }
-      league.seasons.push(season);
-      seasons.set(seasonId, season);
-    }
-    leagues.push(league);
-  });
+      fixtures.set(script.id, script);
+      return script;
+    },
+  };
 
+  const leagueIds = rng.shuffle(LEAGUE_IDS).slice(0, options.leagues + options.leaguesOutsidePlan);
+  const inPlanIds = new Set(leagueIds.slice(0, options.leagues));
+  const roundCount = 2 * (options.teamsPerLeague - 1);
+  const seasonSpan = (roundCount - 1) * WEEK + SEASON_GAP;
+  const anchor = Math.floor(options.anchorMs / MINUTE) * MINUTE;
+  const leagues: League[] = [];
+
+  [...leagueIds]
+    .sort((a, b) => a - b)
+    .forEach((leagueId, leagueIndex) => {
+      const league = newLeague(ctx, {
+        id: leagueId,
+        name: LEAGUE_NAMES[LEAGUE_IDS.indexOf(leagueId)] ?? `League ${leagueId}`,
+        countryId: 400 + leagueIndex * 17,
+        kind: "league",
+        inPlan: inPlanIds.has(leagueId),
+        appearsAtMs: FROM_THE_START,
+        teamCount: options.teamsPerLeague,
+      });
+      // Kickoffs of the current season's middle round straddle the anchor, so at
+      // start some fixtures are finished, some live and some not started yet.
+      const currentFirstKickoff = anchor - Math.floor(roundCount / 2) * WEEK - 2 * SLOT_MINUTES * MINUTE + leagueIndex * 15 * MINUTE;
+      for (let s = 0; s < options.seasonsPerLeague; s++) {
+        const firstKickoff = currentFirstKickoff - (options.seasonsPerLeague - 1 - s) * seasonSpan;
+        addLeagueSeason(ctx, league, firstKickoff, FROM_THE_START);
+      }
+      leagues.push(league);
+    });
+
+  for (let c = 0; c < options.cups; c++) {
+    const cup = newLeague(ctx, {
+      id: CUP_IDS[c] as number,
+      name: CUP_NAMES[c] as string,
+      countryId: 1000 + c,
+      kind: "cup",
+      inPlan: true,
+      appearsAtMs: FROM_THE_START,
+      teamCount: CUP_TEAMS,
+    });
+    // The current season's group stage has one round left after this week's, so the
+    // knockouts (and the final, about 4½ weeks on) are still to come.
+    const currentGroupStart = anchor - 4 * WEEK + 3 * DAY + c * 20 * MINUTE;
+    for (let s = 0; s < options.seasonsPerLeague; s++) {
+      const groupStart = currentGroupStart - (options.seasonsPerLeague - 1 - s) * seasonSpan;
+      cup.seasons.push(buildCupSeason(ctx, cup, seasonName(cup, groupStart), groupStart, FROM_THE_START));
+    }
+    leagues.push(cup);
+  }
+
+  // Later seasons get higher ids than every season of the initial world.
+  for (const league of leagues) {
+    const current = league.seasons.at(-1) as Season;
+    const appearsAt = options.nextSeasonAtMs ?? Math.max(...current.fixtures.map((f) => f.kickoffMs)) + NATURAL_ROLLOVER_AFTER;
+    const firstKickoff = Math.floor((appearsAt + NEW_SEASON_LEAD) / MINUTE) * MINUTE;
+    if (league.kind === "cup") league.seasons.push(buildCupSeason(ctx, league, seasonName(league, firstKickoff), firstKickoff, appearsAt));
+    else addLeagueSeason(ctx, league, firstKickoff, appearsAt);
+  }
+
+  if (options.newLeagueAtMs !== null) {
+    const id = Math.max(...leagues.map((l) => l.id)) + rng.int(100, 400);
+    const league = newLeague(ctx, {
+      id,
+      name: "Challenger League",
+      countryId: 990,
+      kind: "league",
+      inPlan: true,
+      appearsAtMs: options.newLeagueAtMs,
+      teamCount: options.teamsPerLeague,
+    });
+    addLeagueSeason(ctx, league, Math.floor((options.newLeagueAtMs + NEW_SEASON_LEAD) / MINUTE) * MINUTE, options.newLeagueAtMs);
+    leagues.push(league);
+  }
+
+  const seasons = new Map<number, Season>();
+  for (const league of leagues) for (const season of league.seasons) seasons.set(season.id, season);
   const fixtureList = [...fixtures.values()].sort((a, b) => a.id - b.id);
-  return { options, leagues, seasons, fixtures, fixtureList };
+  aggregates.sort((a, b) => a.id - b.id);
+  return { options, leagues, seasons, fixtures, fixtureList, aggregates };
+}
+
+interface LeagueSpec {
+  id: number;
+  name: string;
+  countryId: number;
+  kind: League["kind"];
+  inPlan: boolean;
+  appearsAtMs: number;
+  teamCount: number;
+}
+
+function newLeague(ctx: WorldContext, spec: LeagueSpec): League {
+  const { rng, ids } = ctx;
+  const cities = rng.shuffle(CITIES);
+  const teams: Team[] = [];
+  for (let t = 0; t < spec.teamCount; t++) {
+    const id = ids.take("team", 40);
+    const name = `${cities[t % cities.length]}${t >= cities.length ? " II" : ""} ${rng.pick(SUFFIXES)}`;
+    const players = SQUAD_POSITIONS.map((positionId, index) => ({
+      id: ids.take("player", 1),
+      name: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
+      positionId,
+      jersey: index + 1,
+    }));
+    teams.push({
+      id,
+      name,
+      shortCode: name.slice(0, 3).toUpperCase(),
+      countryId: spec.countryId,
+      venueId: 5000 + id,
+      founded: rng.int(1870, 1990),
+      players,
+    });
+  }
+  return {
+    id: spec.id,
+    name: spec.name,
+    shortCode: `${spec.kind === "cup" ? "C" : "L"}${spec.id}`,
+    countryId: spec.countryId,
+    kind: spec.kind,
+    inPlan: spec.inPlan,
+    appearsAtMs: spec.appearsAtMs,
+    teams,
+    seasons: [],
+  };
+}
+
+/** "2024/2025" from the first season's start year onward, one year per season. */
+function seasonName(league: League, firstKickoffMs: number): string {
+  const first = league.seasons[0]?.name;
+  const startYear = first ? Number(first.slice(0, 4)) + league.seasons.length : new Date(firstKickoffMs).getUTCFullYear();
+  return `${startYear}/${startYear + 1}`;
+}
+
+/** A double round robin, one round a week, one regular-season stage. */
+function addLeagueSeason(ctx: WorldContext, league: League, firstKickoffMs: number, appearsAtMs: number): void {
+  const { ids, rng } = ctx;
+  const seasonId = ids.take("season", 9);
+  const stageId = ids.take("stage", 30);
+  const season: Season = {
+    id: seasonId,
+    leagueId: league.id,
+    name: seasonName(league, firstKickoffMs),
+    appearsAtMs,
+    inPlan: league.inPlan,
+    stages: [],
+    fixtures: [],
+  };
+  const stage: Stage = {
+    id: stageId,
+    leagueId: league.id,
+    seasonId,
+    name: "Regular Season",
+    typeId: 223,
+    sortOrder: 1,
+    layout: "rounds",
+    rounds: [],
+    aggregates: [],
+    fixtures: [],
+  };
+  for (const [roundIndex, pairs] of roundRobin(league.teams, rng).entries()) {
+    const round: Round = { id: ids.take("round", 4), name: String(roundIndex + 1), stageId, fixtures: [] };
+    pairs.forEach(([home, away], slot) => {
+      const script = ctx.script(
+        {
+          id: ids.take("fixture", 3),
+          leagueId: league.id,
+          seasonId,
+          stageId,
+          groupId: null,
+          aggregateId: null,
+          roundId: round.id,
+          leg: "1/1",
+          tiePositions: null,
+          home,
+          away,
+          kickoffMs: firstKickoffMs + roundIndex * WEEK + slot * SLOT_MINUTES * MINUTE,
+          appearsAtMs,
+          inPlan: league.inPlan,
+        },
+        { incidents: true, corrections: true },
+      );
+      round.fixtures.push(script);
+      stage.fixtures.push(script);
+      season.fixtures.push(script);
+    });
+    stage.rounds.push(round);
+  }
+  season.stages.push(stage);
+  league.seasons.push(season);
 }
 
 /** Circle-method double round robin: every team meets every other once at home and once away. */
-function roundRobin(teams: Team[], rng: Random): [Team, Team][][] {
+export function roundRobin(teams: Team[], rng: Random): [Team, Team][][] {
   const order = rng.shuffle(teams);
   const n = order.length;
   const firstLeg: [Team, Team][][] = [];
@@ -330,81 +446,4 @@ function roundRobin(teams: Team[], rng: Random): [Team, Team][][] {
   }
   const secondLeg = firstLeg.map((pairs) => pairs.map(([home, away]) => [away, home] as [Team, Team]));
   return [...firstLeg, ...secondLeg];
-}
-
-interface FixtureBase {
-  id: number;
-  leagueId: number;
-  seasonId: number;
-  stageId: number;
-  roundId: number;
-  home: Team;
-  away: Team;
-  kickoffMs: number;
-}
-
-/** Everything that will happen in one fixture, drawn from its own seed so fixtures are independent. */
-function scriptFixture(seed: number, base: FixtureBase): FixtureScript {
-  const rng = new Random(hashParts(seed, "fixture", base.id));
-  const lineups: LineupEntry[] = [];
-  const starters: Record<Side, Player[]> = { home: [], away: [] };
-  const bench: Record<Side, Player[]> = { home: [], away: [] };
-  for (const side of ["home", "away"] as const) {
-    const team = side === "home" ? base.home : base.away;
-    STARTER_INDEXES.forEach((index, position) => {
-      const player = team.players[index] as Player;
-      starters[side].push(player);
-      lineups.push({ player, side, starter: true, formationPosition: position + 1 });
-    });
-    for (const index of BENCH_INDEXES) {
-      const player = team.players[index] as Player;
-      bench[side].push(player);
-      lineups.push({ player, side, starter: false, formationPosition: null });
-    }
-  }
-
-  const events: ScriptedEvent[] = [];
-  const outfield = (side: Side) => starters[side].slice(1);
-  for (const side of ["home", "away"] as const) {
-    const goals = Math.min(rng.poisson(side === "home" ? 1.5 : 1.1), 6);
-    for (let g = 0; g < goals; g++) {
-      const scorer = rng.pick(outfield(side));
-      const assist = rng.chance(0.6) ? rng.pick(outfield(side).filter((p) => p !== scorer)) : null;
-      events.push({ typeId: 14, minute: rng.int(1, 90), side, player: scorer, related: assist });
-    }
-    const yellows = rng.int(0, 4);
-    for (let y = 0; y < yellows; y++) {
-      events.push({ typeId: 19, minute: rng.int(5, 90), side, player: rng.pick(outfield(side)), related: null });
-    }
-    if (rng.chance(0.06)) {
-      events.push({ typeId: 20, minute: rng.int(30, 90), side, player: rng.pick(outfield(side)), related: null });
-    }
-    const subs = rng.int(2, 5);
-    const off = rng.shuffle(outfield(side));
-    for (let s = 0; s < subs; s++) {
-      events.push({ typeId: 18, minute: rng.int(46, 89), side, player: bench[side][s + 1] as Player, related: off[s] as Player });
-    }
-  }
-  events.sort((a, b) => a.minute - b.minute || a.typeId - b.typeId || a.player.id - b.player.id);
-
-  const count = (side: Side, typeId: number) => events.filter((e) => e.side === side && e.typeId === typeId).length;
-  const possessionHome = rng.int(35, 65);
-  const finalStats = new Map<number, [number, number]>();
-  const shotsOnTarget: [number, number] = [count("home", 14) + rng.int(1, 5), count("away", 14) + rng.int(1, 5)];
-  finalStats.set(34, [rng.int(1, 10), rng.int(1, 10)]); // corners
-  finalStats.set(42, [shotsOnTarget[0] + rng.int(3, 10), shotsOnTarget[1] + rng.int(3, 10)]); // shots total
-  finalStats.set(86, shotsOnTarget); // shots on target
-  finalStats.set(45, [possessionHome, 100 - possessionHome]); // ball possession %
-  finalStats.set(56, [rng.int(6, 18), rng.int(6, 18)]); // fouls
-  finalStats.set(84, [count("home", 19), count("away", 19)]); // yellow cards
-  finalStats.set(52, [count("home", 14), count("away", 14)]); // goals
-
-  return {
-    ...base,
-    venueId: base.home.venueId,
-    hasPremiumOdds: rng.chance(0.5),
-    events,
-    lineups,
-    finalStats,
-  };
 }

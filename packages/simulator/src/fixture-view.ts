@@ -1,36 +1,96 @@
-// What the API shows of a fixture at a simulated instant: its state, the events
-// that have happened so far, the scores they add up to, partial statistics, and
-// lineups once announced (an hour before kickoff). Also the instants at which
-// that view changes, which drive `fixtures/latest` and `last_processed_at`.
+// What the API shows of a fixture at a simulated instant: its state (incidents
+// included), the events that have happened so far (corrected ones once the
+// correction is out), the scores they add up to, partial statistics, and lineups
+// once announced (an hour before kickoff). Also when that view changes: any change
+// moves `last_processed_at`; only changes of the watched fields reach `fixtures/latest`.
 
 import { DAY, formatDateTime, MINUTE } from "./clock.ts";
-import type { FixtureScript, Side, Team } from "./dataset.ts";
+import type { FixtureScript, ScriptedEvent, Side, Team } from "./dataset.ts";
 import { MATCH_LENGTH_MINUTES } from "./dataset.ts";
 
 export const FIXTURE_INCLUDES = ["events", "lineups", "statistics", "participants", "scores", "state", "league", "season"] as const;
 
-/** States as GET /states lists them (the subset a simulated fixture passes through). */
+/**
+ * States as GET /states lists them (the subset a simulated fixture can be in, with the real ids).
+ * 1–10 are copied from the documented example; the names and short names of 11–17 are not checked.
+ */
 export const STATES = [
   { id: 1, state: "NS", name: "Not Started", short_name: "NS", developer_name: "NS" },
   { id: 2, state: "INPLAY_1ST_HALF", name: "1st Half", short_name: "1st", developer_name: "INPLAY_1ST_HALF" },
   { id: 3, state: "HT", name: "Half Time", short_name: "HT", developer_name: "HT" },
   { id: 5, state: "FT", name: "Full Time", short_name: "FT", developer_name: "FT" },
+  { id: 7, state: "AET", name: "After Extra Time", short_name: "AET", developer_name: "AET" },
+  { id: 8, state: "FT_PEN", name: "After Penalties", short_name: "FTP", developer_name: "FT_PEN" },
+  { id: 10, state: "POSTPONED", name: "Postponed", short_name: "POST", developer_name: "POSTPONED" },
+  { id: 11, state: "SUSPENDED", name: "Suspended", short_name: "SUSP", developer_name: "SUSPENDED" },
+  { id: 12, state: "CANCELLED", name: "Cancelled", short_name: "CANC", developer_name: "CANCELLED" },
+  { id: 15, state: "ABANDONED", name: "Abandoned", short_name: "ABAN", developer_name: "ABANDONED" },
+  { id: 17, state: "AWARDED", name: "Technical Loss", short_name: "AWARDED", developer_name: "AWARDED" },
   { id: 22, state: "INPLAY_2ND_HALF", name: "2nd Half", short_name: "2nd", developer_name: "INPLAY_2ND_HALF" },
 ] as const;
 
-export const FINAL_STATE_IDS: ReadonlySet<number> = new Set([5]);
+/** Finished with a result. */
+export const FINAL_STATE_IDS: ReadonlySet<number> = new Set([5, 7, 8]);
+/** States a simulated fixture never leaves (finished, cancelled, abandoned, awarded). */
+export const ENDED_STATE_IDS: ReadonlySet<number> = new Set([5, 7, 8, 12, 15, 17]);
+/** The fields whose change puts a fixture in `fixtures/latest` (documented list). */
+export const LATEST_WATCHED_FIELDS = [
+  "state_id",
+  "venue_id",
+  "name",
+  "starting_at",
+  "starting_at_timestamp",
+  "result_info",
+  "leg",
+  "length",
+  "placeholder",
+  "has_odds",
+  "has_premium_odds",
+] as const;
+
 const LINEUPS_BEFORE_KICKOFF = 60 * MINUTE;
 /** When an unplayed fixture was last touched: a fixed time before kickoff, so it never drifts. */
 const SCHEDULED_BEFORE_KICKOFF = 60 * DAY;
 
 export interface Moment {
   stateId: number;
-  /** Match minute reached (0 before kickoff, 90 at the end). */
+  /** Match minute reached (0 before kickoff and for a fixture that is not played, 90 at the end). */
   minute: number;
 }
 
+/** The kickoff the fixture is (or will be) played at; null if it never is. */
+export function playedKickoff(script: FixtureScript): number | null {
+  const incident = script.incident;
+  if (incident?.kind === "cancelled") return null;
+  return incident?.kind === "postponed" ? incident.newKickoffMs : script.kickoffMs;
+}
+
+/** The kickoff the API shows at `nowMs`: a postponed fixture shows its new date once rescheduled. */
+export function kickoffAt(script: FixtureScript, nowMs: number): number {
+  const incident = script.incident;
+  return incident?.kind === "postponed" && nowMs >= incident.rescheduledAtMs ? incident.newKickoffMs : script.kickoffMs;
+}
+
+/** The simulated instant at which an event of this minute becomes visible. */
+function minuteVisibleAt(kickoffMs: number, minute: number): number {
+  return kickoffMs + (minute <= 45 ? minute - 1 : 60 + minute - 46) * MINUTE;
+}
+
+function abandonedAt(script: FixtureScript): number | null {
+  const incident = script.incident;
+  const k = playedKickoff(script);
+  return incident?.kind === "abandoned" && k !== null ? minuteVisibleAt(k, incident.minute + 1) : null;
+}
+
 export function momentAt(script: FixtureScript, nowMs: number): Moment {
-  const elapsed = (nowMs - script.kickoffMs) / MINUTE;
+  const incident = script.incident;
+  if (incident?.kind === "cancelled") return { stateId: nowMs >= incident.announcedAtMs ? 12 : 1, minute: 0 };
+  if (incident?.kind === "postponed" && nowMs >= incident.announcedAtMs && nowMs < incident.rescheduledAtMs) {
+    return { stateId: 10, minute: 0 };
+  }
+  const abandon = abandonedAt(script);
+  if (incident?.kind === "abandoned" && abandon !== null && nowMs >= abandon) return { stateId: 15, minute: incident.minute };
+  const elapsed = (nowMs - (playedKickoff(script) as number)) / MINUTE;
   if (elapsed < 0) return { stateId: 1, minute: 0 };
   if (elapsed < 45) return { stateId: 2, minute: Math.floor(elapsed) + 1 };
   if (elapsed < 60) return { stateId: 3, minute: 45 };
@@ -39,34 +99,69 @@ export function momentAt(script: FixtureScript, nowMs: number): Moment {
   return { stateId: 5, minute: 90 };
 }
 
-/** The simulated instant at which an event of this minute becomes visible. */
-function eventVisibleAt(script: FixtureScript, minute: number): number {
-  return script.kickoffMs + (minute <= 45 ? minute - 1 : 60 + minute - 46) * MINUTE;
+/** When the fixture reaches the state it keeps (full time, cancellation, abandonment). */
+export function endsAt(script: FixtureScript): number {
+  const incident = script.incident;
+  if (incident?.kind === "cancelled") return incident.announcedAtMs;
+  return abandonedAt(script) ?? (playedKickoff(script) as number) + MATCH_LENGTH_MINUTES * MINUTE;
+}
+
+/** The events and final statistics as published at `nowMs` (corrected once the correction is out). */
+function dataAt(script: FixtureScript, nowMs: number): { events: ScriptedEvent[]; finalStats: Map<number, [number, number]> } {
+  const correction = script.correction;
+  return correction && nowMs >= correction.atMs ? correction : script;
 }
 
 /** Every instant at which this fixture's API view changes, ascending. */
 function changePoints(script: FixtureScript): number[] {
-  const k = script.kickoffMs;
-  const points = new Set<number>([
-    k - SCHEDULED_BEFORE_KICKOFF,
-    k - LINEUPS_BEFORE_KICKOFF,
-    k,
-    k + 45 * MINUTE,
-    k + 60 * MINUTE,
-    k + MATCH_LENGTH_MINUTES * MINUTE,
-  ]);
-  for (const event of script.events) points.add(eventVisibleAt(script, event.minute));
+  const points = new Set<number>([createdAt(script)]);
+  const incident = script.incident;
+  if (incident?.kind === "cancelled" || incident?.kind === "postponed") points.add(incident.announcedAtMs);
+  if (incident?.kind === "postponed") points.add(incident.rescheduledAtMs);
+  const k = playedKickoff(script);
+  if (k !== null) {
+    const end = endsAt(script);
+    const minutes = script.events.map((e) => e.minute);
+    for (const point of [
+      k - LINEUPS_BEFORE_KICKOFF,
+      k,
+      k + 45 * MINUTE,
+      k + 60 * MINUTE,
+      end,
+      ...minutes.map((m) => minuteVisibleAt(k, m)),
+    ]) {
+      if (point <= end) points.add(point);
+    }
+    if (script.correction) points.add(script.correction.atMs);
+  }
   return [...points].sort((a, b) => a - b);
 }
 
+/** When the fixture was created: a fixed time before kickoff, or when its season appeared. */
+function createdAt(script: FixtureScript): number {
+  return Math.max(script.kickoffMs - SCHEDULED_BEFORE_KICKOFF, script.appearsAtMs);
+}
+
 /** The last instant at or before `nowMs` at which the fixture's view changed. */
-export function lastChangeAt(script: FixtureScript, nowMs: number): number {
-  let last = script.kickoffMs - SCHEDULED_BEFORE_KICKOFF;
+function lastChangeAt(script: FixtureScript, nowMs: number): number {
+  let last = createdAt(script);
   for (const point of changePoints(script)) {
     if (point > nowMs) break;
     last = point;
   }
   return last;
+}
+
+/** The watched fields at `nowMs`, as one comparable string. */
+function watchedAt(script: FixtureScript, nowMs: number): string {
+  const fields = baseFields(script, nowMs);
+  return JSON.stringify(LATEST_WATCHED_FIELDS.map((name) => fields[name]));
+}
+
+/** Fixtures that `fixtures/latest` reports at `nowMs`: created, or a watched field changed, within the window. */
+export function changedWithin(script: FixtureScript, sinceMs: number, nowMs: number): boolean {
+  if (createdAt(script) > sinceMs) return true;
+  return watchedAt(script, sinceMs) !== watchedAt(script, nowMs);
 }
 
 export interface RenderContext {
@@ -75,53 +170,74 @@ export interface RenderContext {
   seasonOf(id: number): unknown;
 }
 
-function goalsBy(script: FixtureScript, moment: Moment, side: Side, toMinute = moment.minute): number {
-  if (moment.stateId === 1) return 0;
-  return script.events.filter((e) => e.typeId === 14 && e.side === side && e.minute <= toMinute).length;
+function goalsBy(events: readonly ScriptedEvent[], moment: Moment, side: Side, toMinute = moment.minute): number {
+  if (moment.minute === 0) return 0;
+  return events.filter((e) => e.typeId === 14 && e.side === side && e.minute <= toMinute).length;
 }
 
-function resultInfo(script: FixtureScript, moment: Moment): string | null {
+function resultInfo(script: FixtureScript, events: readonly ScriptedEvent[], moment: Moment): string | null {
   if (!FINAL_STATE_IDS.has(moment.stateId)) return null;
-  const home = goalsBy(script, moment, "home");
-  const away = goalsBy(script, moment, "away");
+  const home = goalsBy(events, moment, "home");
+  const away = goalsBy(events, moment, "away");
   if (home === away) return "Game ended in draw.";
   return `${home > away ? script.home.name : script.away.name} won after full-time.`;
 }
 
-export function renderFixture(script: FixtureScript, includes: ReadonlySet<string>, ctx: RenderContext): Record<string, unknown> {
-  const moment = momentAt(script, ctx.nowMs);
-  const fixture: Record<string, unknown> = {
+/** The fixture's own fields (no includes). */
+function baseFields(script: FixtureScript, nowMs: number): Record<string, unknown> {
+  const moment = momentAt(script, nowMs);
+  const kickoff = kickoffAt(script, nowMs);
+  return {
     id: script.id,
     sport_id: 1,
     league_id: script.leagueId,
     season_id: script.seasonId,
     stage_id: script.stageId,
-    group_id: null,
-    aggregate_id: null,
+    group_id: script.groupId,
+    aggregate_id: script.aggregateId,
     round_id: script.roundId,
     state_id: moment.stateId,
     venue_id: script.venueId,
     name: `${script.home.name} vs ${script.away.name}`,
-    starting_at: formatDateTime(script.kickoffMs),
-    result_info: resultInfo(script, moment),
-    leg: "1/1",
+    starting_at: formatDateTime(kickoff),
+    result_info: resultInfo(script, dataAt(script, nowMs).events, moment),
+    leg: script.leg,
     details: null,
     length: 90,
     placeholder: false,
-    last_processed_at: formatDateTime(lastChangeAt(script, ctx.nowMs)),
+    last_processed_at: formatDateTime(lastChangeAt(script, nowMs)),
     has_odds: true,
     has_premium_odds: script.hasPremiumOdds,
-    starting_at_timestamp: Math.floor(script.kickoffMs / 1000),
+    starting_at_timestamp: Math.floor(kickoff / 1000),
   };
+}
+
+/** Goals per side at the end of a finished fixture, [home, away], as published at `nowMs`; null before. */
+export function finalGoals(script: FixtureScript, nowMs: number): [number, number] | null {
+  const moment = momentAt(script, nowMs);
+  if (!FINAL_STATE_IDS.has(moment.stateId)) return null;
+  const { events } = dataAt(script, nowMs);
+  return [goalsBy(events, moment, "home"), goalsBy(events, moment, "away")];
+}
+
+export function renderFixture(script: FixtureScript, includes: ReadonlySet<string>, ctx: RenderContext): Record<string, unknown> {
+  const moment = momentAt(script, ctx.nowMs);
+  const { events, finalStats } = dataAt(script, ctx.nowMs);
+  const fixture = baseFields(script, ctx.nowMs);
   if (includes.has("state")) fixture.state = STATES.find((s) => s.id === moment.stateId);
   if (includes.has("league")) fixture.league = ctx.leagueOf(script.leagueId);
   if (includes.has("season")) fixture.season = ctx.seasonOf(script.seasonId);
-  if (includes.has("participants")) fixture.participants = renderParticipants(script, moment);
-  if (includes.has("scores")) fixture.scores = renderScores(script, moment);
-  if (includes.has("events")) fixture.events = renderEvents(script, moment);
-  if (includes.has("lineups")) fixture.lineups = ctx.nowMs >= script.kickoffMs - LINEUPS_BEFORE_KICKOFF ? renderLineups(script) : [];
-  if (includes.has("statistics")) fixture.statistics = renderStatistics(script, moment);
+  if (includes.has("participants")) fixture.participants = renderParticipants(script, events, moment);
+  if (includes.has("scores")) fixture.scores = renderScores(script, events, moment);
+  if (includes.has("events")) fixture.events = renderEvents(script, events, moment);
+  if (includes.has("lineups")) fixture.lineups = lineupsAnnounced(script, ctx.nowMs) ? renderLineups(script) : [];
+  if (includes.has("statistics")) fixture.statistics = renderStatistics(script, events, finalStats, moment);
   return fixture;
+}
+
+function lineupsAnnounced(script: FixtureScript, nowMs: number): boolean {
+  const k = playedKickoff(script);
+  return k !== null && nowMs >= k - LINEUPS_BEFORE_KICKOFF && momentAt(script, nowMs).stateId !== 10;
 }
 
 function renderTeam(team: Team): Record<string, unknown> {
@@ -141,19 +257,19 @@ function renderTeam(team: Team): Record<string, unknown> {
   };
 }
 
-function renderParticipants(script: FixtureScript, moment: Moment): Record<string, unknown>[] {
+function renderParticipants(script: FixtureScript, events: readonly ScriptedEvent[], moment: Moment): Record<string, unknown>[] {
   const final = FINAL_STATE_IDS.has(moment.stateId);
-  const home = goalsBy(script, moment, "home");
-  const away = goalsBy(script, moment, "away");
+  const home = goalsBy(events, moment, "home");
+  const away = goalsBy(events, moment, "away");
   return (["home", "away"] as const).map((side) => {
     const team = side === "home" ? script.home : script.away;
     const winner = final ? (side === "home" ? home > away : away > home) : null;
-    return { ...renderTeam(team), meta: { location: side, winner, position: null } };
+    return { ...renderTeam(team), meta: { location: side, winner, position: script.tiePositions?.[side] ?? null } };
   });
 }
 
-function renderScores(script: FixtureScript, moment: Moment): Record<string, unknown>[] {
-  if (moment.stateId === 1) return [];
+function renderScores(script: FixtureScript, events: readonly ScriptedEvent[], moment: Moment): Record<string, unknown>[] {
+  if (moment.minute === 0) return [];
   const rows: Record<string, unknown>[] = [];
   const add = (slot: number, typeId: number, description: string, side: Side, goals: number) => {
     const team = side === "home" ? script.home : script.away;
@@ -167,18 +283,23 @@ function renderScores(script: FixtureScript, moment: Moment): Record<string, unk
     });
   };
   for (const [i, side] of (["home", "away"] as const).entries()) {
-    add(i, 1, "1ST_HALF", side, goalsBy(script, moment, side, Math.min(moment.minute, 45)));
-    if (moment.minute > 45) add(2 + i, 2, "2ND_HALF", side, goalsBy(script, moment, side));
-    add(4 + i, 1525, "CURRENT", side, goalsBy(script, moment, side));
+    const firstHalf = goalsBy(events, moment, side, Math.min(moment.minute, 45));
+    const total = goalsBy(events, moment, side);
+    add(i, 1, "1ST_HALF", side, firstHalf);
+    if (moment.minute > 45) {
+      add(2 + i, 2, "2ND_HALF", side, total);
+      add(6 + i, 48996, "2ND_HALF_ONLY", side, total - firstHalf);
+    }
+    add(4 + i, 1525, "CURRENT", side, total);
   }
   return rows;
 }
 
-function renderEvents(script: FixtureScript, moment: Moment): Record<string, unknown>[] {
-  if (moment.stateId === 1) return [];
+function renderEvents(script: FixtureScript, events: readonly ScriptedEvent[], moment: Moment): Record<string, unknown>[] {
+  if (moment.minute === 0) return [];
   const running = { home: 0, away: 0 };
   const rows: Record<string, unknown>[] = [];
-  script.events.forEach((event, index) => {
+  events.forEach((event, index) => {
     if (event.minute > moment.minute) return;
     const team = event.side === "home" ? script.home : script.away;
     let result: string | null = null;
@@ -186,8 +307,10 @@ function renderEvents(script: FixtureScript, moment: Moment): Record<string, unk
       running[event.side]++;
       result = `${running.home}-${running.away}`;
     }
+    // Ids stay put when a correction removes or adds a goal: an added one takes the spare slot 99.
+    const original = script.events.indexOf(event);
     rows.push({
-      id: script.id * 100 + index,
+      id: script.id * 100 + (original >= 0 ? original : 99),
       fixture_id: script.id,
       period_id: script.id * 10 + (event.minute <= 45 ? 1 : 2),
       participant_id: team.id,
@@ -231,19 +354,24 @@ function renderLineups(script: FixtureScript): Record<string, unknown>[] {
   });
 }
 
-function renderStatistics(script: FixtureScript, moment: Moment): Record<string, unknown>[] {
-  if (moment.stateId === 1) return [];
+function renderStatistics(
+  script: FixtureScript,
+  events: readonly ScriptedEvent[],
+  finalStats: Map<number, [number, number]>,
+  moment: Moment,
+): Record<string, unknown>[] {
+  if (moment.minute === 0) return [];
   const fraction = moment.minute / 90;
   const rows: Record<string, unknown>[] = [];
   let index = 0;
-  for (const [typeId, [home, away]] of script.finalStats) {
+  for (const [typeId, [home, away]] of finalStats) {
     for (const side of ["home", "away"] as const) {
       const final = side === "home" ? home : away;
       let value: number;
       if (typeId === 45)
         value = final; // possession is a share, not a running count
-      else if (typeId === 52) value = goalsBy(script, moment, side);
-      else if (typeId === 84) value = script.events.filter((e) => e.typeId === 19 && e.side === side && e.minute <= moment.minute).length;
+      else if (typeId === 52) value = goalsBy(events, moment, side);
+      else if (typeId === 84) value = events.filter((e) => e.typeId === 19 && e.side === side && e.minute <= moment.minute).length;
       else value = FINAL_STATE_IDS.has(moment.stateId) ? final : Math.floor(final * fraction);
       const team = side === "home" ? script.home : script.away;
       rows.push({

@@ -13,6 +13,8 @@ export const NO_RESULTS_MESSAGE =
 
 export const MAX_PER_PAGE = 50;
 export const DEFAULT_PER_PAGE = 25;
+/** With `filters=populate` a page holds up to 1,000 records. */
+export const POPULATE_PER_PAGE = 1000;
 
 /** Fixture includes the real API offers that this simulator's "plan" does not: they answer 5002. */
 export const REAL_FIXTURE_INCLUDES = [
@@ -61,14 +63,19 @@ export function error(status: number, message: string, code?: number): RouteErro
   return { kind: "error", status, message, code };
 }
 
+/** "A total of 3 nested includes" (fixtures/multi docs): `events.player.country` is the deepest allowed. */
+export const MAX_INCLUDE_DEPTH = 3;
+
 /**
  * Parses `include=a;b` against what the simulator serves on this endpoint.
- * 5000: known include not allowed here; 5001: no such include; 5002: not in the plan.
+ * 5008: nested deeper than MAX_INCLUDE_DEPTH; 5013: the endpoint takes no includes at all;
+ * 5000: a real include of another entity; 5001: no such include; 5002: not in the plan.
  */
 export function parseIncludes(
   query: URLSearchParams,
   simulated: readonly string[],
   realForEntity: readonly string[] = [],
+  options: { disabled?: boolean } = {},
 ): Set<string> | RouteError {
   const raw = query.get("include");
   const result = new Set<string>();
@@ -77,6 +84,10 @@ export function parseIncludes(
     .split(/[;,]/)
     .map((n) => n.trim())
     .filter(Boolean)) {
+    if (name.split(".").length > MAX_INCLUDE_DEPTH) {
+      return error(400, `The include '${name}' nests deeper than the ${MAX_INCLUDE_DEPTH} levels allowed.`, 5008);
+    }
+    if (options.disabled) return error(400, `The include '${name}' is not available on this endpoint: it takes no includes.`, 5013);
     const canonical = simulated.find((s) => s.toLowerCase() === name.toLowerCase());
     if (canonical) {
       result.add(canonical);
@@ -97,14 +108,33 @@ export function parseIncludes(
   return result;
 }
 
-/** `filters=fixtureLeagues:8,82;fixtureStates:5` → name → ids. Unknown filters are ignored. */
-export function parseFilters(query: URLSearchParams): Map<string, Set<number>> {
-  const filters = new Map<string, Set<number>>();
+export interface Filters {
+  /** `populate`: no includes, pages of up to POPULATE_PER_PAGE. */
+  populate: boolean;
+  /** `idAfter:<id>`: only records with a higher id. */
+  idAfter: number | null;
+  /** Dynamic filters, e.g. `fixtureLeagues:8,82` → fixtureleagues → {8, 82}. */
+  ids: Map<string, Set<number>>;
+}
+
+/**
+ * `filters=populate;idAfter:123;fixtureLeagues:8,82` (filters chained with `;`).
+ * Unknown filters are ignored.
+ */
+export function parseFilters(query: URLSearchParams): Filters {
+  const filters: Filters = { populate: false, idAfter: null, ids: new Map() };
   for (const part of (query.get("filters") ?? "").split(";")) {
-    const [name, values] = part.split(":");
-    if (!name || !values) continue;
+    const [rawName, values] = part.split(":");
+    const name = rawName?.trim().toLowerCase();
+    if (!name) continue;
+    if (name === "populate") {
+      filters.populate = true;
+      continue;
+    }
+    if (!values) continue;
     const ids = values.split(",").map(Number).filter(Number.isInteger);
-    filters.set(name.trim().toLowerCase(), new Set(ids));
+    if (name === "idafter") filters.idAfter = ids[0] ?? null;
+    else filters.ids.set(name, new Set(ids));
   }
   return filters;
 }
@@ -124,17 +154,18 @@ function positiveInt(query: URLSearchParams, name: string, fallback: number): nu
   return Number(raw);
 }
 
-/** Slices a page; per_page above 50 is capped at 50 as the API documents its range (1–50). */
+/** Slices a page; per_page above the maximum (50, or 1,000 with populate) is capped, not rejected. */
 export function paginate<T>(
   items: T[],
   query: URLSearchParams,
   pageUrl: string,
+  maxPerPage = MAX_PER_PAGE,
 ): { items: T[]; pagination: Pagination } | RouteError | "miss" {
   const page = positiveInt(query, "page", 1);
   if (typeof page !== "number") return page;
   const perPageRaw = positiveInt(query, "per_page", DEFAULT_PER_PAGE);
   if (typeof perPageRaw !== "number") return perPageRaw;
-  const perPage = Math.min(perPageRaw, MAX_PER_PAGE);
+  const perPage = Math.min(perPageRaw, maxPerPage);
   if (items.length === 0) return "miss";
   const lastPage = Math.ceil(items.length / perPage);
   if (page > lastPage) return error(400, "The page you are requesting does not exist.", 5003);

@@ -4,11 +4,13 @@
 import type { Catalog } from "./catalog.ts";
 import { LEAGUE_INCLUDES } from "./catalog.ts";
 import { DAY, formatDate } from "./clock.ts";
-import type { Dataset, FixtureScript } from "./dataset.ts";
-import { FIXTURE_INCLUDES, lastChangeAt, momentAt, type RenderContext, renderFixture, STATES } from "./fixture-view.ts";
+import type { FixtureScript } from "./dataset.ts";
+import { changedWithin, FIXTURE_INCLUDES, kickoffAt, momentAt, type RenderContext, renderFixture, STATES } from "./fixture-view.ts";
 import {
   error,
+  MAX_PER_PAGE,
   type Pagination,
+  POPULATE_PER_PAGE,
   paginate,
   parseFilters,
   parseIncludes,
@@ -39,26 +41,46 @@ export interface Route {
   handle(params: string[], ctx: RouteContext): RouteResult;
 }
 
-export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
-  const fixtureIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, FIXTURE_INCLUDES, REAL_FIXTURE_INCLUDES);
-  const noIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, [], []);
+/** 403 with code 5007: the league is listed, but the plan does not cover its schedules and fixtures. */
+const notInPlan = (what: string): RouteError =>
+  error(403, `You do not have access to this ${what} in your current subscription. (resource not in plan)`, 5007);
 
-  /** The page `?page`/`?per_page` ask for, each item rendered; an empty list is the API's "no results" miss. */
-  const pageOf = <T>(items: T[], ctx: RouteContext, render: (item: T) => unknown): RouteResult => {
-    const page = paginate(items, ctx.query, ctx.pageUrl);
+export function buildRoutes(catalog: Catalog): Route[] {
+  const fixtureIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, FIXTURE_INCLUDES, REAL_FIXTURE_INCLUDES);
+  const noIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, [], [], { disabled: true });
+
+  /**
+   * The page `?page`/`?per_page` ask for, each item rendered; an empty list is the API's
+   * "no results" miss. `filters=idAfter:<id>` keeps higher ids; `filters=populate` drops
+   * includes and allows pages of 1,000.
+   */
+  const pageOf = <T extends { id: number }>(
+    items: T[],
+    ctx: RouteContext,
+    render: (item: T, populate: boolean) => unknown,
+  ): RouteResult => {
+    const { idAfter, populate } = parseFilters(ctx.query);
+    const kept = idAfter === null ? items : items.filter((item) => item.id > idAfter);
+    const page = paginate(kept, ctx.query, ctx.pageUrl, populate ? POPULATE_PER_PAGE : MAX_PER_PAGE);
     if (page === "miss") return { kind: "miss" };
     if ("kind" in page) return page;
-    return { kind: "data", data: page.items.map(render), pagination: page.pagination };
+    return { kind: "data", data: page.items.map((item) => render(item, populate)), pagination: page.pagination };
   };
 
   const fixtureList = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
     const includes = fixtureIncludes(ctx);
     if (!(includes instanceof Set)) return includes;
-    const filters = parseFilters(ctx.query);
+    const filters = parseFilters(ctx.query).ids;
     const leagues = filters.get("fixtureleagues");
+    const seasons = filters.get("fixtureseasons");
     const states = filters.get("fixturestates");
-    const filtered = items.filter((f) => (!leagues || leagues.has(f.leagueId)) && (!states || states.has(momentAt(f, ctx.nowMs).stateId)));
-    return pageOf(filtered, ctx, (f) => renderFixture(f, includes, ctx.render));
+    const filtered = items.filter(
+      (f) =>
+        (!leagues || leagues.has(f.leagueId)) &&
+        (!seasons || seasons.has(f.seasonId)) &&
+        (!states || states.has(momentAt(f, ctx.nowMs).stateId)),
+    );
+    return pageOf(filtered, ctx, (f, populate) => renderFixture(f, populate ? new Set() : includes, ctx.render));
   };
 
   const fixtureArray = (items: FixtureScript[], ctx: RouteContext): RouteResult => {
@@ -68,15 +90,20 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
     return { kind: "data", data: items.map((f) => renderFixture(f, includes, ctx.render)) };
   };
 
-  const byKickoff = (a: FixtureScript, b: FixtureScript) => a.kickoffMs - b.kickoffMs || a.id - b.id;
-
-  /** Fixtures kicking off from `start` through `end` (inclusive YYYY-MM-DD days), by kickoff. */
+  /** Fixtures kicking off (as shown now: a rescheduled fixture moves) from `start` through `end`, by kickoff. */
   const between = (start: string, end: string, ctx: RouteContext): RouteResult => {
     const range = parseDateRange(start, end);
     if ("kind" in range) return range;
-    const items = dataset.fixtureList.filter((f) => f.kickoffMs >= range.fromMs && f.kickoffMs < range.toMs).sort(byKickoff);
+    const items = catalog
+      .fixtures(ctx.nowMs)
+      .map((f) => ({ f, kickoff: kickoffAt(f, ctx.nowMs) }))
+      .filter(({ kickoff }) => kickoff >= range.fromMs && kickoff < range.toMs)
+      .sort((a, b) => a.kickoff - b.kickoff || a.f.id - b.f.id)
+      .map(({ f }) => f);
     return fixtureList(items, ctx);
   };
+
+  const leagueIncludes = (ctx: RouteContext) => parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
 
   return [
     {
@@ -84,9 +111,11 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       entity: "League",
       pattern: /^leagues$/,
       handle: (_, ctx) => {
-        const includes = parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
+        const includes = leagueIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        return pageOf(dataset.leagues, ctx, (l) => catalog.renderLeague(l, ctx.nowMs, includes));
+        return pageOf(catalog.leagues(ctx.nowMs), ctx, (l, populate) =>
+          catalog.renderLeague(l, ctx.nowMs, populate ? new Set() : includes),
+        );
       },
     },
     {
@@ -94,9 +123,9 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       entity: "League",
       pattern: /^leagues\/(\d+)$/,
       handle: ([id], ctx) => {
-        const includes = parseIncludes(ctx.query, LEAGUE_INCLUDES, REAL_LEAGUE_INCLUDES);
+        const includes = leagueIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const league = catalog.leagueById(Number(id));
+        const league = catalog.leagueById(Number(id), ctx.nowMs);
         return league ? { kind: "data", data: catalog.renderLeague(league, ctx.nowMs, includes) } : { kind: "miss" };
       },
     },
@@ -107,8 +136,8 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: (_, ctx) => {
         const includes = noIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const leagues = parseFilters(ctx.query).get("seasonleagues");
-        const seasons = [...dataset.seasons.values()].filter((s) => !leagues || leagues.has(s.leagueId)).sort((a, b) => a.id - b.id);
+        const leagues = parseFilters(ctx.query).ids.get("seasonleagues");
+        const seasons = catalog.seasons(ctx.nowMs).filter((s) => !leagues || leagues.has(s.leagueId));
         return pageOf(seasons, ctx, (s) => catalog.renderSeason(s, ctx.nowMs));
       },
     },
@@ -119,7 +148,7 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: ([id], ctx) => {
         const includes = noIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const season = dataset.seasons.get(Number(id));
+        const season = catalog.seasonById(Number(id), ctx.nowMs);
         return season ? { kind: "data", data: catalog.renderSeason(season, ctx.nowMs) } : { kind: "miss" };
       },
     },
@@ -130,15 +159,17 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: ([id], ctx) => {
         const includes = noIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const season = dataset.seasons.get(Number(id));
-        return season ? { kind: "data", data: catalog.renderSchedule(season, ctx.render) } : { kind: "miss" };
+        const season = catalog.seasonById(Number(id), ctx.nowMs);
+        if (!season) return { kind: "miss" };
+        if (!season.inPlan) return notInPlan("season");
+        return { kind: "data", data: catalog.renderSchedule(season, ctx.render) };
       },
     },
     {
       endpoint: "fixtures",
       entity: "Fixture",
       pattern: /^fixtures$/,
-      handle: (_, ctx) => fixtureList(dataset.fixtureList, ctx),
+      handle: (_, ctx) => fixtureList(catalog.fixtures(ctx.nowMs), ctx),
     },
     {
       endpoint: "fixtures/multi/{ids}",
@@ -151,9 +182,10 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
         if (ids.length > MAX_MULTI_IDS) {
           return error(400, `You can request a maximum of ${MAX_MULTI_IDS} fixture ids at once; ${ids.length} were requested.`);
         }
+        // Fixtures outside the plan are left out, like ids that do not exist.
         const found = ids
-          .map((id) => dataset.fixtures.get(id))
-          .filter((f): f is FixtureScript => f !== undefined)
+          .map((id) => catalog.fixtureById(id, ctx.nowMs))
+          .filter((f): f is FixtureScript => f?.inPlan === true)
           .sort((a, b) => a.id - b.id);
         return fixtureArray(found, ctx);
       },
@@ -176,8 +208,10 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       pattern: /^fixtures\/latest$/,
       handle: (_, ctx) => {
         const since = ctx.nowMs - ctx.latestWindowMs;
-        const changed = dataset.fixtureList.filter((f) => lastChangeAt(f, ctx.nowMs) > since);
-        return fixtureArray(changed, ctx);
+        return fixtureArray(
+          catalog.fixtures(ctx.nowMs).filter((f) => changedWithin(f, since, ctx.nowMs)),
+          ctx,
+        );
       },
     },
     {
@@ -187,8 +221,10 @@ export function buildRoutes(dataset: Dataset, catalog: Catalog): Route[] {
       handle: ([id], ctx) => {
         const includes = fixtureIncludes(ctx);
         if (!(includes instanceof Set)) return includes;
-        const fixture = dataset.fixtures.get(Number(id));
-        return fixture ? { kind: "data", data: renderFixture(fixture, includes, ctx.render) } : { kind: "miss" };
+        const fixture = catalog.fixtureById(Number(id), ctx.nowMs);
+        if (!fixture) return { kind: "miss" };
+        if (!fixture.inPlan) return notInPlan("fixture");
+        return { kind: "data", data: renderFixture(fixture, includes, ctx.render) };
       },
     },
     {

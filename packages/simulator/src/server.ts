@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Catalog } from "./catalog.ts";
-import { SimClock } from "./clock.ts";
+import { MINUTE, SimClock } from "./clock.ts";
 import { buildDataset, type Dataset } from "./dataset.ts";
 import { type FaultConfig, FaultInjector, type FaultKind, type FaultSettings } from "./faults.ts";
 import { FIXTURE_INCLUDES, type RenderContext, renderFixture } from "./fixture-view.ts";
@@ -22,9 +22,16 @@ const MAX_CONTROL_BODY = 64 * 1024;
 export interface Truth {
   /** Simulated now, ISO 8601. */
   now: string;
-  leagues: unknown[];
-  /** Every fixture as `fixtures/{id}?include=<all>` would return it now, ordered by id. */
+  /** Every league shown now (in the plan or not) as `leagues?include=seasons` returns it, by id. */
+  leagues: Record<string, unknown>[];
+  /** Every season shown now (in the plan or not) as `seasons` returns it, by id. */
+  seasons: Record<string, unknown>[];
+  /** Ids of the leagues listed but outside the plan (their schedules and fixtures answer 5007). */
+  leaguesOutsidePlan: number[];
+  /** Every fixture of the plan shown now, as `fixtures/{id}?include=<all>` returns it, by id. */
   fixtures: Record<string, unknown>[];
+  /** Every two-legged tie of the plan shown now, as the schedule has it (legs, result, winner), by id. */
+  aggregates: Record<string, unknown>[];
 }
 
 export interface Simulator {
@@ -58,10 +65,17 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     leagues: options.leagues,
     seasonsPerLeague: options.seasonsPerLeague,
     teamsPerLeague: options.teamsPerLeague,
+    cups: options.cups,
+    leaguesOutsidePlan: options.leaguesOutsidePlan,
     anchorMs: options.nowMs,
+    nextSeasonAtMs: options.nextSeasonAtMs,
+    newLeagueAtMs: options.newLeagueAtMs,
+    incidents: { postponed: options.postponementRate, cancelled: options.cancellationRate, abandoned: options.abandonmentRate },
+    correctionRate: options.correctionRate,
+    correctionDelayMs: { min: options.correctionDelayMinutes.min * MINUTE, max: options.correctionDelayMinutes.max * MINUTE },
   });
   const catalog = new Catalog(dataset);
-  const routes = buildRoutes(dataset, catalog);
+  const routes = buildRoutes(catalog);
   const clock = new SimClock(options.nowMs, options.timeScale);
   const limiter = new RateLimiter(options.hourlyLimit);
   const faults = new FaultInjector(options.seed);
@@ -83,25 +97,40 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     return { ...structuredClone(stats), rateLimits };
   };
 
-  const renderContext = (nowMs: number): RenderContext => ({
-    nowMs,
-    leagueOf: (id) => {
-      const league = catalog.leagueById(id);
-      return league ? catalog.renderLeague(league, nowMs) : null;
-    },
-    seasonOf: (id) => {
-      const season = dataset.seasons.get(id);
-      return season ? catalog.renderSeason(season, nowMs) : null;
-    },
-  });
+  /** Renders at one instant; a league or season is rendered once per context, however many fixtures include it. */
+  const renderContext = (nowMs: number): RenderContext => {
+    const leagues = new Map<number, unknown>();
+    const seasons = new Map<number, unknown>();
+    const once = (cache: Map<number, unknown>, id: number, render: () => unknown) => {
+      if (!cache.has(id)) cache.set(id, render());
+      return structuredClone(cache.get(id));
+    };
+    return {
+      nowMs,
+      leagueOf: (id) =>
+        once(leagues, id, () => {
+          const league = catalog.leagueById(id, nowMs);
+          return league ? catalog.renderLeague(league, nowMs) : null;
+        }),
+      seasonOf: (id) =>
+        once(seasons, id, () => {
+          const season = catalog.seasonById(id, nowMs);
+          return season ? catalog.renderSeason(season, nowMs) : null;
+        }),
+    };
+  };
 
   const truth = (): Truth => {
     const nowMs = clock.now();
     const ctx = renderContext(nowMs);
+    const leagues = catalog.leagues(nowMs);
     return {
       now: new Date(nowMs).toISOString(),
-      leagues: dataset.leagues.map((l) => catalog.renderLeague(l, nowMs, new Set(["seasons"]))),
-      fixtures: dataset.fixtureList.map((f) => renderFixture(f, ALL_FIXTURE_INCLUDES, ctx)),
+      leagues: leagues.map((l) => catalog.renderLeague(l, nowMs, new Set(["seasons"]))),
+      seasons: catalog.seasons(nowMs).map((s) => catalog.renderSeason(s, nowMs)),
+      leaguesOutsidePlan: leagues.filter((l) => !l.inPlan).map((l) => l.id),
+      fixtures: catalog.fixtures(nowMs).map((f) => renderFixture(f, ALL_FIXTURE_INCLUDES, ctx)),
+      aggregates: catalog.aggregates(nowMs).map((a) => catalog.renderAggregate(a, ctx, true)),
     };
   };
 

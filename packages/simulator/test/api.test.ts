@@ -11,7 +11,8 @@ describe("envelope and authentication", () => {
     expect(body.timezone).toBe("UTC");
     expect(body.rate_limit).toEqual({ resets_in_seconds: 3600, remaining: 2999, requested_entity: "League" });
     expect(body.subscription[0].meta.current_timestamp).toBe(Date.parse("2025-03-15T15:00:00Z") / 1000);
-    expect(body.data).toHaveLength(4);
+    // 4 leagues and the default cup.
+    expect(body.data).toHaveLength(5);
   });
 
   it("accepts the key as Authorization header or api_token, and rejects anything else with 401", async () => {
