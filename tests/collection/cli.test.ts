@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CollectionEnv, collectionEnv, storedFixtures, truthFixtures } from "./support.ts";
+import { type CollectionEnv, collectionEnv, LEAGUES_ONLY, storedFixtures, truthFixtures } from "./support.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -48,7 +48,7 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 describe("npm run collect", () => {
   let env: CollectionEnv;
   beforeAll(async () => {
-    env = await collectionEnv("collect-cli", { seed: 5, leagues: 1, seasonsPerLeague: 2, teamsPerLeague: 24 });
+    env = await collectionEnv("collect-cli", { seed: 5, leagues: 1, seasonsPerLeague: 2, teamsPerLeague: 24, ...LEAGUES_ONLY });
     env.sim.advanceTime(400 * 24 * 3_600_000);
   });
   afterAll(async () => env?.close());

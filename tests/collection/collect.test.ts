@@ -2,7 +2,7 @@
 // faults on, API calls near the minimum, resumable runs, and dry runs that write nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CollectResult } from "../../packages/core/src/collector/index.ts";
-import { type CollectionEnv, collectionEnv, minimumCalls, storedFixtures, truthFixtures } from "./support.ts";
+import { type CollectionEnv, collectionEnv, LEAGUES_ONLY, minimumCalls, storedFixtures, truthFixtures } from "./support.ts";
 
 describe("collect() with faults on", () => {
   let env: CollectionEnv;
@@ -23,7 +23,8 @@ describe("collect() with faults on", () => {
     const dry = await env.run({ dryRun: true });
     expect(dry.status).toBe("COMPLETED");
     expect(dry.executionId).toBeNull();
-    expect(dry.plan?.length).toBe(8);
+    // Every season in the subscription, the cup's included.
+    expect(dry.plan?.length).toBe(env.sim.truth().seasons.length);
     expect(await countRows()).toBe("0");
 
     // Queued faults make sure each kind happens at least once; the probabilities spread more.
@@ -45,8 +46,19 @@ describe("collect() with faults on", () => {
     expect(result.status).toBe("COMPLETED");
     expect(result.stopReason).toBe("no_work");
     expect(result.counters.fixturesFailed).toBe(0);
-    expect(truthFixtures(env.sim)).toHaveLength(720);
+    // The default world: 4 leagues and a cup whose knockout legs sit only under stage.aggregates.
+    expect(truthFixtures(env.sim)).toHaveLength(842);
     expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+    const ties = await env.stack.query<{ id: string; fixture_ids: string[] }>(
+      "select id, fixture_ids from watermark.fixture_aggregates order by id",
+    );
+    expect(ties.map((t) => Number(t.id))).toEqual(
+      env.sim
+        .truth()
+        .aggregates.map((a) => (a as { id: number }).id)
+        .sort((a, b) => a - b),
+    );
+    expect(ties.length).toBeGreaterThan(0);
     // The faults really happened and were absorbed by retries.
     const faults = Object.values(env.sim.stats().faults).reduce((a, b) => a + b, 0);
     expect(faults).toBeGreaterThan(0);
@@ -58,8 +70,8 @@ describe("collect() with faults on", () => {
     expect(executions).toEqual([
       {
         status: "COMPLETED",
-        total_chunks: 8,
-        processed_chunks: 8,
+        total_chunks: env.sim.truth().seasons.length,
+        processed_chunks: env.sim.truth().seasons.length,
         successful_fixtures: result.counters.fixturesRequested,
         failed_fixtures: 0,
       },
@@ -69,7 +81,8 @@ describe("collect() with faults on", () => {
   it("a second run re-collects only the live fixtures once they are due, and rewrites nothing unchanged", async () => {
     env.sim.setFaults({ reset: true });
     const inPlay = await env.stack.query<{ n: string }>(
-      "select count(*) as n from watermark.fixtures where not is_final and starting_at <= now() at time zone 'UTC'",
+      `select count(*) as n from watermark.fixtures, watermark.collection_settings s
+        where not is_final and not state_id = any (s.parked_state_ids) and starting_at <= now() at time zone 'UTC'`,
     );
     expect(Number(inPlay[0]?.n)).toBeGreaterThan(0);
     const nothingDue = await env.run();
@@ -109,7 +122,14 @@ describe("collect() under a tight hourly limit", () => {
   let env: CollectionEnv;
   beforeAll(async () => {
     // Frozen time: a spent entity never resets during the test.
-    env = await collectionEnv("collect-ratelimit", { seed: 9, leagues: 1, seasonsPerLeague: 1, teamsPerLeague: 24, hourlyLimit: 16 });
+    env = await collectionEnv("collect-ratelimit", {
+      seed: 9,
+      leagues: 1,
+      seasonsPerLeague: 1,
+      teamsPerLeague: 24,
+      hourlyLimit: 16,
+      ...LEAGUES_ONLY,
+    });
   });
   afterAll(async () => env?.close());
 

@@ -1,12 +1,12 @@
 // Three collectors at once over the same chunks: leases keep them apart, so no
 // chunk is worked twice and every fixture is fetched and written exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CollectionEnv, collectionEnv, storedFixtures, truthFixtures } from "./support.ts";
+import { type CollectionEnv, collectionEnv, LEAGUES_ONLY, storedFixtures, truthFixtures } from "./support.ts";
 
 describe("three concurrent collectors", () => {
   let env: CollectionEnv;
   beforeAll(async () => {
-    env = await collectionEnv("collect-concurrency", { seed: 11, leagues: 4, seasonsPerLeague: 3 });
+    env = await collectionEnv("collect-concurrency", { seed: 11, leagues: 4, seasonsPerLeague: 3, ...LEAGUES_ONLY });
     // Every fixture final: nothing needs work again after its chunk's pass.
     env.sim.advanceTime(400 * 24 * 3_600_000);
   });

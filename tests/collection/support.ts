@@ -6,6 +6,20 @@ import { FIXTURE_INCLUDES } from "../../packages/core/src/sportmonks/schemas.ts"
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
+/**
+ * A world of round-robin leagues only, frozen in its current seasons: for tests
+ * that count chunks, calls or fixtures. Cups, rollovers and incidents have their
+ * own tests (the collect faults test, the season replay).
+ */
+export const LEAGUES_ONLY = {
+  cups: 0,
+  nextSeasonAt: "2100-01-01T00:00:00Z",
+  postponementRate: 0,
+  cancellationRate: 0,
+  abandonmentRate: 0,
+  correctionRate: 0,
+} as const satisfies SimulatorOptions;
+
 export interface CollectionEnv {
   stack: TestStack;
   sim: Simulator;

@@ -2579,6 +2579,13 @@ var CollectionRun = class {
         await log.warning("lease lost; leaving the chunk to its new owner", { error: describeError(err) });
         return null;
       }
+      if (err instanceof SportmonksPlanError) {
+        const message = `fixtures of season ${claim.season_id}: ${describeError(err)}`;
+        this.errors.push(`${claim.chunk_id}: ${message}`);
+        await log.warning("season not covered by the plan; not tried again until the plan recheck", { error: message });
+        await release("not_in_plan", message);
+        return null;
+      }
       await release("pending").catch((releaseErr) => {
         this.errors.push(`${claim.chunk_id}: release after error failed: ${describeError(releaseErr)}`);
       });
@@ -2594,6 +2601,7 @@ var CollectionRun = class {
       return { ok: true, fixtures };
     } catch (err) {
       this.rethrowIfRunStopping(err);
+      if (err instanceof SportmonksPlanError) throw err;
       const message = `fixtures/multi: ${describeError(err)}`;
       this.errors.push(`${chunkId}: ${message}`);
       await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
