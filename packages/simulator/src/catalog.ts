@@ -2,7 +2,7 @@
 // simulated instant: what has appeared by then (later seasons, a joining league),
 // and flags (finished, is_current, pending) that move with time like the fixtures do.
 
-import { DAY, formatDate, formatDateTime } from "./clock.ts";
+import { DAY, type Stamps } from "./clock.ts";
 import type { Aggregate, Dataset, FixtureScript, League, Round, Season, Stage } from "./dataset.ts";
 import { endsAt, finalGoals, kickoffAt, momentAt, playedKickoff, type RenderContext, renderFixture } from "./fixture-view.ts";
 
@@ -17,7 +17,10 @@ const firstKickoff = (fixtures: FixtureScript[], nowMs: number) => Math.min(...f
 const lastKickoff = (fixtures: FixtureScript[], nowMs: number) => Math.max(...fixtures.map((f) => kickoffAt(f, nowMs)));
 
 export class Catalog {
-  constructor(private readonly dataset: Dataset) {}
+  constructor(
+    private readonly dataset: Dataset,
+    private readonly stamps: Stamps,
+  ) {}
 
   /** Leagues shown at `nowMs` (in the plan or not), by id. */
   leagues(nowMs: number): League[] {
@@ -74,7 +77,7 @@ export class Catalog {
       image_path: `https://cdn.simulator.invalid/images/soccer/leagues/${league.id}.png`,
       type: league.kind,
       sub_type: league.kind === "cup" ? "domestic_cup" : "domestic",
-      last_played_at: last === null ? null : formatDateTime(last),
+      last_played_at: last === null ? null : this.stamps.dateTime(last),
       category: 1,
       has_jerseys: false,
     };
@@ -97,8 +100,8 @@ export class Catalog {
       finished: allEnded(season.fixtures, nowMs),
       pending: nowMs < start,
       is_current: this.isCurrentSeason(season, nowMs),
-      starting_at: formatDate(start),
-      ending_at: formatDate(lastKickoff(season.fixtures, nowMs)),
+      starting_at: this.stamps.date(start),
+      ending_at: this.stamps.date(lastKickoff(season.fixtures, nowMs)),
       standings_recalculated_at: null,
       games_in_current_week: inCurrentWeek(season.fixtures, nowMs),
     };
@@ -141,8 +144,8 @@ export class Catalog {
       name: round.name,
       finished: allEnded(round.fixtures, nowMs),
       is_current: seasonCurrent && stage === currentStage && round === currentRound,
-      starting_at: formatDate(firstKickoff(round.fixtures, nowMs)),
-      ending_at: formatDate(lastKickoff(round.fixtures, nowMs)),
+      starting_at: this.stamps.date(firstKickoff(round.fixtures, nowMs)),
+      ending_at: this.stamps.date(lastKickoff(round.fixtures, nowMs)),
       games_in_current_week: inCurrentWeek(round.fixtures, nowMs),
       fixtures: round.fixtures.map((f) => scheduleFixture(f, ctx)),
     });
@@ -157,8 +160,8 @@ export class Catalog {
         sort_order: stage.sortOrder,
         finished: allEnded(stage.fixtures, nowMs),
         is_current: seasonCurrent && stage === currentStage,
-        starting_at: formatDate(firstKickoff(stage.fixtures, nowMs)),
-        ending_at: formatDate(lastKickoff(stage.fixtures, nowMs)),
+        starting_at: this.stamps.date(firstKickoff(stage.fixtures, nowMs)),
+        ending_at: this.stamps.date(lastKickoff(stage.fixtures, nowMs)),
         games_in_current_week: inCurrentWeek(stage.fixtures, nowMs),
         tie_breaker_rule_id: null,
       };

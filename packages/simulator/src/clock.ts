@@ -10,13 +10,18 @@ export const DAY = 24 * HOUR;
 export class SimClock {
   private readonly realStart: number;
   private offsetMs = 0;
+  /** How this clock's instants are served (see `Stamps`). */
+  readonly stamps: Stamps;
 
   constructor(
     private readonly startMs: number,
     readonly timeScale: number,
+    realClockStamps = false,
     private readonly realNow: () => number = () => performance.now(),
+    wallNow: () => number = () => Date.now(),
   ) {
     this.realStart = realNow();
+    this.stamps = new Stamps(realClockStamps ? { worldStartMs: startMs, realStartMs: wallNow(), timeScale } : null);
   }
 
   /** Simulated epoch milliseconds. */
@@ -45,8 +50,46 @@ export class SimClock {
   }
 }
 
+/**
+ * The one place where a world instant becomes a served one. By default instants are served as
+ * they are. With real-clock stamps the world's start is served as the wall clock at start and
+ * world time passes `timeScale` times slower, so a consumer whose own clock is the real one (a
+ * database's now()) sees a served kickoff pass exactly when the world plays it. Served instants
+ * are floored to the millisecond and to the second by the formats, so a fixture's `starting_at`
+ * and `starting_at_timestamp` always name the same second.
+ */
+export class Stamps {
+  constructor(private readonly realClock: { worldStartMs: number; realStartMs: number; timeScale: number } | null) {}
+
+  /** Served epoch ms of a world instant. */
+  served(worldMs: number): number {
+    const c = this.realClock;
+    return c === null ? worldMs : Math.floor(c.realStartMs + (worldMs - c.worldStartMs) / c.timeScale);
+  }
+
+  /** "YYYY-MM-DD HH:mm:ss" (UTC), as the API writes datetimes. */
+  dateTime(worldMs: number): string {
+    return formatDateTime(this.served(worldMs));
+  }
+
+  /** "YYYY-MM-DD" (UTC), as the API writes dates. */
+  date(worldMs: number): string {
+    return formatDate(this.served(worldMs));
+  }
+
+  /** Epoch seconds, as `starting_at_timestamp` and `current_timestamp` carry them. */
+  epochSeconds(worldMs: number): number {
+    return Math.floor(this.served(worldMs) / SECOND);
+  }
+
+  /** ISO 8601, as the test endpoints report `now`. */
+  iso(worldMs: number): string {
+    return new Date(this.served(worldMs)).toISOString();
+  }
+}
+
 /** The API's datetime format: "YYYY-MM-DD HH:mm:ss" in UTC. */
-export function formatDateTime(ms: number): string {
+function formatDateTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 

@@ -4,7 +4,7 @@
 // once announced (an hour before kickoff). Also when that view changes: any change
 // moves `last_processed_at`; only changes of the watched fields reach `fixtures/latest`.
 
-import { DAY, formatDateTime, MINUTE } from "./clock.ts";
+import { DAY, MINUTE, type Stamps } from "./clock.ts";
 import type { FixtureScript, ScriptedEvent, Side, Team } from "./dataset.ts";
 import { MATCH_LENGTH_MINUTES } from "./dataset.ts";
 
@@ -152,20 +152,22 @@ function lastChangeAt(script: FixtureScript, nowMs: number): number {
   return last;
 }
 
-/** The watched fields at `nowMs`, as one comparable string. */
-function watchedAt(script: FixtureScript, nowMs: number): string {
-  const fields = baseFields(script, nowMs);
+/** The watched fields at `nowMs` as served, as one comparable string. */
+function watchedAt(script: FixtureScript, nowMs: number, stamps: Stamps): string {
+  const fields = baseFields(script, nowMs, stamps);
   return JSON.stringify(LATEST_WATCHED_FIELDS.map((name) => fields[name]));
 }
 
 /** Fixtures that `fixtures/latest` reports at `nowMs`: created, or a watched field changed, within the window. */
-export function changedWithin(script: FixtureScript, sinceMs: number, nowMs: number): boolean {
+export function changedWithin(script: FixtureScript, sinceMs: number, nowMs: number, stamps: Stamps): boolean {
   if (createdAt(script) > sinceMs) return true;
-  return watchedAt(script, sinceMs) !== watchedAt(script, nowMs);
+  return watchedAt(script, sinceMs, stamps) !== watchedAt(script, nowMs, stamps);
 }
 
 export interface RenderContext {
   nowMs: number;
+  /** How instants are served (world time, or mapped onto the real clock). */
+  stamps: Stamps;
   leagueOf(id: number): unknown;
   seasonOf(id: number): unknown;
 }
@@ -184,7 +186,7 @@ function resultInfo(script: FixtureScript, events: readonly ScriptedEvent[], mom
 }
 
 /** The fixture's own fields (no includes). */
-function baseFields(script: FixtureScript, nowMs: number): Record<string, unknown> {
+function baseFields(script: FixtureScript, nowMs: number, stamps: Stamps): Record<string, unknown> {
   const moment = momentAt(script, nowMs);
   const kickoff = kickoffAt(script, nowMs);
   return {
@@ -199,16 +201,16 @@ function baseFields(script: FixtureScript, nowMs: number): Record<string, unknow
     state_id: moment.stateId,
     venue_id: script.venueId,
     name: `${script.home.name} vs ${script.away.name}`,
-    starting_at: formatDateTime(kickoff),
+    starting_at: stamps.dateTime(kickoff),
     result_info: resultInfo(script, dataAt(script, nowMs).events, moment),
     leg: script.leg,
     details: null,
     length: 90,
     placeholder: false,
-    last_processed_at: formatDateTime(lastChangeAt(script, nowMs)),
+    last_processed_at: stamps.dateTime(lastChangeAt(script, nowMs)),
     has_odds: true,
     has_premium_odds: script.hasPremiumOdds,
-    starting_at_timestamp: Math.floor(kickoff / 1000),
+    starting_at_timestamp: stamps.epochSeconds(kickoff),
   };
 }
 
@@ -223,7 +225,7 @@ export function finalGoals(script: FixtureScript, nowMs: number): [number, numbe
 export function renderFixture(script: FixtureScript, includes: ReadonlySet<string>, ctx: RenderContext): Record<string, unknown> {
   const moment = momentAt(script, ctx.nowMs);
   const { events, finalStats } = dataAt(script, ctx.nowMs);
-  const fixture = baseFields(script, ctx.nowMs);
+  const fixture = baseFields(script, ctx.nowMs, ctx.stamps);
   if (includes.has("state")) fixture.state = STATES.find((s) => s.id === moment.stateId);
   if (includes.has("league")) fixture.league = ctx.leagueOf(script.leagueId);
   if (includes.has("season")) fixture.season = ctx.seasonOf(script.seasonId);

@@ -14,6 +14,7 @@ const FLAGS = {
   cups: { env: "SIMULATOR_CUPS", kind: "int" },
   "leagues-outside-plan": { env: "SIMULATOR_LEAGUES_OUTSIDE_PLAN", kind: "int" },
   "time-scale": { env: "SIMULATOR_TIME_SCALE", kind: "number" },
+  "real-clock-stamps": { env: "SIMULATOR_REAL_CLOCK_STAMPS", kind: "boolean" },
   "hourly-limit": { env: "SIMULATOR_HOURLY_LIMIT", kind: "int" },
   "api-key": { env: "SIMULATOR_API_KEY", kind: "string" },
   now: { env: "SIMULATOR_NOW", kind: "instant" },
@@ -35,6 +36,7 @@ function usage(): string {
   return [
     "Usage: simulator [flags]",
     ...lines,
+    "  <boolean> is true or false (also 1 or 0)",
     "  <instant> is ISO 8601 (2025-03-15T15:00:00Z) or epoch ms; <range> is min,max (e.g. 30,1200)",
     `  --faults takes JSON, e.g. '{"serverError":0.05,"slow":0.02,"slowMs":800}'`,
   ].join("\n");
@@ -66,6 +68,11 @@ function convert(flag: Flag, raw: string): unknown {
   const { kind, env } = FLAGS[flag];
   const where = `--${flag} (or ${env})`;
   if (kind === "string") return raw;
+  if (kind === "boolean") {
+    if (raw === "true" || raw === "1") return true;
+    if (raw === "false" || raw === "0") return false;
+    throw new Error(`${where}: expected true or false, got '${raw}'`);
+  }
   if (kind === "instant") return /^\d+$/.test(raw) ? Number(raw) : raw;
   if (kind === "range") {
     const [min, max, ...rest] = raw.split(",").map((part) => Number(part.trim()));
@@ -100,6 +107,7 @@ async function main(): Promise<void> {
     cups: value("cups") as number | undefined,
     leaguesOutsidePlan: value("leagues-outside-plan") as number | undefined,
     timeScale: value("time-scale") as number | undefined,
+    realClockStamps: value("real-clock-stamps") as boolean | undefined,
     hourlyLimit: value("hourly-limit") as number | undefined,
     apiKey: value("api-key") as string | undefined,
     now: value("now") as string | number | undefined,
@@ -113,14 +121,15 @@ async function main(): Promise<void> {
     latestWindowSeconds: value("latest-window") as number | undefined,
     faults: value("faults") as Record<string, unknown> | undefined,
   });
+  const truth = sim.truth();
   console.log(
     JSON.stringify({
       event: "listening",
       url: sim.url,
       baseUrl: sim.baseUrl,
       apiKey: sim.apiKey,
-      fixtures: sim.truth().fixtures.length,
-      now: new Date(sim.now()).toISOString(),
+      fixtures: truth.fixtures.length,
+      now: truth.now,
     }),
   );
   const stop = () => {

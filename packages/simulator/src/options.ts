@@ -64,6 +64,11 @@ const simulatorOptionsSchema = z
       .default({ min: 30, max: 20 * 60 }),
     /** Simulated seconds per real second; 0 freezes time (move it with advanceTime). */
     timeScale: z.number().min(0).max(1_000_000).default(1),
+    /**
+     * Serve every instant on the real clock (world time ÷ timeScale from the wall clock at start), so a
+     * consumer whose own clock is the real one follows a compressed world; needs timeScale > 0.
+     */
+    realClockStamps: z.boolean().default(false),
     /** Calls per entity per (simulated) hour. */
     hourlyLimit: z.number().int().min(1).max(1_000_000).default(3000),
     apiKey: z.string().min(1).default("simulator-key"),
@@ -76,6 +81,10 @@ const simulatorOptionsSchema = z
   .refine((o) => o.leagues + o.leaguesOutsidePlan <= 20, {
     path: ["leaguesOutsidePlan"],
     message: "leagues + leaguesOutsidePlan must not exceed 20",
+  })
+  .refine((o) => !o.realClockStamps || o.timeScale > 0, {
+    path: ["realClockStamps"],
+    message: "needs timeScale > 0 (a frozen world has no real-clock pace); set timeScale, e.g. 10000, or drop realClockStamps",
   })
   .refine((o) => o.postponementRate + o.cancellationRate + o.abandonmentRate <= 1, {
     path: ["postponementRate"],

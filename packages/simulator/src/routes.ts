@@ -90,13 +90,16 @@ export function buildRoutes(catalog: Catalog): Route[] {
     return { kind: "data", data: items.map((f) => renderFixture(f, includes, ctx.render)) };
   };
 
-  /** Fixtures kicking off (as shown now: a rescheduled fixture moves) from `start` through `end`, by kickoff. */
+  /**
+   * Fixtures kicking off (as shown now: a rescheduled fixture moves) from `start` through `end`, by kickoff.
+   * The dates are compared with the kickoffs as served, so the range finds what the API shows on those dates.
+   */
   const between = (start: string, end: string, ctx: RouteContext): RouteResult => {
     const range = parseDateRange(start, end);
     if ("kind" in range) return range;
     const items = catalog
       .fixtures(ctx.nowMs)
-      .map((f) => ({ f, kickoff: kickoffAt(f, ctx.nowMs) }))
+      .map((f) => ({ f, kickoff: ctx.render.stamps.served(kickoffAt(f, ctx.nowMs)) }))
       .filter(({ kickoff }) => kickoff >= range.fromMs && kickoff < range.toMs)
       .sort((a, b) => a.kickoff - b.kickoff || a.f.id - b.f.id)
       .map(({ f }) => f);
@@ -209,7 +212,7 @@ export function buildRoutes(catalog: Catalog): Route[] {
       handle: (_, ctx) => {
         const since = ctx.nowMs - ctx.latestWindowMs;
         return fixtureArray(
-          catalog.fixtures(ctx.nowMs).filter((f) => changedWithin(f, since, ctx.nowMs)),
+          catalog.fixtures(ctx.nowMs).filter((f) => changedWithin(f, since, ctx.nowMs, ctx.render.stamps)),
           ctx,
         );
       },

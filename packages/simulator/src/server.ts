@@ -20,7 +20,7 @@ const SPURIOUS_RETRY_AFTER_SECONDS = 1;
 const MAX_CONTROL_BODY = 64 * 1024;
 
 export interface Truth {
-  /** Simulated now, ISO 8601. */
+  /** Simulated now as served (on the real clock with `realClockStamps`), ISO 8601. */
   now: string;
   /** Every league shown now (in the plan or not) as `leagues?include=seasons` returns it, by id. */
   leagues: Record<string, unknown>[];
@@ -42,7 +42,7 @@ export interface Simulator {
   port: number;
   apiKey: string;
   dataset: Dataset;
-  /** Simulated epoch ms. */
+  /** Simulated (world) epoch ms, never mapped by `realClockStamps`: the instant `advanceTime` moves. */
   now(): number;
   truth(): Truth;
   stats(): SimulatorStats;
@@ -74,9 +74,10 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     correctionRate: options.correctionRate,
     correctionDelayMs: { min: options.correctionDelayMinutes.min * MINUTE, max: options.correctionDelayMinutes.max * MINUTE },
   });
-  const catalog = new Catalog(dataset);
+  const clock = new SimClock(options.nowMs, options.timeScale, options.realClockStamps);
+  const { stamps } = clock;
+  const catalog = new Catalog(dataset, stamps);
   const routes = buildRoutes(catalog);
-  const clock = new SimClock(options.nowMs, options.timeScale);
   const limiter = new RateLimiter(options.hourlyLimit);
   const faults = new FaultInjector(options.seed);
   if (options.faults) faults.update(options.faults);
@@ -107,6 +108,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     };
     return {
       nowMs,
+      stamps,
       leagueOf: (id) =>
         once(leagues, id, () => {
           const league = catalog.leagueById(id, nowMs);
@@ -125,7 +127,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     const ctx = renderContext(nowMs);
     const leagues = catalog.leagues(nowMs);
     return {
-      now: new Date(nowMs).toISOString(),
+      now: stamps.iso(nowMs),
       leagues: leagues.map((l) => catalog.renderLeague(l, nowMs, new Set(["seasons"]))),
       seasons: catalog.seasons(nowMs).map((s) => catalog.renderSeason(s, nowMs)),
       leaguesOutsidePlan: leagues.filter((l) => !l.inPlan).map((l) => l.id),
@@ -151,7 +153,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
   const envelopeMeta = (nowMs: number, entity: string, limit: RateLimitState) => ({
     subscription: [
       {
-        meta: { trial_ends_at: null, ends_at: null, current_timestamp: Math.floor(nowMs / 1000) },
+        meta: { trial_ends_at: null, ends_at: null, current_timestamp: stamps.epochSeconds(nowMs) },
         plans: [{ plan: "Simulator", sport: "Football", category: "Advanced" }],
         add_ons: [],
         widgets: [],
@@ -261,7 +263,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
     switch (route) {
       case "GET /__health":
-        return json(200, { ok: true, now: new Date(clock.now()).toISOString() });
+        return json(200, { ok: true, now: stamps.iso(clock.now()) });
       case "GET /__truth":
       case "GET /__truth/fixtures": {
         const snapshot = truth();
@@ -283,7 +285,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
           return json(400, { message: 'seconds: must be a non-negative number of simulated seconds, e.g. {"seconds": 3600}' });
         }
         clock.advance(seconds * 1000);
-        return json(200, { now: new Date(clock.now()).toISOString() });
+        return json(200, { now: stamps.iso(clock.now()) });
       }
       default:
         return json(404, { message: `No control endpoint ${route}; see packages/simulator/README.md` });
