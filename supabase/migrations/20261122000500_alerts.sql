@@ -504,7 +504,17 @@ as $$
     else round(seconds / 86400, 1) || ' d'
   end
 $$;
-grant execute on function watermark.format_duration(numeric) to authenticated, service_role;
+-- `3`, `7.5`: values in alert summaries, whole numbers without decimals.
+create or replace function watermark.format_number(value double precision)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when value = trunc(value) then trunc(value)::bigint::text else round(value::numeric, 1)::text end
+$$;
+grant execute on function watermark.format_duration(numeric), watermark.format_number(double precision)
+  to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------
 -- Observers: one per kind. Each returns the rule's value per scope; a scope with
@@ -788,8 +798,8 @@ stable
 set search_path = ''
 as $$
 declare
-  was text := coalesce(round(alert.value::numeric, 1)::text, '?');
-  now_value text := round(observation.value::numeric, 1)::text;
+  was text := coalesce(watermark.format_number(alert.value), '?');
+  now_value text := watermark.format_number(observation.value);
   recovered text;
 begin
   if not rule.enabled then
