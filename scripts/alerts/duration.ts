@@ -26,14 +26,15 @@ export function formatDuration(seconds: number): string {
   return out;
 }
 
-/** Parses a duration within `range`; `what` (a flag or argument) leads every error. */
-export function parseDuration(text: string, range: DurationRange = MUTE_RANGE, what = "duration"): number {
+/** Parses a duration within `range`; `flag`, when given, leads every error. */
+export function parseDuration(text: string, range: DurationRange = MUTE_RANGE, flag?: string): number {
+  const what = flag ? `${flag}: duration` : "duration";
   const trimmed = text.trim().toLowerCase();
-  if (!/^(\d+[smhd])+$/.test(trimmed)) throw new Error(`${what}: duration "${text}": ${DURATION_FORMS}`);
+  if (!/^(\d+[smhd])+$/.test(trimmed)) throw new Error(`${what} "${text}": ${DURATION_FORMS}`);
   let seconds = 0;
   for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) seconds += Number(amount) * (UNITS[unit as string] ?? 0);
   if (seconds < range.min || seconds > range.max) {
-    throw new Error(`${what}: duration "${text}" is out of range: use ${formatDuration(range.min)} to ${formatDuration(range.max)}`);
+    throw new Error(`${what} "${text}" is out of range: use ${formatDuration(range.min)} to ${formatDuration(range.max)}`);
   }
   return seconds;
 }
