@@ -69,7 +69,14 @@ function ruleLine(r: Record<string, unknown>): string[] {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function list(rpc: AlertsRpc): Promise<void> {
@@ -83,7 +90,8 @@ async function list(rpc: AlertsRpc): Promise<void> {
 
 async function createRule(rpc: AlertsRpc, rest: string[]): Promise<void> {
   const [ruleId, ...flags] = rest;
-  if (!ruleId || ruleId.startsWith("--")) throw new Error(`create needs <rule>, e.g. create collect-slow --kind run_duration --threshold 30\n${usage}`);
+  if (!ruleId || ruleId.startsWith("--"))
+    throw new Error(`create needs <rule>, e.g. create collect-slow --kind run_duration --threshold 30\n${usage}`);
   const { fields, params, enabled } = takeRuleFlags(flags, "create");
   requireConsumed(flags, usage);
   if (fields.kind === undefined) throw new Error("--kind: required; e.g. --kind error_rate (see `npm run alerts -- --help`)");

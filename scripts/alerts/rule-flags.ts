@@ -3,7 +3,7 @@
 // (the error names the flag and the accepted forms); the rest (kinds, ranges,
 // channel names) is checked by the RPC, whose field names map back to flags.
 import { parseNumber, take, takeAll, takeSwitch } from "./args.ts";
-import { type DurationRange, DURATION_FORMS, parseDuration } from "./duration.ts";
+import { DURATION_FORMS, type DurationRange, parseDuration } from "./duration.ts";
 
 const FOR_RANGE: DurationRange = { min: 0, max: 7 * 86400 };
 const REPEAT_RANGE: DurationRange = { min: 60, max: 30 * 86400 };

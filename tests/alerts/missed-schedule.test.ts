@@ -57,9 +57,10 @@ async function evaluate(): Promise<void> {
 }
 
 async function alertState(): Promise<{ state: string; summary: string } | undefined> {
-  const { rows } = await db.query<{ state: string; summary: string }>("select state, summary from watermark.alerts where fingerprint = $1", [
-    `${marker}/${marker}`,
-  ]);
+  const { rows } = await db.query<{ state: string; summary: string }>(
+    "select state, summary from watermark.alerts where fingerprint = $1",
+    [`${marker}/${marker}`],
+  );
   return rows[0];
 }
 
@@ -85,7 +86,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 describe("missed schedule, by default from the pg_cron schedule", () => {
-  it("unscheduling the job fires the rule after interval + grace, and Slack says the job is not scheduled", { timeout: 120_000 }, async () => {
+  it("unscheduling the job fires the rule after interval + grace, and Slack says the job is not scheduled", {
+    timeout: 120_000,
+  }, async () => {
     const { rows: scheduled } = await db.query<{ interval_seconds: number; cron_active: boolean }>(
       "select interval_seconds, cron_active from watermark.scheduled_pipelines() where pipeline = $1",
       [marker],

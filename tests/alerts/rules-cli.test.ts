@@ -79,7 +79,9 @@ describe("npm run alerts: rules", () => {
     );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/created collect-slow\s+run_duration\s+critical\s+> 30 min \(min_samples=2\)\s+watermark\s+5m\s+1h30m\s+ops/);
+    expect(run.stdout).toMatch(
+      /created collect-slow\s+run_duration\s+critical\s+> 30 min \(min_samples=2\)\s+watermark\s+5m\s+1h30m\s+ops/,
+    );
     expect(await rule("collect-slow")).toEqual({
       kind: "run_duration",
       threshold: 30,
@@ -132,7 +134,9 @@ describe("npm run alerts: rules", () => {
     expect(list.code).toBe(0);
     const lines = list.stdout.split("\n");
     expect(lines[0]).toMatch(/^RULE\s+KIND\s+SEVERITY\s+FIRES WHEN\s+PIPELINE\s+FOR\s+REPEAT\s+CHANNEL$/);
-    expect(lines.find((l) => l.startsWith("edit-me "))).toMatch(/^edit-me\s+error_rate\s+warning\s+> 12\.5 %.*\s+all\s+10m\s+never\s+default\s+disabled$/);
+    expect(lines.find((l) => l.startsWith("edit-me "))).toMatch(
+      /^edit-me\s+error_rate\s+warning\s+> 12\.5 %.*\s+all\s+10m\s+never\s+default\s+disabled$/,
+    );
     expect(lines.find((l) => l.startsWith("error-rate "))).toMatch(/\s+all\s+0s\s+4h\s+default$/);
   });
 
@@ -175,7 +179,19 @@ describe("npm run alerts: delivery settings", () => {
     expect(shown.stdout).toContain("backoff                 30s doubling, at most 30m");
     expect(shown.stdout).toContain("delivery-failing fires  after 3 failed attempts in a row, or 10m without a delivery");
 
-    const changed = await alerts("settings", "--max-attempts", "6", "--backoff-base", "10s", "--backoff-max", "5m", "--failing-after-failures", "2", "--failing-after", "4m");
+    const changed = await alerts(
+      "settings",
+      "--max-attempts",
+      "6",
+      "--backoff-base",
+      "10s",
+      "--backoff-max",
+      "5m",
+      "--failing-after-failures",
+      "2",
+      "--failing-after",
+      "4m",
+    );
     expect(changed.stderr).toBe("");
     expect(changed.stdout).toContain("max attempts            6 per notification, then dead");
     expect(changed.stdout).toContain("backoff                 10s doubling, at most 5m");
