@@ -364,7 +364,6 @@ declare
   last_value integer;
   step integer;
   result integer[] := '{}';
-  i integer;
 begin
   for i in 1 .. coalesce(array_length(names, 1), 0) loop
     normalized := replace(normalized, names[i], (low + i - 1)::text);
