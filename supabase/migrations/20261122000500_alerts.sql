@@ -900,7 +900,10 @@ begin
 
   update watermark.alerts a set
     state = next_state,
-    value = case when observation.scope_key is null then a.value else observation.value end,
+    -- Resolved without an observation (no data, rule disabled): the last breach is no current value.
+    value = case when observation.scope_key is not null then observation.value
+                 when next_state = 'resolved' and alert.state = 'firing' then null
+                 else a.value end,
     threshold = rule.threshold,
     summary = case when next_state = 'resolved' and alert.state = 'firing'
                    then watermark.describe_alert_recovery(rule, alert, observation)
