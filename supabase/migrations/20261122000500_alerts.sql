@@ -43,7 +43,7 @@ insert into watermark.alert_rule_kinds (kind, comparison, unit, scope, default_w
   ('invocation_failed', '>=', 'invocations', 'function', 86400,
    'consecutive failed or timed-out scheduled invocations of a function (recorded pg_net responses) within the window'),
   ('delivery_failing', '>=', 'channels', 'global', null,
-   'channels whose alert delivery fails: failing_after_failures failed attempts in a row, or no delivery for failing_after_seconds while attempted notifications wait (alert delivery settings)');
+   'channels whose alert delivery fails: failing_after_failures failed attempts in a row, or no delivery for failing_after_seconds while notifications wait for a channel known to have a webhook (alert delivery settings)');
 
 -- ---------------------------------------------------------------------------
 -- Rules
@@ -729,27 +729,34 @@ begin
 
   when 'delivery_failing' then
     -- A channel fails after a few failed attempts in a row, or when nothing was
-    -- delivered for a while although attempted notifications wait (a hung or
-    -- rate-limited webhook). Notifications never attempted wait for a webhook
-    -- to be configured: that is not a delivery failure.
+    -- delivered for a while although notifications wait for it (a hung or
+    -- rate-limited webhook, or no delivery running at all). Only channels known
+    -- to have a webhook count the notifications never attempted: one with a
+    -- webhook row, or one delivered to before. A notification waiting for a
+    -- webhook to be configured is not a delivery failure.
     return query
       with settings as (
         select * from watermark.alert_delivery_settings where singleton),
       waiting as (
-        select n.channel, count(*) as waiting, min(n.created_at) filter (where n.attempts > 0) as oldest_attempted
+        select n.channel, count(*) as waiting, min(n.created_at) as oldest,
+               min(n.created_at) filter (where n.attempts > 0) as oldest_attempted
           from watermark.alert_notifications n
          where n.status in ('pending', 'sending')
          group by n.channel),
       ch as (
         select coalesce(d.channel, w.channel) as channel, coalesce(d.consecutive_failures, 0) as failures,
-               coalesce(d.failing_since, w.oldest_attempted) as since, d.last_error, coalesce(w.waiting, 0) as waiting,
-               coalesce(d.consecutive_failures, 0) >= st.failing_after_failures
-                 or (w.oldest_attempted is not null
-                     and now() - greatest(w.oldest_attempted, coalesce(d.last_delivered_at, '-infinity'))
-                         >= make_interval(secs => st.failing_after_seconds)) as failing
+               d.failing_since, d.last_error, d.last_delivered_at, coalesce(w.waiting, 0) as waiting,
+               case when d.channel is not null or exists (select 1 from watermark.alert_channels c where c.channel = w.channel)
+                    then w.oldest else w.oldest_attempted end as undelivered_since
           from watermark.alert_channel_delivery d
-          full join waiting w on w.channel = d.channel
-         cross join settings st)
+          full join waiting w on w.channel = d.channel),
+      judged as (
+        select ch.*, coalesce(ch.failing_since, ch.undelivered_since) as since,
+               ch.failures >= st.failing_after_failures
+                 or (ch.undelivered_since is not null
+                     and now() - greatest(ch.undelivered_since, coalesce(ch.last_delivered_at, '-infinity'))
+                         >= make_interval(secs => st.failing_after_seconds)) as failing
+          from ch cross join settings st)
       select '*'::text, (count(*) filter (where ch.failing))::double precision, '{}'::text[],
              coalesce('Slack delivery failing: ' || string_agg(
                format('channel %s: %s failed attempt(s) in a row, nothing delivered for %s, %s notification(s) waiting%s',
@@ -757,7 +764,7 @@ begin
                       ch.waiting, coalesce(' (last error: ' || left(ch.last_error, 200) || ')', '')),
                '; ' order by ch.channel) filter (where ch.failing),
                'every channel delivers')
-        from ch;
+        from judged ch;
   else
     raise exception 'alert rule kind % has no observer', rule.kind;
   end case;
@@ -1559,7 +1566,7 @@ begin
   end if;
   if set_alert_delivery_settings.failing_after_seconds not between 60 and 86400 then
     perform watermark.raise_invalid('failing_after_seconds',
-      'must be between 60 and 86400: how long without a delivery, while attempted notifications wait, before delivery-failing fires (default 600)');
+      'must be between 60 and 86400: how long without a delivery, while notifications wait, before delivery-failing fires (default 600)');
   end if;
   select * into settings from watermark.alert_delivery_settings s where s.singleton for update;
   settings.max_attempts := coalesce(set_alert_delivery_settings.max_attempts, settings.max_attempts);

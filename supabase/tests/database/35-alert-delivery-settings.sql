@@ -3,7 +3,7 @@
 -- attempted notifications wait; retries and backoff are operator settings
 -- (validated, audited); resolved alerts say what recovered.
 begin;
-select plan(33);
+select plan(34);
 
 update watermark.alert_rules set enabled = false;
 update watermark.alert_rules set enabled = true where rule_id = 'delivery-failing';
@@ -55,7 +55,7 @@ select throws_ok($$select public.set_alert_delivery_settings(failing_after_failu
   'failing_after_failures: must be between 1 and 100: failed attempts in a row before delivery-failing fires (default 3)',
   'failing_after_failures is checked');
 select throws_ok($$select public.set_alert_delivery_settings(failing_after_seconds => 59)$$, 'WM001',
-  'failing_after_seconds: must be between 60 and 86400: how long without a delivery, while attempted notifications wait, before delivery-failing fires (default 600)',
+  'failing_after_seconds: must be between 60 and 86400: how long without a delivery, while notifications wait, before delivery-failing fires (default 600)',
   'failing_after_seconds is checked');
 
 select pg_temp.queue('waiting-before');
@@ -127,6 +127,15 @@ select pg_temp.queue('unconfigured', 'nowhere');
 update watermark.alert_notifications set created_at = now() - interval '1 day' where idempotency_key = 'unconfigured';
 select public.evaluate_alerts();
 select is((pg_temp.alert('delivery-failing/*')).state, 'resolved', 'a notification waiting for a webhook does not count as failing');
+-- A channel with a webhook whose notifications are never even attempted (no delivery running) fails.
+insert into watermark.alert_channels (channel, webhook_url) values ('quiet', 'https://example.invalid/quiet');
+select pg_temp.queue('never-attempted', 'quiet');
+update watermark.alert_notifications set created_at = now() - interval '600 seconds' where idempotency_key = 'never-attempted';
+select public.evaluate_alerts();
+select is((pg_temp.alert('delivery-failing/*')).summary,
+  'Slack delivery failing: channel quiet: 0 failed attempt(s) in a row, nothing delivered for 10 min, 1 notification(s) waiting',
+  'a configured channel with nothing delivered for 600 s while a notification waits fails, attempted or not');
+update watermark.alert_notifications set status = 'delivered' where status <> 'delivered';
 
 -- Every kind resolves with what recovered.
 update watermark.alert_rules set enabled = true where rule_id in ('consecutive-failures', 'invocation-failed', 'error-rate');
