@@ -709,6 +709,26 @@ grant execute on function watermark.purge_expired(integer, integer) to service_r
 -- RPCs: execution lifecycle (service role)
 -- ---------------------------------------------------------------------------
 
+-- The ERROR log of a run that ended FAILED, CANCELLED or ABANDONED: the reason and
+-- the execution, written by whoever finishes it (finish_etl_execution, the reaper).
+create function watermark.log_unfinished_run(execution_id text, component text, extra jsonb default '{}')
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into watermark.etl_logs (level, component, message, details, execution_id, pipeline, correlation_id)
+  select 'ERROR', log_unfinished_run.component,
+         format('execution %s ended %s: %s', x.execution_id, x.status, left(coalesce(x.error_message, 'no reason given'), 1000)),
+         jsonb_build_object('status', x.status, 'error_message', left(x.error_message, 4000),
+                            'duration_seconds', x.duration_seconds, 'processed_fixtures', x.processed_fixtures,
+                            'failed_fixtures', x.failed_fixtures, 'processed_chunks', x.processed_chunks)
+           || coalesce(log_unfinished_run.extra, '{}'),
+         x.execution_id, x.pipeline, x.correlation_id
+    from watermark.etl_executions x
+   where x.execution_id = log_unfinished_run.execution_id and x.status in ('FAILED', 'CANCELLED', 'ABANDONED')
+$$;
+grant execute on function watermark.log_unfinished_run(text, text, jsonb) to service_role;
+
 create function public.start_etl_execution(
   execution_id text default null,
   config jsonb default '{}',
@@ -881,6 +901,14 @@ begin
   returning x.execution_id into finished;
   if finished is null then
     perform watermark.raise_not_running(finish_etl_execution.execution_id);
+  end if;
+  -- A run that did not complete is an error wherever logs are filtered by level
+  -- (get_etl_logs(min_level => 'ERROR'), the errors card and grid, health's
+  -- error count), whatever the pipeline logged itself; written in the same
+  -- transaction, so a finished run never lacks it. ERROR for all three: the
+  -- run did not do its job; how urgent that is, the alert rules say.
+  if final_status <> 'COMPLETED' then
+    perform watermark.log_unfinished_run(finished, 'EXECUTION');
   end if;
   return watermark.execution_summary(finished);
 end

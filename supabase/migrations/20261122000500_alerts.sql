@@ -33,7 +33,7 @@ insert into watermark.alert_rule_kinds (kind, comparison, unit, scope, default_w
   ('stuck_run', '>=', 'runs', 'pipeline', 3600,
    'runs whose heartbeat is older than their timeout, or that were reaped (ABANDONED) within the window'),
   ('missed_schedule', '>', 's', 'pipeline', null,
-   'seconds overdue: time since the last completed run minus the expected interval (params.interval_seconds, else etl_control.expected_interval_seconds); the threshold is the grace'),
+   'seconds overdue: time since the last completed run minus the expected interval (params.interval_seconds, else the longest gap of the pg_cron schedule that starts the pipeline, else the interval the pipeline declared in etl_control.expected_interval_seconds); the threshold is the grace'),
   ('data_freshness', '>', 'min', 'pipeline', null,
    'minutes since the stalest entity of the pipeline last succeeded (etl_control.last_success_at)'),
   ('zero_rows', '<=', 'rows', 'pipeline', null,
@@ -42,8 +42,8 @@ insert into watermark.alert_rule_kinds (kind, comparison, unit, scope, default_w
    '|z-score| of the latest completed run''s rows written against the params.samples (default 20) runs before it, among the runs finished within the window; needs params.min_samples (default 5); stddev floored at 1 row'),
   ('invocation_failed', '>=', 'invocations', 'function', 86400,
    'consecutive failed or timed-out scheduled invocations of a function (recorded pg_net responses) within the window'),
-  ('delivery_failing', '>=', 'notifications', 'global', 86400,
-   'alert notifications dead within the window, or still pending after 3 or more failed attempts');
+  ('delivery_failing', '>=', 'channels', 'global', null,
+   'channels whose alert delivery fails: failing_after_failures failed attempts in a row, or no delivery for failing_after_seconds while notifications wait for a channel known to have a webhook (alert delivery settings)');
 
 -- ---------------------------------------------------------------------------
 -- Rules
@@ -81,12 +81,12 @@ insert into watermark.alert_rules (rule_id, kind, severity, threshold, for_secon
   ('min-success-rate', 'success_rate', 'warning', 90, 0, true, 'Fewer than 90 % of the runs completed (seed default)', '{}'),
   ('consecutive-failures', 'consecutive_failures', 'critical', 3, 0, true, '3 runs in a row failed (seed default)', '{}'),
   ('stuck-run', 'stuck_run', 'critical', 1, 0, true, 'A run stopped sending heartbeats', '{}'),
-  ('missed-schedule', 'missed_schedule', 'critical', 600, 0, true, 'No completed run within the expected interval + 10 min', '{}'),
+  ('missed-schedule', 'missed_schedule', 'critical', 600, 0, true, 'No completed run within the expected interval (from the pipeline''s schedule) + 10 min', '{}'),
   ('data-freshness', 'data_freshness', 'warning', 1440, 0, true, 'An entity has not been refreshed for a day', '{}'),
   ('zero-rows', 'zero_rows', 'warning', 0, 0, false, 'The latest completed run wrote no rows', '{}'),
   ('volume-anomaly', 'volume_anomaly', 'info', 3, 0, true, 'Rows written are more than 3 standard deviations from the recent runs', '{}'),
   ('invocation-failed', 'invocation_failed', 'warning', 2, 0, true, 'Two scheduled invocations of a function in a row failed', '{}'),
-  ('delivery-failing', 'delivery_failing', 'critical', 1, 0, true, 'Alert notifications cannot be delivered', '{}');
+  ('delivery-failing', 'delivery_failing', 'critical', 1, 0, true, 'Alert notifications cannot be delivered to a channel', '{}');
 update watermark.alert_rules set updated_by = 'migration';
 
 -- Webhook URLs per channel. Secrets: only the service role reads them.
@@ -155,6 +155,53 @@ alter table watermark.alert_history enable row level security;
 create index alert_history_alert_idx on watermark.alert_history (alert_id, history_id desc);
 create index alert_history_at_idx on watermark.alert_history (at desc);
 
+-- How delivery retries and when it counts as failing. One row; operators change
+-- it with set_alert_delivery_settings (audited).
+create table watermark.alert_delivery_settings (
+  singleton boolean primary key default true check (singleton),
+  max_attempts integer not null default 10 check (max_attempts between 1 and 100),
+  backoff_base_seconds integer not null default 30 check (backoff_base_seconds between 1 and 3600),
+  backoff_max_seconds integer not null default 1800 check (backoff_max_seconds between 1 and 86400),
+  failing_after_failures integer not null default 3 check (failing_after_failures between 1 and 100),
+  failing_after_seconds integer not null default 600 check (failing_after_seconds between 60 and 86400),
+  updated_at timestamptz not null default now(),
+  updated_by text,
+  check (backoff_max_seconds >= backoff_base_seconds)
+);
+alter table watermark.alert_delivery_settings enable row level security;
+comment on table watermark.alert_delivery_settings is
+  'Alert delivery retries (attempts, exponential backoff) and when delivery counts as failing; change it with set_alert_delivery_settings().';
+insert into watermark.alert_delivery_settings (singleton, updated_by) values (true, 'migration');
+
+-- New notifications take the current attempt limit.
+create or replace function watermark.alert_delivery_max_attempts()
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce((select s.max_attempts from watermark.alert_delivery_settings s where s.singleton), 10)
+$$;
+
+-- Per channel: the current run of failed attempts and the last outage, so
+-- delivery_failing can fire after a few failures and its resolution can say
+-- what recovered. Written by mark_alert_notification_delivered/failed.
+create table watermark.alert_channel_delivery (
+  channel text primary key,
+  consecutive_failures integer not null default 0,
+  failing_since timestamptz,
+  last_failure_at timestamptz,
+  last_error text,
+  last_delivered_at timestamptz,
+  recovered_at timestamptz,
+  recovered_after_failures integer,
+  recovered_after_seconds numeric,
+  updated_at timestamptz not null default now()
+);
+alter table watermark.alert_channel_delivery enable row level security;
+comment on table watermark.alert_channel_delivery is
+  'Delivery state per channel: failed attempts in a row since the last delivery, and the last recovery.';
+
 create table watermark.alert_notifications (
   notification_id bigint generated always as identity primary key,
   -- One key per notification; a second enqueue of the same transitions is a no-op,
@@ -167,7 +214,7 @@ create table watermark.alert_notifications (
   payload jsonb not null,
   status text not null default 'pending' check (status in ('pending', 'sending', 'delivered', 'dead')),
   attempts integer not null default 0,
-  max_attempts integer not null default 10 check (max_attempts between 1 and 100),
+  max_attempts integer not null default watermark.alert_delivery_max_attempts() check (max_attempts between 1 and 100),
   next_attempt_at timestamptz not null default now(),
   claim_token uuid,
   claimed_until timestamptz,
@@ -202,15 +249,23 @@ create policy "watermark viewers can read alert evaluations" on watermark.alert_
   for select to authenticated using ((select watermark.access_level()) >= 1);
 create policy "watermark viewers can read alert notifications" on watermark.alert_notifications
   for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert delivery settings" on watermark.alert_delivery_settings
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+create policy "watermark viewers can read alert channel delivery" on watermark.alert_channel_delivery
+  for select to authenticated using ((select watermark.access_level()) >= 1);
 
 grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alerts, watermark.alert_history,
-  watermark.alert_evaluations, watermark.alert_notifications to authenticated;
+  watermark.alert_evaluations, watermark.alert_notifications, watermark.alert_delivery_settings,
+  watermark.alert_channel_delivery to authenticated;
 -- The service role writes what evaluation and delivery write. Rules and channels
 -- are written only by the operator RPCs (definer, audited): it only reads them
 -- (channels: the webhook URLs it delivers to).
 grant select, insert, update on watermark.alerts, watermark.alert_history,
-  watermark.alert_evaluations, watermark.alert_notifications to service_role;
-grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alert_channels to service_role;
+  watermark.alert_evaluations, watermark.alert_notifications, watermark.alert_channel_delivery to service_role;
+-- Delivery settings, like rules, change only through their operator RPC.
+grant select on watermark.alert_rule_kinds, watermark.alert_rules, watermark.alert_channels,
+  watermark.alert_delivery_settings to service_role;
+grant execute on function watermark.alert_delivery_max_attempts() to authenticated, service_role;
 -- Retention (purge_expired → purge_expired_alerts) deletes what has expired; nothing else does.
 grant delete on watermark.alert_evaluations, watermark.alert_history, watermark.alert_notifications to service_role;
 
@@ -277,6 +332,188 @@ begin
 end
 $$;
 grant execute on function watermark.purge_expired_alerts(integer, integer) to service_role;
+
+-- ---------------------------------------------------------------------------
+-- Expected intervals from schedules: the dead-man switch (missed_schedule) for
+-- a pipeline that pg_cron starts needs no configuration. Its expected interval
+-- is the longest gap between two runs of the schedule's cron expression.
+-- ---------------------------------------------------------------------------
+
+-- Which pipeline a scheduled function runs: collect runs the collector, whose
+-- pipeline is watermark. Null for functions that start no pipeline (alerts).
+alter table watermark.function_schedules add column pipeline text
+  check (pipeline is null or length(pipeline) between 1 and 100);
+comment on column watermark.function_schedules.pipeline is
+  'The pipeline whose runs this schedule starts; missed_schedule expects a completed run of it every cron interval.';
+update watermark.function_schedules set pipeline = 'watermark' where function_name = 'collect';
+
+-- One cron field as its values, or null when pg_cron would not take it: `*`,
+-- numbers, ranges `a-b`, steps `*/n`, `a-b/n` and `a/n` (a to the end), lists,
+-- and names (jan..dec, sun..sat) where names are given.
+create or replace function watermark.cron_field_values(field text, low integer, high integer, names text[] default '{}')
+returns integer[]
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  normalized text := lower(field);
+  part text;
+  m text[];
+  first_value integer;
+  last_value integer;
+  step integer;
+  result integer[] := '{}';
+begin
+  for i in 1 .. coalesce(array_length(names, 1), 0) loop
+    normalized := replace(normalized, names[i], (low + i - 1)::text);
+  end loop;
+  foreach part in array string_to_array(normalized, ',') loop
+    m := regexp_match(part, '^(\*|([0-9]{1,2})(-([0-9]{1,2}))?)(/([0-9]{1,2}))?$');
+    if m is null then
+      return null;
+    end if;
+    if m[1] = '*' then
+      first_value := low;
+      last_value := high;
+    else
+      first_value := m[2]::integer;
+      last_value := coalesce(m[4]::integer, case when m[6] is not null then high else first_value end);
+    end if;
+    step := coalesce(m[6]::integer, 1);
+    if first_value < low or last_value > high or first_value > last_value or step < 1 then
+      return null;
+    end if;
+    result := result || array(select generate_series(first_value, last_value, step));
+  end loop;
+  return result;
+end
+$$;
+
+-- The longest gap between two consecutive runs of a pg_cron schedule, in
+-- seconds; null when pg_cron would not take the expression or it runs less
+-- than twice in two years. `N seconds` (pg_cron 1.5+, Supabase) is N. Five
+-- fields are walked day by day over 2027-2028 (one leap year) with cron's day
+-- rule (day of month OR weekday when both are restricted, AND when either
+-- starts with *; `$` is the last day of the month), so weekly, monthly and
+-- yearly schedules get their real longest gap. Approximated: time zones and
+-- DST are ignored (pg_cron runs in GMT by default); a schedule that runs only
+-- on 29 February has no interval (declare one with the rule's interval_seconds).
+create or replace function watermark.cron_interval_seconds(cron_expression text)
+returns integer
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  expr text := lower(btrim(regexp_replace(cron_expression, '\s+', ' ', 'g')));
+  f text[];
+  minutes integer[];
+  hours integer[];
+  doms integer[];
+  months integer[];
+  dows integer[];
+  times integer[];
+  within_day integer;
+  between_days integer;
+begin
+  if expr ~ '^[0-9]{1,2} seconds?$' then
+    return nullif(split_part(expr, ' ', 1)::integer, 0);
+  end if;
+  f := string_to_array(expr, ' ');
+  if cardinality(f) is distinct from 5 then
+    return null;
+  end if;
+  minutes := watermark.cron_field_values(f[1], 0, 59);
+  hours := watermark.cron_field_values(f[2], 0, 23);
+  doms := case when f[3] = '$' then '{}' else watermark.cron_field_values(f[3], 1, 31) end;
+  months := watermark.cron_field_values(f[4], 1, 12,
+    array['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']);
+  dows := watermark.cron_field_values(f[5], 0, 7, array['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']);
+  if minutes is null or hours is null or doms is null or months is null or dows is null then
+    return null;
+  end if;
+  -- Minutes of the day a matching day runs at; 7 is Sunday like 0.
+  times := array(select distinct h * 60 + m from unnest(hours) h, unnest(minutes) m order by 1);
+  dows := dows || case when 7 = any (dows) then array[0] else '{}' end;
+  select max(t.next_time - t.time_of_day) into within_day
+    from (select x as time_of_day, lead(x) over (order by x) as next_time from unnest(times) x) t;
+  with days as (
+    select d::date as day
+      from generate_series(date '2027-01-01', date '2028-12-31', interval '1 day') d
+     where extract(month from d)::integer = any (months)
+       and case when f[3] like '*%' or f[5] like '*%'
+                then (extract(day from d)::integer = any (doms) or (f[3] = '$' and extract(day from d + interval '1 day') = 1))
+                 and extract(dow from d)::integer = any (dows)
+                else extract(day from d)::integer = any (doms) or (f[3] = '$' and extract(day from d + interval '1 day') = 1)
+                  or extract(dow from d)::integer = any (dows) end)
+  select max((t.next_day - t.day) * 1440 - times[cardinality(times)] + times[1]) into between_days
+    from (select days.day, lead(days.day) over (order by days.day) as next_day from days) t
+   where t.next_day is not null;
+  if within_day is null and between_days is null then
+    return null;
+  end if;
+  return greatest(within_day, between_days) * 60;
+end
+$$;
+comment on function watermark.cron_interval_seconds(text) is
+  'Longest gap in seconds between two runs of a pg_cron schedule (`*/10 * * * *` → 600, `30 seconds` → 30); null when not a schedule pg_cron takes.';
+
+-- The pipelines pg_cron starts, with their schedule's interval and whether its
+-- job is active (null where pg_cron is absent).
+create or replace function watermark.scheduled_pipelines()
+returns table (pipeline text, function_name text, cron_expression text, interval_seconds integer,
+               enabled boolean, cron_job text, cron_active boolean)
+language plpgsql
+stable
+security definer  -- cron.job is visible only to each job's owner
+set search_path = ''
+as $$
+declare
+  active_jobs text[];
+begin
+  perform watermark.require_access(1, 'scheduled_pipelines');
+  if to_regclass('cron.job') is not null then
+    execute 'select coalesce(array_agg(jobname) filter (where active), ''{}'') from cron.job' into active_jobs;
+  end if;
+  return query
+    select s.pipeline, s.function_name, s.cron_expression, watermark.cron_interval_seconds(s.cron_expression), s.enabled,
+           watermark.cron_job_name(s.function_name),
+           case when active_jobs is not null then watermark.cron_job_name(s.function_name) = any (active_jobs) end
+      from watermark.function_schedules s
+     where s.pipeline is not null;
+end
+$$;
+revoke execute on function watermark.scheduled_pipelines() from public;
+grant execute on function watermark.cron_field_values(text, integer, integer, text[]),
+  watermark.cron_interval_seconds(text), watermark.scheduled_pipelines() to authenticated, service_role;
+
+-- `45 s`, `7 min`, `2.5 h`, `3.1 d`: durations in alert summaries.
+create or replace function watermark.format_duration(seconds numeric)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case
+    when seconds is null then null
+    when abs(seconds) < 120 then round(seconds) || ' s'
+    when abs(seconds) < 7200 then round(seconds / 60) || ' min'
+    when abs(seconds) < 172800 then round(seconds / 3600, 1) || ' h'
+    else round(seconds / 86400, 1) || ' d'
+  end
+$$;
+-- `3`, `7.5`: values in alert summaries, whole numbers without decimals.
+create or replace function watermark.format_number(value double precision)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when value = trunc(value) then trunc(value)::bigint::text else round(value::numeric, 1)::text end
+$$;
+grant execute on function watermark.format_duration(numeric), watermark.format_number(double precision)
+  to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------
 -- Observers: one per kind. Each returns the rule's value per scope; a scope with
@@ -389,21 +626,46 @@ begin
 
   when 'missed_schedule' then
     return query
-      with p as (
-        select pl as pipeline,
-               coalesce((rule.params ->> 'interval_seconds')::integer,
-                        (select max(c.expected_interval_seconds) from watermark.etl_control c where c.pipeline = pl)) as interval_seconds,
+      with sched as (
+        -- A pipeline started by several schedules is expected at the most frequent one.
+        select distinct on (s.pipeline) s.*
+          from watermark.scheduled_pipelines() s
+         where s.interval_seconds is not null
+         order by s.pipeline, s.interval_seconds),
+      p as (
+        select pl as pipeline, s.function_name, s.cron_expression, s.enabled, s.cron_job, s.cron_active,
+               case when rule.params ? 'interval_seconds' then (rule.params ->> 'interval_seconds')::integer
+                    when s.interval_seconds is not null then s.interval_seconds
+                    else (select max(c.expected_interval_seconds) from watermark.etl_control c where c.pipeline = pl) end
+                 as interval_seconds,
+               case when rule.params ? 'interval_seconds' then 'the rule''s interval'
+                    when s.interval_seconds is not null then format('schedule of %s: %s', s.function_name, s.cron_expression)
+                    else 'declared by the pipeline' end as basis,
                coalesce((select max(e.finished_at) from watermark.etl_executions e
                           where e.pipeline = pl and e.status = 'COMPLETED'),
                         (select min(e.started_at) from watermark.etl_executions e where e.pipeline = pl),
-                        (select min(c.last_run_at) from watermark.etl_control c where c.pipeline = pl)) as last_success
-          from watermark.alert_pipelines(rule.pipeline) pl)
-      select p.pipeline,
-             (extract(epoch from now() - p.last_success) - p.interval_seconds)::double precision,
-             '{}'::text[],
-             format('no completed run since %s (expected every %s s)',
-                    to_char(p.last_success at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'), p.interval_seconds)
-        from p where p.interval_seconds is not null and p.last_success is not null;
+                        (select min(c.last_run_at) from watermark.etl_control c where c.pipeline = pl)) as last_success,
+               (select format('; the last scheduled invocation of %s %s: %s', i.function_name, replace(i.status, '_', ' '),
+                              left(coalesce(i.error, 'no error recorded'), 200))
+                  from watermark.function_invocations i
+                 where i.function_name = s.function_name and i.trigger = 'schedule' and i.status <> 'queued'
+                 order by i.requested_at desc, i.id desc limit 1) as last_invocation
+          from watermark.alert_pipelines(rule.pipeline) pl
+          left join sched s on s.pipeline = pl),
+      o as (
+        select p.*, (extract(epoch from now() - p.last_success) - p.interval_seconds)::double precision as overdue
+          from p where p.interval_seconds is not null and p.last_success is not null)
+      select o.pipeline, o.overdue, '{}'::text[],
+             format('%s %s (expected every %s, %s)%s',
+                    case when o.overdue > rule.threshold then 'no completed run since' else 'last completed run at' end,
+                    to_char(o.last_success at time zone 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'),
+                    watermark.format_duration(o.interval_seconds), o.basis,
+                    case when o.overdue <= rule.threshold then ''
+                         when o.function_name is null then ''
+                         when not o.enabled then format('; the %s schedule is disabled', o.function_name)
+                         when o.cron_active is false then format('; pg_cron job %s is not scheduled', o.cron_job)
+                         else coalesce(o.last_invocation, '') end)
+        from o;
 
   when 'data_freshness' then
     return query
@@ -466,13 +728,43 @@ begin
         from t group by t.function_name;
 
   when 'delivery_failing' then
+    -- A channel fails after a few failed attempts in a row, or when nothing was
+    -- delivered for a while although notifications wait for it (a hung or
+    -- rate-limited webhook, or no delivery running at all). Only channels known
+    -- to have a webhook count the notifications never attempted: one with a
+    -- webhook row, or one delivered to before. A notification waiting for a
+    -- webhook to be configured is not a delivery failure.
     return query
-      select '*'::text, count(*)::double precision, '{}'::text[],
-             format('%s notification(s) dead, %s retrying after 3+ failed attempts',
-                    count(*) filter (where n.status = 'dead'), count(*) filter (where n.status <> 'dead'))
-        from watermark.alert_notifications n
-       where (n.status = 'dead' and n.dead_at >= now() - win)
-          or (n.status in ('pending', 'sending') and n.attempts >= 3);
+      with settings as (
+        select * from watermark.alert_delivery_settings where singleton),
+      waiting as (
+        select n.channel, count(*) as waiting, min(n.created_at) as oldest,
+               min(n.created_at) filter (where n.attempts > 0) as oldest_attempted
+          from watermark.alert_notifications n
+         where n.status in ('pending', 'sending')
+         group by n.channel),
+      ch as (
+        select coalesce(d.channel, w.channel) as channel, coalesce(d.consecutive_failures, 0) as failures,
+               d.failing_since, d.last_error, d.last_delivered_at, coalesce(w.waiting, 0) as waiting,
+               case when d.channel is not null or exists (select 1 from watermark.alert_channels c where c.channel = w.channel)
+                    then w.oldest else w.oldest_attempted end as undelivered_since
+          from watermark.alert_channel_delivery d
+          full join waiting w on w.channel = d.channel),
+      judged as (
+        select ch.*, coalesce(ch.failing_since, ch.undelivered_since) as since,
+               ch.failures >= st.failing_after_failures
+                 or (ch.undelivered_since is not null
+                     and now() - greatest(ch.undelivered_since, coalesce(ch.last_delivered_at, '-infinity'))
+                         >= make_interval(secs => st.failing_after_seconds)) as failing
+          from ch cross join settings st)
+      select '*'::text, (count(*) filter (where ch.failing))::double precision, '{}'::text[],
+             coalesce('Slack delivery failing: ' || string_agg(
+               format('channel %s: %s failed attempt(s) in a row, nothing delivered for %s, %s notification(s) waiting%s',
+                      ch.channel, ch.failures, watermark.format_duration(extract(epoch from now() - ch.since)::numeric),
+                      ch.waiting, coalesce(' (last error: ' || left(ch.last_error, 200) || ')', '')),
+               '; ' order by ch.channel) filter (where ch.failing),
+               'every channel delivers')
+        from judged ch;
   else
     raise exception 'alert rule kind % has no observer', rule.kind;
   end case;
@@ -500,6 +792,63 @@ grant execute on function watermark.alert_pipelines(text), watermark.observe_ale
 -- ---------------------------------------------------------------------------
 -- Evaluation
 -- ---------------------------------------------------------------------------
+
+-- What a resolved alert says: what recovered, not the firing summary again.
+-- alert is the instance as it was while firing (its value is the last breach);
+-- observation is this evaluation's (scope_key null when the scope was not observed).
+create or replace function watermark.describe_alert_recovery(
+  rule watermark.alert_rules, alert watermark.alerts, observation watermark.alert_observation)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  was text := coalesce(watermark.format_number(alert.value), '?');
+  now_value text := watermark.format_number(observation.value);
+  recovered text;
+begin
+  if not rule.enabled then
+    return 'rule disabled: no longer evaluated';
+  end if;
+  if rule.kind = 'delivery_failing' then
+    select 'Slack delivery recovered: ' || string_agg(
+             format('%s notification(s) delivered%s after %s failure(s) over %s',
+                    (select count(*) from watermark.alert_notifications n
+                      where n.channel = d.channel and n.status = 'delivered' and n.delivered_at >= d.recovered_at),
+                    case when d.channel = 'default' then '' else ' to channel ' || d.channel end,
+                    d.recovered_after_failures, watermark.format_duration(d.recovered_after_seconds)),
+             '; ' order by d.channel)
+      into recovered
+      from watermark.alert_channel_delivery d
+     where d.recovered_at >= alert.firing_since;
+    return coalesce(recovered, 'alert delivery no longer counts as failing (' || coalesce(observation.summary, 'no channel fails') || ')');
+  end if;
+  if observation.scope_key is null then
+    return case rule.kind
+      when 'stuck_run' then 'no run is stuck: every running run sends heartbeats and none was reaped within the window'
+      else format('no longer observed: no data for %s within the window (last value %s)', alert.scope_key, was)
+    end;
+  end if;
+  return case rule.kind
+    when 'error_rate' then format('error rate back to %s %% (was %s %%): %s', now_value, was, observation.summary)
+    when 'run_duration' then format('no run longer than %s min any more: %s', rule.threshold, observation.summary)
+    when 'success_rate' then format('success rate back to %s %% (was %s %%): %s', now_value, was, observation.summary)
+    when 'consecutive_failures' then
+      case when observation.value = 0 then format('a run completed after %s failed run(s) in a row', was)
+           else format('%s failed run(s) in a row now, below %s', now_value, rule.threshold) end
+    when 'missed_schedule' then format('runs are on time again: %s', observation.summary)
+    when 'data_freshness' then format('fresh again: %s', observation.summary)
+    when 'zero_rows' then format('rows written again: %s', observation.summary)
+    when 'volume_anomaly' then format('rows written are back within the usual range: %s', observation.summary)
+    when 'invocation_failed' then
+      case when observation.value = 0 then format('scheduled invocations of %s succeed again after %s failed in a row',
+                                                  alert.scope_key, was)
+           else format('%s failed scheduled invocation(s) in a row now, below %s', now_value, rule.threshold) end
+    else format('back within the threshold: %s', observation.summary)
+  end;
+end
+$$;
 
 -- Moves one alert instance through its lifecycle and returns the notification
 -- event it causes ('firing', 'repeat', 'resolved') or null.
@@ -558,9 +907,14 @@ begin
 
   update watermark.alerts a set
     state = next_state,
-    value = case when observation.scope_key is null then a.value else observation.value end,
+    -- Resolved without an observation (no data, rule disabled): the last breach is no current value.
+    value = case when observation.scope_key is not null then observation.value
+                 when next_state = 'resolved' and alert.state = 'firing' then null
+                 else a.value end,
     threshold = rule.threshold,
-    summary = coalesce(observation.summary, a.summary),
+    summary = case when next_state = 'resolved' and alert.state = 'firing'
+                   then watermark.describe_alert_recovery(rule, alert, observation)
+                   else coalesce(observation.summary, a.summary) end,
     execution_ids = case when observation.scope_key is null then a.execution_ids
                          else coalesce(observation.execution_ids, '{}') end,
     pending_since = alert.pending_since,
@@ -607,7 +961,8 @@ as $$
   where a.alert_id = alert_notification_item.alert_id
 $$;
 
-grant execute on function watermark.advance_alert(watermark.alerts, watermark.alert_rules, boolean, watermark.alert_observation, bigint),
+grant execute on function watermark.describe_alert_recovery(watermark.alert_rules, watermark.alerts, watermark.alert_observation),
+  watermark.advance_alert(watermark.alerts, watermark.alert_rules, boolean, watermark.alert_observation, bigint),
   watermark.alert_notification_item(bigint, watermark.alert_rules, text) to service_role;
 
 create or replace function public.evaluate_alerts()
@@ -748,13 +1103,10 @@ begin
      where c.lease_execution_id = reaped.execution_id and c.lease_token is not null;
     get diagnostics n = row_count;
     released := released + n;
-    insert into watermark.etl_logs (level, component, message, details, execution_id, pipeline)
-    values ('ERROR', 'REAPER',
-      format('execution %s abandoned: no heartbeat for more than %s s', reaped.execution_id, reaped.heartbeat_timeout_seconds),
+    perform watermark.log_unfinished_run(reaped.execution_id, 'REAPER',
       jsonb_build_object('last_heartbeat_at', coalesce(reaped.heartbeat_at, reaped.started_at),
                          'heartbeat_timeout_seconds', reaped.heartbeat_timeout_seconds,
-                         'chunks_released', n),
-      reaped.execution_id, reaped.pipeline);
+                         'chunks_released', n));
   end loop;
   return jsonb_build_object('reaped', cardinality(ids), 'execution_ids', to_jsonb(ids), 'chunks_released', released);
 end
@@ -821,14 +1173,27 @@ set search_path = ''
 as $$
 declare
   n integer;
+  delivered_channel text;
 begin
   perform watermark.require_access(3, 'mark_alert_notification_delivered');
   update watermark.alert_notifications o
      set status = 'delivered', delivered_at = now(), claim_token = null, claimed_until = null, last_error = null
    where o.notification_id = mark_alert_notification_delivered.notification_id
      and o.claim_token = mark_alert_notification_delivered.claim_token
-     and o.status = 'sending';
+     and o.status = 'sending'
+  returning o.channel into delivered_channel;
   get diagnostics n = row_count;
+  if n = 1 then
+    -- A delivery ends the channel's run of failures; the outage is kept for the resolved message.
+    insert into watermark.alert_channel_delivery as d (channel, last_delivered_at)
+    values (delivered_channel, now())
+    on conflict on constraint alert_channel_delivery_pkey do update set
+      recovered_at = case when d.consecutive_failures > 0 then now() else d.recovered_at end,
+      recovered_after_failures = case when d.consecutive_failures > 0 then d.consecutive_failures else d.recovered_after_failures end,
+      recovered_after_seconds = case when d.consecutive_failures > 0
+                                     then extract(epoch from now() - d.failing_since) else d.recovered_after_seconds end,
+      consecutive_failures = 0, failing_since = null, last_delivered_at = now(), updated_at = now();
+  end if;
   return n = 1;
 end
 $$;
@@ -845,6 +1210,7 @@ set search_path = ''
 as $$
 declare
   o watermark.alert_notifications;
+  settings watermark.alert_delivery_settings;
   backoff integer;
   result jsonb;
 begin
@@ -862,8 +1228,17 @@ begin
   if not found then
     return jsonb_build_object('status', 'claim_lost');
   end if;
-  -- 30 s, 1 min, 2 min … capped at 30 min; Slack's Retry-After wins when longer.
-  backoff := greatest(least(30 * power(2, greatest(o.attempts - 1, 0))::integer, 1800), coalesce(retry_after_seconds, 0));
+  -- base, 2 × base, 4 × base … capped (by default 30 s, 1 min, 2 min … 30 min);
+  -- Slack's Retry-After wins when longer.
+  select * into settings from watermark.alert_delivery_settings s where s.singleton;
+  backoff := greatest(least(settings.backoff_base_seconds * power(2, least(greatest(o.attempts - 1, 0), 20)),
+                            settings.backoff_max_seconds)::integer,
+                      coalesce(retry_after_seconds, 0));
+  insert into watermark.alert_channel_delivery as d (channel, consecutive_failures, failing_since, last_failure_at, last_error)
+  values (o.channel, 1, now(), now(), left(mark_alert_notification_failed.error, 1000))
+  on conflict on constraint alert_channel_delivery_pkey do update set
+    consecutive_failures = d.consecutive_failures + 1, failing_since = coalesce(d.failing_since, now()),
+    last_failure_at = now(), last_error = excluded.last_error, updated_at = now();
   update watermark.alert_notifications x set
     status = case when o.attempts >= o.max_attempts then 'dead' else 'pending' end,
     dead_at = case when o.attempts >= o.max_attempts then now() end,
@@ -877,7 +1252,7 @@ begin
 end
 $$;
 comment on function public.mark_alert_notification_failed(bigint, uuid, text, integer, integer) is
-  'Records a failed delivery attempt: retried with exponential backoff, dead after max_attempts.';
+  'Records a failed delivery attempt: retried with exponential backoff (alert delivery settings), dead after max_attempts; counts towards delivery_failing.';
 grant execute on function public.mark_alert_notification_failed(bigint, uuid, text, integer, integer) to service_role;
 
 -- ---------------------------------------------------------------------------
@@ -1147,6 +1522,98 @@ begin
 end
 $$;
 grant execute on function public.set_alert_channel(text, text) to authenticated, service_role;
+
+-- Definer: operators may only read the settings table. Null keeps a setting.
+create or replace function public.set_alert_delivery_settings(
+  max_attempts integer default null,
+  backoff_base_seconds integer default null,
+  backoff_max_seconds integer default null,
+  failing_after_failures integer default null,
+  failing_after_seconds integer default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  settings watermark.alert_delivery_settings;
+  changes jsonb;
+begin
+  perform watermark.require_access(2, 'set_alert_delivery_settings');
+  changes := jsonb_strip_nulls(jsonb_build_object(
+    'max_attempts', set_alert_delivery_settings.max_attempts,
+    'backoff_base_seconds', set_alert_delivery_settings.backoff_base_seconds,
+    'backoff_max_seconds', set_alert_delivery_settings.backoff_max_seconds,
+    'failing_after_failures', set_alert_delivery_settings.failing_after_failures,
+    'failing_after_seconds', set_alert_delivery_settings.failing_after_seconds));
+  if changes = '{}' then
+    perform watermark.raise_invalid('settings',
+      'pass at least one of max_attempts, backoff_base_seconds, backoff_max_seconds, failing_after_failures, failing_after_seconds');
+  end if;
+  if set_alert_delivery_settings.max_attempts not between 1 and 100 then
+    perform watermark.raise_invalid('max_attempts', 'must be between 1 and 100: attempts per notification before it is dead (default 10)');
+  end if;
+  if set_alert_delivery_settings.backoff_base_seconds not between 1 and 3600 then
+    perform watermark.raise_invalid('backoff_base_seconds',
+      'must be between 1 and 3600: the wait before the first retry, doubled for each next one (default 30)');
+  end if;
+  if set_alert_delivery_settings.backoff_max_seconds not between 1 and 86400 then
+    perform watermark.raise_invalid('backoff_max_seconds', 'must be between 1 and 86400: the longest wait between two attempts (default 1800)');
+  end if;
+  if set_alert_delivery_settings.failing_after_failures not between 1 and 100 then
+    perform watermark.raise_invalid('failing_after_failures',
+      'must be between 1 and 100: failed attempts in a row before delivery-failing fires (default 3)');
+  end if;
+  if set_alert_delivery_settings.failing_after_seconds not between 60 and 86400 then
+    perform watermark.raise_invalid('failing_after_seconds',
+      'must be between 60 and 86400: how long without a delivery, while notifications wait, before delivery-failing fires (default 600)');
+  end if;
+  select * into settings from watermark.alert_delivery_settings s where s.singleton for update;
+  settings.max_attempts := coalesce(set_alert_delivery_settings.max_attempts, settings.max_attempts);
+  settings.backoff_base_seconds := coalesce(set_alert_delivery_settings.backoff_base_seconds, settings.backoff_base_seconds);
+  settings.backoff_max_seconds := coalesce(set_alert_delivery_settings.backoff_max_seconds, settings.backoff_max_seconds);
+  settings.failing_after_failures := coalesce(set_alert_delivery_settings.failing_after_failures, settings.failing_after_failures);
+  settings.failing_after_seconds := coalesce(set_alert_delivery_settings.failing_after_seconds, settings.failing_after_seconds);
+  if settings.backoff_max_seconds < settings.backoff_base_seconds then
+    perform watermark.raise_invalid('backoff_max_seconds',
+      format('must be at least backoff_base_seconds (%s); raise it or lower backoff_base_seconds', settings.backoff_base_seconds));
+  end if;
+  update watermark.alert_delivery_settings s set
+    max_attempts = settings.max_attempts, backoff_base_seconds = settings.backoff_base_seconds,
+    backoff_max_seconds = settings.backoff_max_seconds, failing_after_failures = settings.failing_after_failures,
+    failing_after_seconds = settings.failing_after_seconds, updated_at = now(), updated_by = watermark.caller()
+   where s.singleton
+  returning * into settings;
+  -- Notifications still waiting follow the new attempt limit.
+  if set_alert_delivery_settings.max_attempts is not null then
+    update watermark.alert_notifications n set max_attempts = settings.max_attempts
+     where n.status in ('pending', 'sending');
+  end if;
+  perform watermark.audit('set_alert_delivery_settings', 'alert_delivery', changes);
+  return to_jsonb(settings) - 'singleton';
+end
+$$;
+comment on function public.set_alert_delivery_settings(integer, integer, integer, integer, integer) is
+  'Alert delivery retries and when delivery-failing fires; null keeps a setting. Audited.';
+grant execute on function public.set_alert_delivery_settings(integer, integer, integer, integer, integer)
+  to authenticated, service_role;
+
+create or replace function public.get_alert_delivery_settings()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_alert_delivery_settings');
+  return (select to_jsonb(s) - 'singleton' from watermark.alert_delivery_settings s where s.singleton)
+    || jsonb_build_object('channels', coalesce((
+         select jsonb_agg(to_jsonb(d) order by d.channel) from watermark.alert_channel_delivery d), '[]'));
+end
+$$;
+comment on function public.get_alert_delivery_settings() is
+  'Alert delivery settings, and per channel its failed attempts in a row, last delivery and last recovery.';
+grant execute on function public.get_alert_delivery_settings() to authenticated, service_role;
 
 create or replace function public.send_test_alert(channel text default 'default', message text default null)
 returns bigint

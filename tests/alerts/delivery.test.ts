@@ -28,6 +28,7 @@ beforeEach(async () => {
   // Each test starts from an empty outbox and only the rules it enables.
   await stack.query("update watermark.alert_notifications set status = 'delivered' where status <> 'delivered'");
   await stack.query("update watermark.alert_rules set enabled = false");
+  await stack.query("delete from watermark.alert_channel_delivery");
 });
 
 function drainOnce(): Promise<DrainResult> {
@@ -58,6 +59,7 @@ async function finishedRun(pipeline: string, status: "COMPLETED" | "FAILED"): Pr
 }
 
 const evaluate = () => stack.query("select public.evaluate_alerts()");
+const retryNow = () => stack.query("update watermark.alert_notifications set next_attempt_at = now() where status = 'pending'");
 const enable = (rule: string) => stack.query("update watermark.alert_rules set enabled = true where rule_id = $1", [rule]);
 const newPipeline = () => `pipe-${++pipelineSeq}-${Date.now() % 100000}`;
 
@@ -115,24 +117,12 @@ describe("exactly one message per transition", () => {
     expect(receiver.messagesMentioning(pipeline)).toHaveLength(1);
   });
 
-  it("a notification that keeps failing goes dead and raises delivery-failing, which waits visibly", async () => {
+  it("three failed attempts in a row raise delivery-failing long before anything is dead; the resolution says what recovered", async () => {
     await enable("consecutive-failures");
     await enable("delivery-failing");
     const pipeline = newPipeline();
     for (let i = 0; i < 3; i++) await finishedRun(pipeline, "FAILED");
-    receiver.failNext({ status: 404 }, { status: 404 });
-    await evaluate();
-    await stack.query("update watermark.alert_notifications set max_attempts = 2 where scope_key = $1", [pipeline]);
-    await drainOnce();
-    await stack.query("update watermark.alert_notifications set next_attempt_at = now() where status = 'pending'");
-    const second = await drainOnce();
-    expect(second.dead).toBe(1);
-    const [dead] = await stack.query<{ status: string; last_error: string }>(
-      "select status, last_error from watermark.alert_notifications where scope_key = $1",
-      [pipeline],
-    );
-    expect(dead).toEqual({ status: "dead", last_error: "no_service" });
-
+    receiver.down();
     await evaluate();
     const viewer = createRpcClient({
       url: stack.supabaseUrl,
@@ -140,10 +130,65 @@ describe("exactly one message per transition", () => {
       accessToken: stack.keys.viewer,
       registry: alertRpcs,
     });
-    const firing = await viewer.call("list_alerts", { state: "firing" });
-    expect(firing.map((a) => a.fingerprint)).toContain("delivery-failing/*");
+    const firingRules = async () => (await viewer.call("list_alerts", { state: "firing" })).map((a) => a.fingerprint);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await firingRules()).not.toContain("delivery-failing/*");
+      await drainOnce();
+      await retryNow();
+      await evaluate();
+    }
+    expect(await firingRules()).toContain("delivery-failing/*");
+    const [waiting] = await stack.query<{ attempts: number; status: string }>(
+      "select attempts, status from watermark.alert_notifications where scope_key = $1",
+      [pipeline],
+    );
+    expect(waiting).toEqual({ attempts: 3, status: "pending" });
     const undelivered = await viewer.call("list_alert_notifications", { status: "undelivered" });
-    expect(undelivered.map((n) => n.status)).toEqual(expect.arrayContaining(["dead", "pending"]));
+    expect(undelivered.length).toBeGreaterThanOrEqual(2);
+
+    // Slack is back: the backlog goes out, then one resolved message says what recovered.
+    receiver.up();
+    await drainUntilSettled();
+    await evaluate();
+    await drainUntilSettled();
+    const resolved = receiver.messagesMentioning("Slack delivery recovered");
+    expect(resolved).toHaveLength(1);
+    const text = JSON.stringify(resolved[0]?.body);
+    expect(text).toContain("RESOLVED");
+    expect(text).toMatch(/Slack delivery recovered: 2 notification\(s\) delivered after 3 failure\(s\) over \d+ s/);
+    expect(text).not.toContain("failed attempt(s) in a row");
+  });
+
+  it("the attempt limit and the backoff are operator settings", async () => {
+    const operator = createRpcClient({
+      url: stack.supabaseUrl,
+      apiKey: stack.keys.anon,
+      accessToken: stack.keys.operator,
+      registry: alertRpcs,
+    });
+    await operator.call("set_alert_delivery_settings", { max_attempts: 2, backoff_base_seconds: 5, backoff_max_seconds: 5 });
+    try {
+      await enable("consecutive-failures");
+      const pipeline = newPipeline();
+      for (let i = 0; i < 3; i++) await finishedRun(pipeline, "FAILED");
+      receiver.failNext({ status: 404 }, { status: 404 });
+      await evaluate();
+      await drainOnce();
+      const [retry] = await stack.query<{ wait: number }>(
+        "select extract(epoch from next_attempt_at - now())::int as wait from watermark.alert_notifications where scope_key = $1",
+        [pipeline],
+      );
+      expect(retry?.wait).toBeLessThanOrEqual(5);
+      await retryNow();
+      expect((await drainOnce()).dead).toBe(1);
+      const [dead] = await stack.query<{ status: string; last_error: string; max_attempts: number }>(
+        "select status, last_error, max_attempts from watermark.alert_notifications where scope_key = $1",
+        [pipeline],
+      );
+      expect(dead).toEqual({ status: "dead", last_error: "no_service", max_attempts: 2 });
+    } finally {
+      await operator.call("set_alert_delivery_settings", { max_attempts: 10, backoff_base_seconds: 30, backoff_max_seconds: 1800 });
+    }
   });
 
   it("without a webhook, notifications stay pending and are listed, not lost", async () => {

@@ -88,7 +88,13 @@ describe("EtlMonitor over the API", () => {
     const failed = await monitor().run(async () => {
       throw new Error("upstream returned 500");
     });
-    expect(failed.summary).toMatchObject({ status: "FAILED", error_message: "upstream returned 500", log_counts: { ERROR: 1 } });
+    // Two errors: the SDK's (with the stack) and the database's for the run that ended FAILED.
+    expect(failed.summary).toMatchObject({ status: "FAILED", error_message: "upstream returned 500", log_counts: { ERROR: 2 } });
+    const errors = await viewer.call("get_etl_logs", { execution_id: failed.executionId, min_level: "ERROR" });
+    expect(errors.map((l) => l.message).sort()).toEqual([
+      `execution ${failed.executionId} ended FAILED: upstream returned 500`,
+      "execution failed",
+    ]);
 
     const controller = new AbortController();
     const cancelled = await monitor().run(

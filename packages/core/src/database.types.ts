@@ -45,6 +45,9 @@ export type Database = {
 "finish_etl_execution":
 { Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
                            },
+"get_alert_delivery_settings":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "get_alert_history":
 { Args: { "fingerprint"?: string,"max_rows"?: number,"rule_id"?: string,"since"?: string }; Returns: Json[]
                            },
@@ -233,6 +236,9 @@ export type Database = {
                            },
 "set_alert_channel":
 { Args: { "channel": string,"webhook_url": string }; Returns: Json
+                           },
+"set_alert_delivery_settings":
+{ Args: { "backoff_base_seconds"?: number,"backoff_max_seconds"?: number,"failing_after_failures"?: number,"failing_after_seconds"?: number,"max_attempts"?: number }; Returns: Json
                            },
 "set_chunk_priority_boost":
 { Args: { "chunk_id": string,"priority_boost": number }; Returns: number

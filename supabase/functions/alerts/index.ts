@@ -46,6 +46,23 @@ var claimedNotificationSchema = z.object({
   attempts: z.number(),
   claim_token: z.string()
 });
+var alertDeliverySettingsSchema = z.object({
+  max_attempts: z.number(),
+  backoff_base_seconds: z.number(),
+  backoff_max_seconds: z.number(),
+  failing_after_failures: z.number(),
+  failing_after_seconds: z.number(),
+  updated_at: z.string(),
+  updated_by: z.string().nullable()
+});
+var channelDeliverySchema = z.object({
+  channel: z.string(),
+  consecutive_failures: z.number(),
+  failing_since: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_delivered_at: z.string().nullable(),
+  recovered_at: z.string().nullable()
+});
 var ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be a rule id such as error-rate (see `npm run alerts -- list`)");
 var alertRpcs = {
   claim_alert_notifications: {
@@ -79,6 +96,41 @@ var alertRpcs = {
     result: z.record(z.string(), z.unknown())
   },
   unmute_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
+  create_alert_rule: {
+    args: z.object({
+      rule_id: z.string(),
+      kind: z.string(),
+      threshold: z.number(),
+      pipeline: z.string().nullable().optional(),
+      severity: z.enum(severities).optional(),
+      window_seconds: z.number().int().nullable().optional(),
+      for_seconds: z.number().int().optional(),
+      repeat_seconds: z.number().int().nullable().optional(),
+      channel: z.string().nullable().optional(),
+      description: z.string().nullable().optional(),
+      params: z.record(z.string(), z.number()).optional(),
+      enabled: z.boolean().optional()
+    }),
+    result: z.record(z.string(), z.unknown())
+  },
+  update_alert_rule: {
+    args: z.object({ rule_id: ruleId, changes: z.record(z.string(), z.unknown()) }),
+    result: z.record(z.string(), z.unknown())
+  },
+  set_alert_delivery_settings: {
+    args: z.object({
+      max_attempts: z.number().int().nullable().optional(),
+      backoff_base_seconds: z.number().int().nullable().optional(),
+      backoff_max_seconds: z.number().int().nullable().optional(),
+      failing_after_failures: z.number().int().nullable().optional(),
+      failing_after_seconds: z.number().int().nullable().optional()
+    }),
+    result: alertDeliverySettingsSchema
+  },
+  get_alert_delivery_settings: {
+    args: z.object({}),
+    result: alertDeliverySettingsSchema.extend({ channels: z.array(channelDeliverySchema) })
+  },
   enable_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
   disable_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
   list_alert_rules: { args: z.object({}), result: z.array(z.record(z.string(), z.unknown())) },

@@ -1,7 +1,7 @@
 -- start / heartbeat / finish: ids, validation, not-found and conflicts, counters,
 -- the summary finish returns, and finished executions never changing.
 begin;
-select plan(38);
+select plan(43);
 
 select tests.authenticate_as('service');
 
@@ -124,6 +124,20 @@ select throws_ok($$select public.heartbeat_etl_execution('exec_abandoned')$$, 'W
   'an abandoned (reaped) run refuses heartbeats');
 select is((select success_rate from public.list_etl_executions(status => 'FAILED')), null::numeric,
   'no success rate without processed fixtures');
+
+-- A run that did not complete is an ERROR log with its reason and execution,
+-- written by finish itself, so level-filtered views and health count it.
+select results_eq(
+  $$select execution_id, level, component, message from public.get_etl_logs(min_level => 'ERROR') order by log_id$$,
+  $$values ('exec_failed', 'ERROR', 'EXECUTION', 'execution exec_failed ended FAILED: API down'),
+           ('exec_cancelled', 'ERROR', 'EXECUTION', 'execution exec_cancelled ended CANCELLED: no reason given'),
+           ('exec_abandoned', 'ERROR', 'EXECUTION', 'execution exec_abandoned ended ABANDONED: no reason given')$$,
+  'FAILED, CANCELLED and ABANDONED runs each log an ERROR naming the execution and the reason');
+select is((select details ->> 'status' from watermark.etl_logs where execution_id = 'exec_failed'), 'FAILED',
+  'the log details carry the final status');
+select is((select count(*)::integer from watermark.etl_logs where execution_id = 'exec_a'), 0, 'a completed run logs nothing');
+select is((public.get_etl_health_status('collector') ->> 'errors_24h')::integer, 0, 'health counts no error for the completed run''s pipeline');
+select is((public.get_etl_health_status('watermark') ->> 'errors_24h')::integer, 3, 'health''s error count counts the unfinished runs');
 
 -- Nothing reached the database as a side effect of rejected starts.
 select is((select count(*)::integer from watermark.etl_executions), 6, 'only the accepted starts created executions');

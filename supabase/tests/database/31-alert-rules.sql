@@ -105,10 +105,10 @@ insert into watermark.function_invocations (function_name, trigger, status, requ
   ('inv-recovered', 'schedule', 'failed', now() - interval '3 minutes'), ('inv-recovered', 'schedule', 'failed', now() - interval '2 minutes'),
   ('inv-recovered', 'schedule', 'succeeded', now() - interval '1 minute'),
   ('inv-manual', 'manual', 'failed', now() - interval '2 minutes'), ('inv-manual', 'manual', 'failed', now() - interval '1 minute');
--- delivery_failing (>= 1 dead or 3+ times retried notification)
+-- delivery_failing (>= 1 channel with 3 failed attempts in a row; 35-alert-delivery-settings has the rest)
 select pg_temp.rule('t-del', 'delivery_failing', 1);
-insert into watermark.alert_notifications (idempotency_key, kind, scope_key, payload, attempts)
-values ('t-retrying-twice', 'test', '*', '{"message": "x"}', 2);
+insert into watermark.alert_channel_delivery (channel, consecutive_failures, failing_since)
+values ('t-ch', 2, now() - interval '1 minute');
 
 select lives_ok('select public.evaluate_alerts()', 'evaluation runs');
 
@@ -147,7 +147,7 @@ select is(pg_temp.state('t-inv/inv-below'), 'none', 'invocation_failed: one fail
 select is(pg_temp.state('t-inv/inv-at'), 'firing', 'invocation_failed: failed + timed out in a row fire (queued ignored)');
 select is(pg_temp.state('t-inv/inv-recovered'), 'none', 'invocation_failed: a success ends the streak');
 select is(pg_temp.state('t-inv/inv-manual'), 'none', 'invocation_failed: manual invocations do not count');
-select is(pg_temp.state('t-del/*'), 'none', 'delivery_failing: two failed attempts are not yet failing');
+select is(pg_temp.state('t-del/*'), 'none', 'delivery_failing: two failed attempts in a row are not yet failing');
 
 -- overlapping / repeated evaluation changes nothing twice
 select is((public.evaluate_alerts() ->> 'transitions')::integer, 0, 'a second evaluation makes no transition');
@@ -155,9 +155,9 @@ select is((select count(*) from watermark.alert_notifications where kind = 'aler
           (select count(distinct scope_key) from watermark.alerts where state = 'firing'),
           'one grouped notification per firing scope, none from the second evaluation');
 
-update watermark.alert_notifications set status = 'dead', dead_at = now() where idempotency_key = 't-retrying-twice';
+update watermark.alert_channel_delivery set consecutive_failures = 3 where channel = 't-ch';
 select public.evaluate_alerts();
-select is(pg_temp.state('t-del/*'), 'firing', 'delivery_failing: a dead notification fires');
+select is(pg_temp.state('t-del/*'), 'firing', 'delivery_failing: the third failed attempt in a row fires');
 
 -- lifecycle: for duration, repeat interval, resolution
 update watermark.alert_rules set enabled = false where rule_id like 't-%';

@@ -2,7 +2,7 @@
 -- Watermark rights get 42501, viewers read, operators also manage rules, the
 -- service role also evaluates, reaps and delivers. Webhook URLs stay hidden.
 begin;
-select plan(105);
+select plan(117);
 
 create temporary table rpc_calls (rpc text primary key, access text not null, call text not null);
 insert into rpc_calls values
@@ -20,6 +20,8 @@ insert into rpc_calls values
   ('unmute_alert_rule', 'operate', $$select public.unmute_alert_rule('error-rate')$$),
   ('set_alert_channel', 'operate', $$select public.set_alert_channel('ops', 'https://example.invalid/hook')$$),
   ('send_test_alert', 'operate', $$select public.send_test_alert()$$),
+  ('set_alert_delivery_settings', 'operate', $$select public.set_alert_delivery_settings(failing_after_failures => 4)$$),
+  ('get_alert_delivery_settings', 'read', $$select public.get_alert_delivery_settings()$$),
   ('evaluate_alerts', 'write', $$select public.evaluate_alerts()$$),
   ('reap_stale_executions', 'write', $$select public.reap_stale_executions()$$),
   ('claim_alert_notifications', 'write', $$select * from public.claim_alert_notifications()$$),
@@ -81,9 +83,13 @@ select table_privs_are('watermark', 'alert_rules', 'service_role', array['SELECT
   'the service role only reads alert rules');
 select table_privs_are('watermark', 'alert_channels', 'service_role', array['SELECT'],
   'the service role only reads alert channels');
+select table_privs_are('watermark', 'alert_delivery_settings', 'service_role', array['SELECT'],
+  'the service role only reads the delivery settings');
 select tests.authenticate_as('service');
 select throws_ok($$update watermark.alert_rules set threshold = 1$$, '42501', 'permission denied for table alert_rules',
   'the service role cannot rewrite rules behind the audit');
+select throws_ok($$update watermark.alert_delivery_settings set max_attempts = 1$$, '42501',
+  'permission denied for table alert_delivery_settings', 'nor the delivery settings');
 select throws_ok($$delete from watermark.alert_channels$$, '42501', 'permission denied for table alert_channels',
   'nor delete channels');
 select tests.clear_authentication();

@@ -54,6 +54,28 @@ export const claimedNotificationSchema = z.object({
 });
 export type ClaimedNotification = z.infer<typeof claimedNotificationSchema>;
 
+/** How alert delivery retries and when it counts as failing (set_alert_delivery_settings). */
+export const alertDeliverySettingsSchema = z.object({
+  max_attempts: z.number(),
+  backoff_base_seconds: z.number(),
+  backoff_max_seconds: z.number(),
+  failing_after_failures: z.number(),
+  failing_after_seconds: z.number(),
+  updated_at: z.string(),
+  updated_by: z.string().nullable(),
+});
+export type AlertDeliverySettings = z.infer<typeof alertDeliverySettingsSchema>;
+
+/** One channel's delivery state: failed attempts in a row and the last recovery. */
+export const channelDeliverySchema = z.object({
+  channel: z.string(),
+  consecutive_failures: z.number(),
+  failing_since: z.string().nullable(),
+  last_error: z.string().nullable(),
+  last_delivered_at: z.string().nullable(),
+  recovered_at: z.string().nullable(),
+});
+
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be a rule id such as error-rate (see `npm run alerts -- list`)");
 
 /** The alert RPCs the delivery side and the CLI call (see the alerts migration). */
@@ -89,6 +111,41 @@ export const alertRpcs = {
     result: z.record(z.string(), z.unknown()),
   },
   unmute_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
+  create_alert_rule: {
+    args: z.object({
+      rule_id: z.string(),
+      kind: z.string(),
+      threshold: z.number(),
+      pipeline: z.string().nullable().optional(),
+      severity: z.enum(severities).optional(),
+      window_seconds: z.number().int().nullable().optional(),
+      for_seconds: z.number().int().optional(),
+      repeat_seconds: z.number().int().nullable().optional(),
+      channel: z.string().nullable().optional(),
+      description: z.string().nullable().optional(),
+      params: z.record(z.string(), z.number()).optional(),
+      enabled: z.boolean().optional(),
+    }),
+    result: z.record(z.string(), z.unknown()),
+  },
+  update_alert_rule: {
+    args: z.object({ rule_id: ruleId, changes: z.record(z.string(), z.unknown()) }),
+    result: z.record(z.string(), z.unknown()),
+  },
+  set_alert_delivery_settings: {
+    args: z.object({
+      max_attempts: z.number().int().nullable().optional(),
+      backoff_base_seconds: z.number().int().nullable().optional(),
+      backoff_max_seconds: z.number().int().nullable().optional(),
+      failing_after_failures: z.number().int().nullable().optional(),
+      failing_after_seconds: z.number().int().nullable().optional(),
+    }),
+    result: alertDeliverySettingsSchema,
+  },
+  get_alert_delivery_settings: {
+    args: z.object({}),
+    result: alertDeliverySettingsSchema.extend({ channels: z.array(channelDeliverySchema) }),
+  },
   enable_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
   disable_alert_rule: { args: z.object({ rule_id: ruleId }), result: z.record(z.string(), z.unknown()) },
   list_alert_rules: { args: z.object({}), result: z.array(z.record(z.string(), z.unknown())) },
