@@ -10,6 +10,7 @@ export const DAY = 24 * HOUR;
 export class SimClock {
   private readonly realStart: number;
   private offsetMs = 0;
+  private frozenAt: number | null = null;
   /** How this clock's instants are served (see `Stamps`). */
   readonly stamps: Stamps;
 
@@ -26,7 +27,17 @@ export class SimClock {
 
   /** Simulated epoch milliseconds. */
   now(): number {
+    if (this.frozenAt !== null) return this.frozenAt;
     return Math.floor(this.startMs + (this.realNow() - this.realStart) * this.timeScale + this.offsetMs);
+  }
+
+  /**
+   * Stops the world where it is, for good: what the API serves no longer changes,
+   * so a test can let a collector catch up and compare it with the truth.
+   */
+  freeze(): number {
+    this.frozenAt ??= this.now();
+    return this.frozenAt;
   }
 
   /** Jump simulated time forward (tests drive state changes and limit resets with it). */

@@ -49,6 +49,8 @@ export interface Simulator {
   setFaults(settings: FaultSettings): FaultConfig;
   /** Moves simulated time forward by `ms` simulated milliseconds. */
   advanceTime(ms: number): number;
+  /** Stops simulated time for good (world epoch ms it stopped at); the API's answers stop changing. */
+  freeze(): number;
   close(): Promise<void>;
 }
 
@@ -349,6 +351,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
       clock.advance(ms);
       return clock.now();
     },
+    freeze: () => clock.freeze(),
     close: async () => {
       for (const timer of pending) clearTimeout(timer);
       pending.clear();

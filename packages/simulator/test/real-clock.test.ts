@@ -108,3 +108,18 @@ describe("realClockStamps", () => {
     await expect(startSimulator({ timeScale: 0, realClockStamps: true })).rejects.toThrow(/realClockStamps: needs timeScale > 0/);
   });
 });
+
+describe("freeze", () => {
+  it("stops the world: served answers and the truth stop changing", async () => {
+    const sim = await realClockSimulator();
+    const at = sim.freeze();
+    const live =
+      playedAsScheduled(sim).find((f) => f.kickoffMs <= at && f.kickoffMs > at - 3 * 60 * 60 * 1000) ?? playedAsScheduled(sim)[0];
+    const first = await fixture(sim, live?.id as number, "events;scores");
+    const truthNow = sim.truth().now;
+    await sleep(300);
+    expect(sim.now()).toBe(at);
+    expect(await fixture(sim, live?.id as number, "events;scores")).toEqual(first);
+    expect(sim.truth().now).toBe(truthNow);
+  });
+});
