@@ -62,12 +62,28 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
 }
 
 /** The stored columns and includes compared against the simulator's truth. */
-const COMPARED = ["id", "league_id", "season_id", "state_id", "name", "result_info", "starting_at", ...FIXTURE_INCLUDES] as const;
+const COMPARED = [
+  "id",
+  "league_id",
+  "season_id",
+  "stage_id",
+  "group_id",
+  "aggregate_id",
+  "round_id",
+  "leg",
+  "state_id",
+  "name",
+  "result_info",
+  "starting_at",
+  ...FIXTURE_INCLUDES,
+] as const;
 
 export async function storedFixtures(stack: TestStack): Promise<Record<string, unknown>[]> {
   const rows = await stack.query<Record<string, unknown>>(
-    `select id::int as id, league_id::int as league_id, season_id::int as season_id, state_id, name, result_info,
-            to_char(starting_at, 'YYYY-MM-DD HH24:MI:SS') as starting_at, events, lineups, statistics, participants, scores
+    `select id::int as id, league_id::int as league_id, season_id::int as season_id, stage_id::int as stage_id,
+            group_id::int as group_id, aggregate_id::int as aggregate_id, round_id::int as round_id, leg, state_id, name,
+            result_info, to_char(starting_at, 'YYYY-MM-DD HH24:MI:SS') as starting_at, events, lineups, statistics,
+            participants, scores
        from watermark.fixtures where collected_at is not null order by id`,
   );
   return rows;
