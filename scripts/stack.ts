@@ -1,5 +1,6 @@
 // npm run stack -- up | down | status | env | reset
 import { requireStackEnv, stackDown, stackReset, stackStatus, stackUp } from "./local/stack-control.ts";
+import { exportLines } from "./local/state.ts";
 
 const usage = "usage: npm run stack -- up | down | status | env | reset";
 
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
       return cluster === "running" ? 0 : 1;
     }
     case "env": {
-      for (const [k, v] of Object.entries(requireStackEnv())) console.log(`${k}=${v}`);
+      console.log(exportLines(requireStackEnv()));
       return 0;
     }
     default:

@@ -59,3 +59,11 @@ export function stackEnv(s: StackState): Record<string, string> {
     WATERMARK_OPERATOR_JWT: userJwt(s.jwtSecret, "00000000-0000-4000-8000-00000000000b", "operator"),
   };
 }
+
+/** `export NAME='value'` lines for a POSIX shell's eval: exported so the programs it runs next see them. */
+export function exportLines(env: Record<string, string>): string {
+  const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}=${quote(value)}`)
+    .join("\n");
+}
