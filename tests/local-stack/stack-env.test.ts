@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../scripts/local/paths.ts";
-import { exportLines } from "../../scripts/local/state.ts";
 import { requireStackEnv } from "../../scripts/local/stack-control.ts";
+import { exportLines } from "../../scripts/local/state.ts";
 
 /** Runs `script` in bash from the repo root, without the caller's Supabase settings. */
 function bash(script: string, ...args: string[]) {
@@ -21,7 +21,7 @@ describe("npm run stack -- env", () => {
   });
 
   it("quotes each value for the shell, quotes and spaces included", () => {
-    const values = { A: "it's $HOME `x` \"y\" \\ z", B: "" };
+    const values = { A: 'it\'s $HOME `x` "y" \\ z', B: "" };
     const res = bash(`eval "$1" && node -e 'console.log(JSON.stringify([process.env.A, process.env.B]))'`, exportLines(values));
     expect(res.stderr).toBe("");
     expect(JSON.parse(res.stdout)).toEqual([values.A, values.B]);
