@@ -1,4 +1,6 @@
 // npm run stack -- up | down | status | env | reset
+
+import { clusterDir } from "./local/postgres.ts";
 import { requireStackEnv, stackDown, stackReset, stackStatus, stackUp } from "./local/stack-control.ts";
 import { exportLines } from "./local/state.ts";
 
@@ -26,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     case "status": {
       const { cluster, state, services } = stackStatus();
       console.log(`database: ${cluster}${state ? ` (127.0.0.1:${state.dbPort})` : ""}`);
+      console.log(`data: ${clusterDir()}`);
       for (const [name, alive] of Object.entries(services)) console.log(`${name}: ${alive ? "running" : "stopped"}`);
       return cluster === "running" ? 0 : 1;
     }

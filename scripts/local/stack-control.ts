@@ -7,7 +7,16 @@ import pg from "pg";
 import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
-import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
+import {
+  clusterDir,
+  clusterExists,
+  clusterPort,
+  clusterRunning,
+  initCluster,
+  removeCluster,
+  startCluster,
+  stopCluster,
+} from "./postgres.ts";
 import { psql } from "./psql.ts";
 import { configureLocalSchedules, type LocalScheduleOptions } from "./schedules.ts";
 import { isRunning, type ServicePlan, type ServiceSpec, serviceMarker, serviceSpecs, startService, stopService } from "./services.ts";
@@ -127,10 +136,12 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
   ensureDebianPackages();
   let state = loadState();
   if (!state || !clusterExists()) {
+    if (state) await forgetServices(state);
+    stopCluster();
     rmSync(localDir, { recursive: true, force: true });
     const dbPort = portFromEnv("WATERMARK_DB_PORT") ?? (await freePort());
     state = { ...newSecrets(), dbPort, gatewayPort: portFromEnv("WATERMARK_API_PORT") ?? (await freePort()), services: {} };
-    log(`creating PostgreSQL 15 cluster in .local/pg on port ${dbPort}`);
+    log(`creating PostgreSQL 15 cluster in ${clusterDir()} on port ${dbPort}`);
     initCluster(dbPort, state.dbPassword);
     saveState(state);
   }
@@ -177,11 +188,12 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
 export async function stackDown(): Promise<void> {
   const state = loadState();
   if (state) await forgetServices(state);
-  if (clusterExists()) stopCluster();
+  stopCluster();
 }
 
 export async function stackReset(log: (line: string) => void): Promise<StackState> {
   await stackDown();
+  removeCluster();
   rmSync(localDir, { recursive: true, force: true });
   return stackUp(log);
 }

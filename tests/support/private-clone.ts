@@ -1,0 +1,76 @@
+// A copy of this working tree in a fresh `mktemp -d` folder (mode 700, like a clone in /root): the
+// README's commands run there as a new user's would, with a stack of its own on its own ports.
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { repoRoot } from "../../scripts/local/paths.ts";
+
+export interface PrivateClone {
+  dir: string;
+  /** `npm run -s <script> -- <args>` in the clone; never throws, returns what it printed and its exit code. */
+  npm(script: string, args?: string[], env?: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string };
+  /** Stops its stack and deletes the clone and its cluster. */
+  remove(): void;
+}
+
+/** The caller's environment without the settings that would point the clone's commands at another stack or API. */
+function cleanEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(SUPABASE_|SPORTMONKS_|WATERMARK_|SLACK_|DATABASE_URL$|VITEST|npm_)/.test(name)) env[name] = value;
+  }
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
+/** node_modules: the installed packages of this tree, with the workspace packages pointing at the clone's own. */
+function linkNodeModules(dir: string): void {
+  const source = path.join(repoRoot, "node_modules");
+  const target = path.join(dir, "node_modules");
+  mkdirSync(target);
+  for (const entry of readdirSync(source)) {
+    if (entry === "@watermark") continue;
+    symlinkSync(path.join(source, entry), path.join(target, entry));
+  }
+  mkdirSync(path.join(target, "@watermark"));
+  for (const pkg of readdirSync(path.join(source, "@watermark"))) {
+    symlinkSync(path.join(dir, "packages", pkg), path.join(target, "@watermark", pkg));
+  }
+}
+
+export function createPrivateClone(): PrivateClone {
+  const dir = mkdtempSync(path.join(tmpdir(), "watermark-clone-"));
+  chmodSync(dir, 0o700);
+  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: repoRoot, encoding: "utf8" })
+    .split("\0")
+    .filter((f) => f !== "");
+  for (const file of files) {
+    const from = path.join(repoRoot, file);
+    let isFile = false;
+    try {
+      isFile = statSync(from).isFile();
+    } catch {
+      continue; // deleted in the working tree
+    }
+    if (!isFile) continue;
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    copyFileSync(from, path.join(dir, file));
+  }
+  linkNodeModules(dir);
+  const npm: PrivateClone["npm"] = (script, args = [], env = {}) => {
+    const res = spawnSync("npm", ["run", "-s", script, "--", ...args], { cwd: dir, env: cleanEnv(env), encoding: "utf8" });
+    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  };
+  return {
+    dir,
+    npm,
+    remove() {
+      const status = npm("stack", ["status"]);
+      npm("stack", ["down"]);
+      const data = /^data: (.+)$/m.exec(status.stdout)?.[1];
+      if (data?.includes("watermark")) rmSync(data, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
