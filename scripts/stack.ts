@@ -1,6 +1,7 @@
 // npm run stack -- up | down | status | env | reset
 
 import { clusterDir } from "./local/postgres.ts";
+import { describeSchedule } from "./local/schedules.ts";
 import { requireStackEnv, stackDown, stackReset, stackStatus, stackUp } from "./local/stack-control.ts";
 import { exportLines } from "./local/state.ts";
 
@@ -26,10 +27,11 @@ async function main(argv: string[]): Promise<number> {
       log("reset: a fresh cluster with every migration applied");
       return 0;
     case "status": {
-      const { cluster, state, services } = stackStatus();
+      const { cluster, state, services, schedules } = await stackStatus();
       console.log(`database: ${cluster}${state ? ` (127.0.0.1:${state.dbPort})` : ""}`);
       console.log(`data: ${clusterDir()}`);
       for (const [name, alive] of Object.entries(services)) console.log(`${name}: ${alive ? "running" : "stopped"}`);
+      for (const schedule of schedules) console.log(describeSchedule(schedule));
       return cluster === "running" ? 0 : 1;
     }
     case "env": {

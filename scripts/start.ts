@@ -27,19 +27,20 @@ interface Prepared {
 
 async function prepareLocal(mode: Extract<StartMode, { kind: "local" }>): Promise<Prepared> {
   let simulator: LocalSimulator | null = null;
-  let collectEnv: Record<string, string | undefined>;
+  let collectEnv: Record<string, string | undefined> | undefined;
   if (mode.sportmonks) {
     say(`local stack, collecting the API at ${mode.sportmonks.baseUrl ?? "the default Sportmonks v3 URL"}`);
     collectEnv = { SPORTMONKS_API_KEY: mode.sportmonks.apiKey, SPORTMONKS_BASE_URL: mode.sportmonks.baseUrl };
   } else {
     simulator = localSimulator(await simulatorPort());
     say("local stack and the built-in Sportmonks simulator (no accounts needed)");
-    collectEnv = simulator.collectEnv;
   }
-  // The collect server gets these settings (restarted if it ran with others); pg_cron runs it every minute.
+  // The collect server gets the simulator's settings or the API's (restarted if it ran with others);
+  // pg_cron runs it every minute. The simulator is remembered: `stack up` brings it back; the API key
+  // is not (the schedule pauses, saying so, until npm start sets it again).
   const state = await stackUp(say, {
     services: simulator ? [simulator.service] : [],
-    functionEnv: { collect: collectEnv },
+    functionEnv: collectEnv && { collect: collectEnv },
     collectSchedule: { cron: LOCAL_COLLECT_CRON, body: LOCAL_RUN_BODY },
   });
   if (!state.services[`${FUNCTION_SERVICE_PREFIX}collect`]) {

@@ -138,7 +138,7 @@ export type Database = {
       } },
 "list_function_schedules":
 { Args: Record<PropertyKey, never>; Returns: {
-              "body": Json,"cron_active": boolean,"cron_expression": string,"cron_job": string,"enabled": boolean,"function_name": string,"last_error": string,"last_invocation_at": string,"last_status": string,"last_status_code": number,"last_success_at": string,"timeout_milliseconds": number,"updated_at": string
+              "body": Json,"cron_active": boolean,"cron_expression": string,"cron_job": string,"enabled": boolean,"function_name": string,"last_error": string,"last_invocation_at": string,"last_status": string,"last_status_code": number,"last_success_at": string,"paused_at": string,"paused_reason": string,"timeout_milliseconds": number,"updated_at": string
             }[]
                            },
 "list_trigger_credentials":
@@ -196,6 +196,9 @@ export type Database = {
                            },
 "request_function_invocation":
 { Args: { "body"?: Json,"function_name": string }; Returns: number
+                           },
+"resume_function_schedule":
+{ Args: { "function_name": string }; Returns: Json
                            },
 "revoke_trigger_credential":
 { Args: { "credential_name": string }; Returns: string
