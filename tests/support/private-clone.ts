@@ -10,6 +10,8 @@ export interface PrivateClone {
   dir: string;
   /** `npm run -s <script> -- <args>` in the clone; never throws, returns what it printed and its exit code. */
   npm(script: string, args?: string[], env?: Record<string, string | undefined>): { status: number | null; stdout: string; stderr: string };
+  /** The environment its commands run with: the caller's, without Supabase, Sportmonks, Slack or Watermark settings. */
+  env(): NodeJS.ProcessEnv;
   /** Stops its stack and deletes the clone and its cluster. */
   remove(): void;
 }
@@ -65,6 +67,7 @@ export function createPrivateClone(): PrivateClone {
   return {
     dir,
     npm,
+    env: () => cleanEnv({}),
     remove() {
       const status = npm("stack", ["status"]);
       npm("stack", ["down"]);
