@@ -63,11 +63,15 @@ async function prepareRemote(mode: Extract<StartMode, { kind: "remote" }>): Prom
     schedules = await rpc.call("list_function_schedules", {});
   } catch (err) {
     throw new StartConfigError(
-      `cannot reach Watermark's RPCs at ${mode.supabaseUrl} (${err instanceof Error ? err.message : String(err)}): check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, and push the migrations (npx supabase db push)`,
+      `cannot reach Watermark's RPCs at ${mode.supabaseUrl} (${err instanceof Error ? err.message : String(err)}): check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, and push the migrations (npx supabase db push --remote)`,
     );
   }
   const collect = schedules.find((s) => s.function_name === "collect");
-  if (!collect?.enabled || !collect.cron_active) {
+  if (collect?.paused_reason) {
+    say(
+      `warning: the collect schedule is paused: ${collect.paused_reason}. Fix that, then: select public.resume_function_schedule('collect');`,
+    );
+  } else if (!collect?.enabled || !collect.cron_active) {
     say("warning: the collect schedule is not active: select public.configure_function_schedule('collect', '*/10 * * * *');");
   } else {
     say(`pg_cron invokes collect on '${collect.cron_expression}'`);
