@@ -112,10 +112,6 @@ async function forgetServices(state: StackState): Promise<void> {
   saveState(state);
 }
 
-/**
- * Starts each service unless it already runs (the recorded pid is still our process), restarting one
- * whose requested settings changed. Records and saves each as it goes.
- */
 /** Per function: the settings the services provide, then the caller's on top; undefined when neither names any. */
 function functionSettings(services: ServiceSpec[], asked: ServicePlan["functionEnv"]): ServicePlan["functionEnv"] {
   const merged: NonNullable<ServicePlan["functionEnv"]> = {};
@@ -126,6 +122,10 @@ function functionSettings(services: ServiceSpec[], asked: ServicePlan["functionE
   return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
+/**
+ * Starts each service unless it already runs (the recorded pid is still our process), restarting one
+ * whose requested settings changed. Records and saves each as it goes.
+ */
 async function ensureServices(state: StackState, specs: ServiceSpec[], log: (line: string) => void): Promise<void> {
   for (const spec of specs) {
     const running = state.services[spec.name];
