@@ -1,7 +1,7 @@
 // A copy of this working tree in a fresh `mktemp -d` folder (mode 700, like a clone in /root): the
 // README's commands run there as a new user's would, with a stack of its own on its own ports.
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { repoRoot } from "../../scripts/local/paths.ts";
@@ -41,24 +41,17 @@ function linkNodeModules(dir: string): void {
   }
 }
 
+/** Top-level entries a clone does not get: the git database, installed packages, the stack's state. */
+const SKIPPED = new Set([".git", "node_modules", ".local"]);
+
 export function createPrivateClone(): PrivateClone {
   const dir = mkdtempSync(path.join(tmpdir(), "watermark-clone-"));
   chmodSync(dir, 0o700);
-  const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: repoRoot, encoding: "utf8" })
-    .split("\0")
-    .filter((f) => f !== "");
-  for (const file of files) {
-    const from = path.join(repoRoot, file);
-    let isFile = false;
-    try {
-      isFile = statSync(from).isFile();
-    } catch {
-      continue; // deleted in the working tree
-    }
-    if (!isFile) continue;
-    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    copyFileSync(from, path.join(dir, file));
-  }
+  // The working tree as it is (a download without .git too), without what installs and runs produce.
+  cpSync(repoRoot, dir, {
+    recursive: true,
+    filter: (from) => !SKIPPED.has(path.relative(repoRoot, from).split(path.sep)[0] ?? ""),
+  });
   linkNodeModules(dir);
   const npm: PrivateClone["npm"] = (script, args = [], env = {}) => {
     const res = spawnSync("npm", ["run", "-s", script, "--", ...args], { cwd: dir, env: cleanEnv(env), encoding: "utf8" });
