@@ -1,5 +1,9 @@
 // npm run stack -- up | down | status | env | reset
+
+import { clusterDir } from "./local/postgres.ts";
+import { describeSchedule } from "./local/schedules.ts";
 import { requireStackEnv, stackDown, stackReset, stackStatus, stackUp } from "./local/stack-control.ts";
+import { exportLines } from "./local/state.ts";
 
 const usage = "usage: npm run stack -- up | down | status | env | reset";
 
@@ -23,13 +27,15 @@ async function main(argv: string[]): Promise<number> {
       log("reset: a fresh cluster with every migration applied");
       return 0;
     case "status": {
-      const { cluster, state, services } = stackStatus();
+      const { cluster, state, services, schedules } = await stackStatus();
       console.log(`database: ${cluster}${state ? ` (127.0.0.1:${state.dbPort})` : ""}`);
+      console.log(`data: ${clusterDir()}`);
       for (const [name, alive] of Object.entries(services)) console.log(`${name}: ${alive ? "running" : "stopped"}`);
+      for (const schedule of schedules) console.log(describeSchedule(schedule));
       return cluster === "running" ? 0 : 1;
     }
     case "env": {
-      for (const [k, v] of Object.entries(requireStackEnv())) console.log(`${k}=${v}`);
+      console.log(exportLines(requireStackEnv()));
       return 0;
     }
     default:

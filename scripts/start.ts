@@ -27,19 +27,20 @@ interface Prepared {
 
 async function prepareLocal(mode: Extract<StartMode, { kind: "local" }>): Promise<Prepared> {
   let simulator: LocalSimulator | null = null;
-  let collectEnv: Record<string, string | undefined>;
+  let collectEnv: Record<string, string | undefined> | undefined;
   if (mode.sportmonks) {
     say(`local stack, collecting the API at ${mode.sportmonks.baseUrl ?? "the default Sportmonks v3 URL"}`);
     collectEnv = { SPORTMONKS_API_KEY: mode.sportmonks.apiKey, SPORTMONKS_BASE_URL: mode.sportmonks.baseUrl };
   } else {
     simulator = localSimulator(await simulatorPort());
     say("local stack and the built-in Sportmonks simulator (no accounts needed)");
-    collectEnv = simulator.collectEnv;
   }
-  // The collect server gets these settings (restarted if it ran with others); pg_cron runs it every minute.
+  // The collect server gets the simulator's settings or the API's (restarted if it ran with others);
+  // pg_cron runs it every minute. The simulator is remembered: `stack up` brings it back; the API key
+  // is not (the schedule pauses, saying so, until npm start sets it again).
   const state = await stackUp(say, {
     services: simulator ? [simulator.service] : [],
-    functionEnv: { collect: collectEnv },
+    functionEnv: collectEnv && { collect: collectEnv },
     collectSchedule: { cron: LOCAL_COLLECT_CRON, body: LOCAL_RUN_BODY },
   });
   if (!state.services[`${FUNCTION_SERVICE_PREFIX}collect`]) {
@@ -62,11 +63,15 @@ async function prepareRemote(mode: Extract<StartMode, { kind: "remote" }>): Prom
     schedules = await rpc.call("list_function_schedules", {});
   } catch (err) {
     throw new StartConfigError(
-      `cannot reach Watermark's RPCs at ${mode.supabaseUrl} (${err instanceof Error ? err.message : String(err)}): check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, and push the migrations (npx supabase db push)`,
+      `cannot reach Watermark's RPCs at ${mode.supabaseUrl} (${err instanceof Error ? err.message : String(err)}): check SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, and push the migrations (npx supabase db push --remote)`,
     );
   }
   const collect = schedules.find((s) => s.function_name === "collect");
-  if (!collect?.enabled || !collect.cron_active) {
+  if (collect?.paused_reason) {
+    say(
+      `warning: the collect schedule is paused: ${collect.paused_reason}. Fix that, then: select public.resume_function_schedule('collect');`,
+    );
+  } else if (!collect?.enabled || !collect.cron_active) {
     say("warning: the collect schedule is not active: select public.configure_function_schedule('collect', '*/10 * * * *');");
   } else {
     say(`pg_cron invokes collect on '${collect.cron_expression}'`);

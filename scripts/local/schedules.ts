@@ -48,3 +48,46 @@ export async function configureLocalSchedules(options: LocalScheduleOptions): Pr
     await client.end();
   }
 }
+
+/** A row of public.list_function_schedules(): what `stack status` reports per schedule. */
+export interface ScheduleState {
+  function_name: string;
+  cron_expression: string;
+  enabled: boolean;
+  cron_active: boolean;
+  last_invocation_at: Date | null;
+  last_status: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  paused_at: Date | null;
+  paused_reason: string | null;
+}
+
+export async function listSchedules(databaseUrl: string): Promise<ScheduleState[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "watermark-status" });
+  await client.connect();
+  try {
+    // As the owner without JWT claims: the service level, like pg_cron.
+    const { rows } = await client.query<ScheduleState>("select * from public.list_function_schedules()");
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** One line: whether the schedule runs, and if not why and how to resume it; then its last invocation's outcome. */
+export function describeSchedule(s: ScheduleState): string {
+  const last = s.last_invocation_at
+    ? `last invocation ${s.last_invocation_at.toISOString()} ${s.last_status}${s.last_status_code ? ` (HTTP ${s.last_status_code})` : ""}${
+        s.last_status !== "succeeded" && s.last_error && !s.paused_at ? `: ${s.last_error}` : ""
+      }`
+    : "not invoked yet";
+  const state = s.paused_at
+    ? `paused since ${s.paused_at.toISOString()}: ${s.paused_reason}. Fix that, then resume it: npm start, or select public.resume_function_schedule('${s.function_name}')`
+    : !s.enabled
+      ? "disabled (configure_function_schedule)"
+      : s.cron_active
+        ? `active '${s.cron_expression}'`
+        : `enabled '${s.cron_expression}' but pg_cron has no job for it: run npm run stack -- up`;
+  return `schedule ${s.function_name}: ${state}; ${last}`;
+}

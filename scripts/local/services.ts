@@ -18,6 +18,8 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** Fingerprint of the settings a caller asked for (settingsFingerprint): a copy running with others is restarted. */
   settings?: string;
+  /** Settings it gives function servers, by function: the simulator gives collect where to find it and its key. */
+  provides?: Record<string, Record<string, string>>;
 }
 
 export interface ServicePlan {

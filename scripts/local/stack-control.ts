@@ -7,9 +7,18 @@ import pg from "pg";
 import { bundledFunctions } from "./functions-server.ts";
 import { binDir, localDir, repoRoot } from "./paths.ts";
 import { freePort, portFromEnv, waitForPort } from "./ports.ts";
-import { clusterExists, clusterPort, clusterRunning, initCluster, startCluster, stopCluster } from "./postgres.ts";
+import {
+  clusterDir,
+  clusterExists,
+  clusterPort,
+  clusterRunning,
+  initCluster,
+  removeCluster,
+  startCluster,
+  stopCluster,
+} from "./postgres.ts";
 import { psql } from "./psql.ts";
-import { configureLocalSchedules, type LocalScheduleOptions } from "./schedules.ts";
+import { configureLocalSchedules, type LocalScheduleOptions, listSchedules, type ScheduleState } from "./schedules.ts";
 import { isRunning, type ServicePlan, type ServiceSpec, serviceMarker, serviceSpecs, startService, stopService } from "./services.ts";
 import { databaseUrl, loadState, newSecrets, type StackState, saveState, stackEnv } from "./state.ts";
 import { ensureDebianPackages } from "./system.ts";
@@ -79,11 +88,16 @@ function buildFunctionBundles(): void {
 export interface StackUpOptions {
   /** Rebuild supabase/functions bundles from functions/ (default true; `npm test` checks them for drift instead). */
   buildFunctions?: boolean;
-  /** More services the caller needs (npm start: the simulator), started before the function servers and the schedules. */
+  /**
+   * More services the caller needs (npm start: the simulator), started before the function servers and the
+   * schedules, with the settings they provide to functions. Remembered: an `up` without this option starts
+   * the last ones asked for again (an empty list forgets them).
+   */
   services?: ServiceSpec[];
   /**
    * Settings for named function servers on top of the stack's, e.g. npm start's
-   * `{ collect: { SPORTMONKS_API_KEY, SPORTMONKS_BASE_URL } }` (undefined: the variable is absent).
+   * `{ collect: { SPORTMONKS_API_KEY, SPORTMONKS_BASE_URL } }` (undefined: the variable is absent), on top
+   * of what the services provide. Not remembered: they may be secrets.
    * A server running with other requested settings is restarted; servers not named keep running as they are.
    */
   functionEnv?: ServicePlan["functionEnv"];
@@ -96,6 +110,16 @@ async function forgetServices(state: StackState): Promise<void> {
   for (const svc of Object.values(state.services)) await stopService(svc);
   state.services = {};
   saveState(state);
+}
+
+/** Per function: the settings the services provide, then the caller's on top; undefined when neither names any. */
+function functionSettings(services: ServiceSpec[], asked: ServicePlan["functionEnv"]): ServicePlan["functionEnv"] {
+  const merged: NonNullable<ServicePlan["functionEnv"]> = {};
+  for (const service of services) {
+    for (const [fn, settings] of Object.entries(service.provides ?? {})) merged[fn] = { ...merged[fn], ...settings };
+  }
+  for (const [fn, settings] of Object.entries(asked ?? {})) merged[fn] = { ...merged[fn], ...settings };
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 /**
@@ -127,10 +151,12 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
   ensureDebianPackages();
   let state = loadState();
   if (!state || !clusterExists()) {
+    if (state) await forgetServices(state);
+    stopCluster();
     rmSync(localDir, { recursive: true, force: true });
     const dbPort = portFromEnv("WATERMARK_DB_PORT") ?? (await freePort());
     state = { ...newSecrets(), dbPort, gatewayPort: portFromEnv("WATERMARK_API_PORT") ?? (await freePort()), services: {} };
-    log(`creating PostgreSQL 15 cluster in .local/pg on port ${dbPort}`);
+    log(`creating PostgreSQL 15 cluster in ${clusterDir()} on port ${dbPort}`);
     initCluster(dbPort, state.dbPassword);
     saveState(state);
   }
@@ -142,6 +168,9 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
     startCluster();
   }
   await waitForPort(state.dbPort);
+  const requested = options.services ?? state.requestedServices ?? [];
+  state.requestedServices = requested;
+  saveState(state);
   const url = databaseUrl(state);
   const pgNet = pgNetAvailable(url);
   bootstrapDatabase(url, state, pgNet);
@@ -156,9 +185,9 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
   const [gateway, ...rest] = await serviceSpecs(state, env, {
     pgNetStandIn: !pgNet,
     functions: bundledFunctions(),
-    functionEnv: options.functionEnv,
+    functionEnv: functionSettings(requested, options.functionEnv),
   });
-  await ensureServices(state, [...(gateway ? [gateway] : []), ...(options.services ?? []), ...rest], log);
+  await ensureServices(state, [...(gateway ? [gateway] : []), ...requested, ...rest], log);
   // pg_cron's schedules call the functions through this gateway with a local trigger credential.
   const schedules = await configureLocalSchedules({
     databaseUrl: url,
@@ -177,20 +206,33 @@ export async function stackUp(log: (line: string) => void = () => {}, options: S
 export async function stackDown(): Promise<void> {
   const state = loadState();
   if (state) await forgetServices(state);
-  if (clusterExists()) stopCluster();
+  stopCluster();
 }
 
 export async function stackReset(log: (line: string) => void): Promise<StackState> {
   await stackDown();
+  removeCluster();
   rmSync(localDir, { recursive: true, force: true });
   return stackUp(log);
 }
 
-export function stackStatus(): { cluster: "running" | "stopped" | "absent"; state?: StackState; services: Record<string, boolean> } {
+export interface StackStatus {
+  cluster: "running" | "stopped" | "absent";
+  state?: StackState;
+  /** Each service `up` runs or would start again (a requested one stopped by `down`), and whether it runs. */
+  services: Record<string, boolean>;
+  /** The function schedules in the main database (read while the cluster runs). */
+  schedules: ScheduleState[];
+}
+
+export async function stackStatus(): Promise<StackStatus> {
   const state = loadState();
   const cluster = !clusterExists() ? "absent" : clusterRunning() ? "running" : "stopped";
-  const services = Object.fromEntries(Object.entries(state?.services ?? {}).map(([n, s]) => [n, isRunning(s)]));
-  return { cluster, state, services };
+  const services: Record<string, boolean> = {};
+  for (const spec of state?.requestedServices ?? []) services[spec.name] = false;
+  for (const [name, record] of Object.entries(state?.services ?? {})) services[name] = isRunning(record);
+  const schedules = state && cluster === "running" ? await listSchedules(databaseUrl(state)) : [];
+  return { cluster, state, services, schedules };
 }
 
 /** The stack's env, or a clear error when it is not up. */

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { apiKey, userJwt } from "./jwt.ts";
 import { localDir, stateFile } from "./paths.ts";
+import type { ServiceSpec } from "./services.ts";
 
 /** A detached process `up` (or `npm start`) started. */
 export interface ServiceRecord {
@@ -27,6 +28,11 @@ export interface StackState {
   gatewayPort: number;
   /** Detached processes started by `up`, by service name. */
   services: Record<string, ServiceRecord>;
+  /**
+   * The services a caller asked `up` for beyond the stack's own (npm start: the simulator), kept so a
+   * later `up` (after `down` or a reboot) starts them again, with the settings they give functions.
+   */
+  requestedServices?: ServiceSpec[];
 }
 
 export function loadState(): StackState | undefined {
@@ -58,4 +64,12 @@ export function stackEnv(s: StackState): Record<string, string> {
     WATERMARK_VIEWER_JWT: userJwt(s.jwtSecret, "00000000-0000-4000-8000-00000000000a", "viewer"),
     WATERMARK_OPERATOR_JWT: userJwt(s.jwtSecret, "00000000-0000-4000-8000-00000000000b", "operator"),
   };
+}
+
+/** `export NAME='value'` lines for a POSIX shell's eval: exported so the programs it runs next see them. */
+export function exportLines(env: Record<string, string>): string {
+  const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
+  return Object.entries(env)
+    .map(([name, value]) => `export ${name}=${quote(value)}`)
+    .join("\n");
 }

@@ -40,7 +40,13 @@ export const startRpcs = {
   list_function_schedules: {
     args: z.object({}),
     result: z.array(
-      z.looseObject({ function_name: z.string(), cron_expression: z.string(), enabled: z.boolean(), cron_active: z.boolean() }),
+      z.looseObject({
+        function_name: z.string(),
+        cron_expression: z.string(),
+        enabled: z.boolean(),
+        cron_active: z.boolean(),
+        paused_reason: z.string().nullable(),
+      }),
     ),
   },
 };

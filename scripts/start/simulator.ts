@@ -1,7 +1,8 @@
 // The Sportmonks simulator as a background service of the local stack: it must
 // outlive `npm start`, because pg_cron keeps invoking collect against it. `npm start`
-// hands stackUp its service spec and the collect settings that point at it; its pid
-// and port live in the stack's state, so `npm run stack -- down` stops it too.
+// hands stackUp its service spec, which provides collect the settings that point at
+// it; the stack's state keeps the spec, so `npm run stack -- down` stops it and `up`
+// starts it again.
 import { freePort } from "../local/ports.ts";
 import type { ServiceSpec } from "../local/services.ts";
 import { loadState } from "../local/state.ts";
@@ -16,10 +17,8 @@ export interface LocalSimulator {
   /** The value for SPORTMONKS_BASE_URL. */
   baseUrl: string;
   apiKey: string;
-  /** The service stackUp runs (StackUpOptions.services). */
+  /** The service stackUp runs (StackUpOptions.services); it provides collect's SPORTMONKS_API_KEY and SPORTMONKS_BASE_URL. */
   service: ServiceSpec;
-  /** What the collect function needs to read from it (StackUpOptions.functionEnv.collect). */
-  collectEnv: { SPORTMONKS_API_KEY: string; SPORTMONKS_BASE_URL: string };
 }
 
 /** The port the simulator has (or will get): known before the stack starts its function servers. */
@@ -40,7 +39,7 @@ export function localSimulator(port: number): LocalSimulator {
       entry: "packages/simulator/src/main.ts",
       port,
       env: { SIMULATOR_PORT: String(port), SIMULATOR_API_KEY, SIMULATOR_HOURLY_LIMIT: String(SIMULATOR_HOURLY_LIMIT) },
+      provides: { collect: { SPORTMONKS_API_KEY: SIMULATOR_API_KEY, SPORTMONKS_BASE_URL: baseUrl } },
     },
-    collectEnv: { SPORTMONKS_API_KEY: SIMULATOR_API_KEY, SPORTMONKS_BASE_URL: baseUrl },
   };
 }

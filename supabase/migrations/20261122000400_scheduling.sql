@@ -69,11 +69,16 @@ create table watermark.function_schedules (
   body jsonb not null default '{}' check (jsonb_typeof(body) = 'object'),
   timeout_milliseconds integer not null default 10000 check (timeout_milliseconds between 1000 and 300000),
   updated_at timestamptz not null default now(),
-  updated_by text
+  updated_by text,
+  -- Set when its function answered that it cannot run (server_misconfigured): the pg_cron job is
+  -- removed until configure_function_schedule() or resume_function_schedule() arms it again.
+  paused_at timestamptz,
+  paused_reason text,
+  check ((paused_at is null) = (paused_reason is null))
 );
 alter table watermark.function_schedules enable row level security;
 comment on table watermark.function_schedules is
-  'The pg_cron schedule of each edge function (job name watermark-invoke-<function>); change it with configure_function_schedule().';
+  'The pg_cron schedule of each edge function (job name watermark-invoke-<function>); change it with configure_function_schedule(). paused_reason says why a schedule whose function cannot run was paused.';
 
 create table watermark.function_invocations (
   id bigint generated always as identity primary key,
@@ -237,6 +242,24 @@ $$;
 comment on function watermark.invoke_function(text, jsonb, text) is
   'POST <functions base URL>/<function_name> via pg_net with the schedule trigger token; returns the function_invocations id. pg_cron jobs call this.';
 
+-- Removes a schedule's pg_cron job and records why; configure_function_schedule() or
+-- resume_function_schedule() arms it again.
+create or replace function watermark.pause_function_schedule(function_name text, reason text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(3, 'pause_function_schedule');
+  update watermark.function_schedules s
+     set paused_at = now(), paused_reason = left(coalesce(reason, 'paused'), 1000)
+   where s.function_name = pause_function_schedule.function_name;
+  if to_regclass('cron.job') is not null then
+    execute 'select cron.unschedule(jobid) from cron.job where jobname = $1' using watermark.cron_job_name(function_name);
+  end if;
+end
+$$;
+
 -- Copies pg_net responses into function_invocations before pg_net purges them,
 -- marks requests that never got a response, and keeps 30 days. Idempotent:
 -- only queued rows change, so overlapping runs do nothing twice.
@@ -247,6 +270,7 @@ set search_path = ''
 as $$
 declare
   harvested integer := 0;
+  paused record;
 begin
   perform watermark.require_access(3, 'harvest_function_invocations');
   if to_regclass('net._http_response') is not null then
@@ -292,6 +316,23 @@ begin
    where status = 'queued' and requested_at < now() - interval '6 hours';
 
   delete from watermark.function_invocations where requested_at < now() - interval '30 days';
+
+  -- A function that answered server_misconfigured cannot run until its settings change: its
+  -- schedule is paused with that answer as the reason instead of failing on every tick. Only
+  -- answers to invocations since the schedule was last configured count.
+  for paused in
+    select s.function_name, last.error
+      from watermark.function_schedules s
+      join lateral (
+        select i.status, i.error, i.response_body from watermark.function_invocations i
+         where i.function_name = s.function_name and i.status <> 'queued' and i.requested_at >= s.updated_at
+         order by i.requested_at desc, i.id desc
+         limit 1) last on true
+     where s.enabled and s.paused_at is null
+       and last.status = 'failed' and last.response_body #>> '{error,code}' = 'server_misconfigured'
+  loop
+    perform watermark.pause_function_schedule(paused.function_name, paused.error);
+  end loop;
   return harvested;
 end
 $$;
@@ -378,7 +419,7 @@ begin
   on conflict on constraint function_schedules_pkey do update
      set cron_expression = excluded.cron_expression, enabled = excluded.enabled, body = excluded.body,
          timeout_milliseconds = excluded.timeout_milliseconds, updated_at = excluded.updated_at,
-         updated_by = excluded.updated_by
+         updated_by = excluded.updated_by, paused_at = null, paused_reason = null
   returning * into saved;
 
   -- pg_cron exists only in cron.database_name; elsewhere the schedule is only stored.
@@ -417,7 +458,9 @@ returns table (
   last_status_code integer,
   last_error text,
   last_success_at timestamptz,
-  updated_at timestamptz
+  updated_at timestamptz,
+  paused_at timestamptz,
+  paused_reason text
 )
 language plpgsql
 stable
@@ -438,7 +481,7 @@ begin
            last.requested_at, last.status, last.status_code, last.error,
            (select max(i.requested_at) from watermark.function_invocations i
              where i.function_name = s.function_name and i.trigger = 'schedule' and i.status = 'succeeded'),
-           s.updated_at
+           s.updated_at, s.paused_at, s.paused_reason
       from watermark.function_schedules s
       left join lateral (
         select i.requested_at, i.status, i.status_code, i.error
@@ -451,6 +494,29 @@ begin
 end
 $$;
 grant execute on function public.list_function_schedules() to authenticated, service_role;
+
+-- Arms a paused schedule again with its saved settings, once its function can run (its secrets
+-- set). Returns what configure_function_schedule() returns.
+create or replace function public.resume_function_schedule(function_name text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  saved watermark.function_schedules;
+begin
+  perform watermark.require_access(2, 'resume_function_schedule');
+  select * into saved from watermark.function_schedules s where s.function_name = resume_function_schedule.function_name;
+  if not found then
+    raise exception 'function_name: no schedule for %; create one with configure_function_schedule()', coalesce(function_name, 'null')
+      using errcode = 'WM002';
+  end if;
+  return public.configure_function_schedule(saved.function_name, saved.cron_expression, saved.enabled, saved.body,
+                                            saved.timeout_milliseconds);
+end
+$$;
+grant execute on function public.resume_function_schedule(text) to authenticated, service_role;
 
 -- Definer: invoke_function reads the owner-only settings.
 create or replace function public.request_function_invocation(function_name text, body jsonb default '{}')

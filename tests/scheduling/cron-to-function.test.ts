@@ -28,7 +28,7 @@ beforeAll(async () => {
   // The stack's standard setup, as npm start leaves it: the simulator running, collect served against it
   // (restarted only if it ran with other settings), the schedules pointed at the gateway.
   const simulator = localSimulator(await simulatorPort());
-  await stackUp(undefined, { buildFunctions: false, services: [simulator.service], functionEnv: { collect: simulator.collectEnv } });
+  await stackUp(undefined, { buildFunctions: false, services: [simulator.service] });
   const env = requireStackEnv();
   db = new pg.Client({ connectionString: env.DATABASE_URL, application_name: "test:cron-to-function" });
   await db.connect();
