@@ -45,10 +45,19 @@ export type Database = {
 "finish_etl_execution":
 { Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
                            },
+"get_alert_delivery_settings":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "get_alert_history":
 { Args: { "fingerprint"?: string,"max_rows"?: number,"rule_id"?: string,"since"?: string }; Returns: Json[]
                            },
+"get_catalog_cursor":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "get_collection_overview":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"get_collection_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
 "get_etl_execution_summary":
@@ -109,6 +118,14 @@ export type Database = {
               "entity": string,"remaining": number,"resets_at": string,"updated_at": string
             }[]
                            },
+"list_chunk_queue":
+{ Args: { "league_id"?: number,"max_rows"?: number,"min_fixtures"?: number,"season_id"?: number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "chunk_queue_entry"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "list_chunk_work":
 { Args: { "after_fixture_id"?: number,"chunk_id": string,"max_rows"?: number }; Returns: (number)[]
                            },
@@ -125,6 +142,14 @@ export type Database = {
                           SetofOptions: {
         from: "*"
         to: "etl_execution_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"list_fixture_aggregates":
+{ Args: { "season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "fixture_aggregates"
         isOneToOne: false
         isSetofReturn: true
       } },
@@ -161,9 +186,6 @@ export type Database = {
 "mark_alert_notification_failed":
 { Args: { "claim_token": string,"error": string,"notification_id": number,"retry_after_seconds"?: number,"status_code"?: number }; Returns: Json
                            },
-"mark_fixtures_changed":
-{ Args: { "fixtures": Json }; Returns: Json
-                           },
 "mute_alert_rule":
 { Args: { "duration_seconds": number,"rule_id": string }; Returns: Json
                            },
@@ -180,7 +202,7 @@ export type Database = {
 { Args: { "chunk_id": string,"execution_id"?: string,"failures": Json,"lease_token": string }; Returns: number
                            },
 "register_chunk_fixtures":
-{ Args: { "chunk_id": string,"fixtures": Json,"lease_token": string }; Returns: Json
+{ Args: { "aggregates"?: Json,"chunk_id": string,"fixtures": Json,"lease_token": string }; Returns: Json
                            },
 "release_chunk":
 { Args: { "chunk_id": string,"error"?: string,"execution_id"?: string,"lease_token": string,"outcome": string }; Returns: Json
@@ -196,6 +218,9 @@ export type Database = {
                            },
 "request_function_invocation":
 { Args: { "body"?: Json,"function_name": string }; Returns: number
+                           },
+"requeue_collection":
+{ Args: { "chunk_id"?: string,"fixture_ids"?: (number)[],"league_id"?: number,"reason"?: string,"season_id"?: number }; Returns: Json
                            },
 "resume_function_schedule":
 { Args: { "function_name": string }; Returns: Json
@@ -215,11 +240,14 @@ export type Database = {
 "set_alert_channel":
 { Args: { "channel": string,"webhook_url": string }; Returns: Json
                            },
+"set_alert_delivery_settings":
+{ Args: { "backoff_base_seconds"?: number,"backoff_max_seconds"?: number,"failing_after_failures"?: number,"failing_after_seconds"?: number,"max_attempts"?: number }; Returns: Json
+                           },
 "set_chunk_priority_boost":
 { Args: { "chunk_id": string,"priority_boost": number }; Returns: number
                            },
 "set_collection_settings":
-{ Args: { "chunk_backoff_base_seconds"?: number,"chunk_backoff_max_seconds"?: number,"default_lease_seconds"?: number,"final_state_ids"?: (number)[],"fixture_backoff_base_seconds"?: number,"fixture_backoff_max_seconds"?: number,"min_fixtures"?: number,"priority_per_pending_fixture"?: number,"rediscover_after_seconds"?: number }; Returns: Json
+{ Args: { "catalog_refresh_seconds"?: number,"chunk_backoff_base_seconds"?: number,"chunk_backoff_max_seconds"?: number,"default_lease_seconds"?: number,"final_state_ids"?: (number)[],"fixture_backoff_base_seconds"?: number,"fixture_backoff_max_seconds"?: number,"live_recollect_seconds"?: number,"min_fixtures"?: number,"parked_state_ids"?: (number)[],"plan_recheck_seconds"?: number,"priority_per_pending_fixture"?: number,"rediscover_after_seconds"?: number,"settle_after_seconds"?: (number)[] }; Returns: Json
                            },
 "set_functions_base_url":
 { Args: { "api_key"?: string,"url": string }; Returns: Json
@@ -228,7 +256,7 @@ export type Database = {
 { Args: { "config"?: Json,"correlation_id"?: string,"execution_id"?: string,"heartbeat_timeout_seconds"?: number,"pipeline"?: string,"trigger"?: string }; Returns: string
                            },
 "sync_collection_catalog":
-{ Args: { "leagues": Json,"seasons"?: Json }; Returns: Json
+{ Args: { "execution_id"?: string,"full_refresh"?: boolean,"leagues": Json,"seasons"?: Json }; Returns: Json
                            },
 "unmute_alert_rule":
 { Args: { "rule_id": string }; Returns: Json
