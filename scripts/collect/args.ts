@@ -16,7 +16,7 @@ Options:
   --max-fixtures N        stop after fetching N fixtures
   --max-chunks N          stop after claiming N chunks
   --batch-size N          fixture ids per fixtures/multi call, 1-50 (default 50)
-  --min-fixtures N        skip chunks known to hold fewer than N fixtures (default: the database setting, 10)
+  --min-fixtures N        skip chunks known to hold fewer than N fixtures (default: the database setting, 0)
   --continue              resume every chunk from its checkpoint (the default; kept for the seed's scripts)
   --clear-checkpoint      clear the matching chunks' checkpoints first and start them from zero (audited)
   --dry-run               read only: show what would be collected; writes nothing, starts no execution

@@ -13,8 +13,11 @@ create table watermark.collection_settings (
   id boolean primary key default true check (id),
   -- The seed's chunk priority rule: priority = factor × fixtures needing work (+ the chunk's boost).
   priority_per_pending_fixture numeric not null default 10 check (priority_per_pending_fixture >= 0),
-  -- The seed's --min-fixtures: chunks known to hold fewer fixtures are not claimed.
-  min_fixtures integer not null default 10 check (min_fixtures >= 0),
+  -- The seed's --min-fixtures: chunks known to hold fewer fixtures are not
+  -- claimed. 0 by default: staying equal to the API includes the one-match
+  -- seasons (a super cup, a play-off) and a cup season whose first round is all
+  -- that is drawn yet; the seed's scripts defaulted to 10, pass --min-fixtures 10.
+  min_fixtures integer not null default 0 check (min_fixtures >= 0),
   default_lease_seconds integer not null default 300 check (default_lease_seconds between 10 and 3600),
   fixture_backoff_base_seconds integer not null default 300 check (fixture_backoff_base_seconds > 0),
   fixture_backoff_max_seconds integer not null default 21600 check (fixture_backoff_max_seconds > 0),

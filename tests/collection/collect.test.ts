@@ -197,7 +197,7 @@ describe("collect() dry runs stop where a real run would", () => {
       expect(dry.plan).toEqual([]);
       expect(dry.counters).toMatchObject({ chunksClaimed: 2, chunksBelowMinFixtures: 2 });
     } finally {
-      await env.stack.query("select public.set_collection_settings(min_fixtures => 10)");
+      await env.stack.query("select public.set_collection_settings(min_fixtures => 0)");
     }
   });
 });

@@ -9,7 +9,7 @@ select is((select count(*)::integer from pg_tables where schemaname = 'watermark
 select is((select count(*)::integer from pg_tables where schemaname = 'watermark' and not rowsecurity), 0,
   'every table in watermark has row level security enabled');
 select results_eq($$select priority_per_pending_fixture, min_fixtures from watermark.collection_settings$$,
-  $$values (10::numeric, 10)$$, 'defaults: priority = 10 × pending fixtures, chunks under 10 fixtures are skipped');
+  $$values (10::numeric, 0)$$, 'defaults: priority = 10 × pending fixtures, no season is too small to collect');
 select col_is_pk('watermark', 'chunks', 'chunk_id', 'chunks are keyed by <league>_<season>');
 select col_is_pk('watermark', 'etl_control', array['pipeline', 'entity'], 'etl_control is keyed by pipeline and entity');
 select has_column('watermark', 'fixtures', 'content_hash', 'fixtures carry a content hash');
