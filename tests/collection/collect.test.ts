@@ -224,3 +224,37 @@ describe("collect() requeue", () => {
     expect(audit).toHaveLength(1);
   });
 });
+
+describe("collect() and the plan's coverage", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    env = await collectionEnv("collect-plan", {
+      seed: 13,
+      leagues: 1,
+      seasonsPerLeague: 1,
+      teamsPerLeague: 6,
+      leaguesOutsidePlan: 1,
+      ...LEAGUES_ONLY,
+    });
+  });
+  afterAll(async () => env?.close());
+
+  it("sets a season the plan does not cover aside, says so, and does not ask again", async () => {
+    const first = await env.run();
+    expect(first.status).toBe("COMPLETED");
+    expect(first.counters.chunksNotInPlan).toBe(1);
+    expect(first.errors.join("\n")).toMatch(/not covered by the plan/);
+    const chunks = await env.stack.query<{ status: string; blocked_by: string | null; last_error: string }>(
+      `select c.status, q.blocked_by, c.last_error from watermark.chunks c
+         join public.list_chunk_queue() q using (chunk_id) where c.status = 'not_in_plan'`,
+    );
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatchObject({ status: "not_in_plan", blocked_by: "not_in_plan" });
+    expect(chunks[0]?.last_error).toMatch(/5007|403/);
+    // Everything the plan covers was collected; the next run asks nothing of the refused season.
+    expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+    const second = await env.run();
+    expect(second.counters.chunksNotInPlan).toBe(0);
+    expect(second.api.byEndpoint["schedules/seasons/{id}"]).toBeUndefined();
+  });
+});
