@@ -2,7 +2,7 @@
 // collector deps pointed at both. Comparison helpers read the database back.
 import { createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
 import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
-import { FIXTURE_INCLUDES } from "../../packages/core/src/sportmonks/schemas.ts";
+import { STORED_FIXTURE_FIELDS } from "../../packages/core/src/collector/plan.ts";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -61,36 +61,25 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
   };
 }
 
-/** The stored columns and includes compared against the simulator's truth. */
-const COMPARED = [
-  "id",
-  "league_id",
-  "season_id",
-  "stage_id",
-  "group_id",
-  "aggregate_id",
-  "round_id",
-  "leg",
-  "state_id",
-  "name",
-  "result_info",
-  "starting_at",
-  ...FIXTURE_INCLUDES,
-] as const;
+/** Bigint columns, read back as numbers like the API sends them. */
+const NUMERIC_IDS = new Set(["id", "league_id", "season_id", "stage_id", "group_id", "aggregate_id", "round_id", "venue_id"]);
 
+/** Every stored column and include (STORED_FIXTURE_FIELDS), as the API would send it. */
 export async function storedFixtures(stack: TestStack): Promise<Record<string, unknown>[]> {
-  const rows = await stack.query<Record<string, unknown>>(
-    `select id::int as id, league_id::int as league_id, season_id::int as season_id, stage_id::int as stage_id,
-            group_id::int as group_id, aggregate_id::int as aggregate_id, round_id::int as round_id, leg, state_id, name,
-            result_info, to_char(starting_at, 'YYYY-MM-DD HH24:MI:SS') as starting_at, events, lineups, statistics,
-            participants, scores
-       from watermark.fixtures where collected_at is not null order by id`,
+  const columns = STORED_FIXTURE_FIELDS.map((field) =>
+    field === "starting_at"
+      ? `to_char(starting_at, 'YYYY-MM-DD HH24:MI:SS') as starting_at`
+      : NUMERIC_IDS.has(field) || field === "starting_at_timestamp"
+        ? `${field}::float8 as ${field}`
+        : field,
   );
-  return rows;
+  return stack.query<Record<string, unknown>>(
+    `select ${columns.join(", ")} from watermark.fixtures where collected_at is not null order by id`,
+  );
 }
 
 export function truthFixtures(sim: Simulator): Record<string, unknown>[] {
-  return sim.truth().fixtures.map((f) => Object.fromEntries(COMPARED.map((k) => [k, f[k] ?? null])));
+  return sim.truth().fixtures.map((f) => Object.fromEntries(STORED_FIXTURE_FIELDS.map((k) => [k, f[k] ?? null])));
 }
 
 /**
