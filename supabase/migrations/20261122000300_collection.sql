@@ -1051,6 +1051,10 @@ grant execute on function public.list_chunk_work(text, bigint, integer) to authe
 -- Upsert a batch of fixtures/multi results (with includes), record the batch's
 -- failures and advance the chunk's checkpoint: one lease-checked transaction, so
 -- a lost lease writes nothing and a crash never leaves a checkpoint past unwritten rows.
+-- Set-based: the whole batch is parsed and checked first, in element order (the
+-- first bad element is named), then written in one statement per kind of row;
+-- unchanged content (same hash) only moves its bookkeeping. A fixture listed
+-- twice is written once, from its last listing.
 create function public.upsert_fixture_batch(
   chunk_id text,
   lease_token uuid,
@@ -1066,95 +1070,133 @@ as $$
 declare
   cfg watermark.collection_settings := watermark.collection_settings_row();
   c watermark.chunks;
-  element jsonb;
-  idx integer := 0;
-  fid bigint;
-  state integer;
-  kickoff timestamp;
-  full_time timestamptz;
-  payload jsonb;
-  hash text;
-  prior record;
-  known boolean;
-  inserted_count integer := 0;
-  updated_count integer := 0;
-  unchanged_count integer := 0;
+  elements jsonb[];
+  ids bigint[];
+  seasons bigint[];
+  leagues bigint[];
+  states integer[];
+  stages bigint[];
+  groups bigint[];
+  ties bigint[];
+  rounds bigint[];
+  venues bigint[];
+  kickoffs timestamp[];
+  stamps bigint[];
+  lengths integer[];
+  placeholders boolean[];
+  odds boolean[];
+  bad record;
+  inserted_count integer;
+  updated_count integer;
+  unchanged_count integer;
   failed_count integer;
 begin
   perform watermark.require_access(3, 'upsert_fixture_batch');
   c := watermark.lock_leased_chunk(upsert_fixture_batch.chunk_id, upsert_fixture_batch.lease_token);
   perform watermark.require_array(fixtures, 'fixtures', 50);
   perform watermark.require_checkpoint(checkpoint);
-  for element in select value from jsonb_array_elements(fixtures) loop
-    fid := watermark.json_id(element, 'fixtures', idx, 'id', true);
-    if watermark.json_id(element, 'fixtures', idx, 'season_id', true) <> c.season_id then
-      perform watermark.raise_invalid(format('fixtures[%s].season_id', idx),
-        format('is %s but chunk %s holds season %s', element ->> 'season_id', c.chunk_id, c.season_id));
-    end if;
-    if watermark.json_id(element, 'fixtures', idx, 'league_id', true) <> c.league_id then
-      perform watermark.raise_invalid(format('fixtures[%s].league_id', idx),
-        format('is %s but chunk %s holds league %s', element ->> 'league_id', c.chunk_id, c.league_id));
-    end if;
-    state := watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647);
+  select coalesce(array_agg(p.v order by p.idx), '{}'), coalesce(array_agg(p.id order by p.idx), '{}'),
+         coalesce(array_agg(p.season order by p.idx), '{}'), coalesce(array_agg(p.league order by p.idx), '{}'),
+         coalesce(array_agg(p.state order by p.idx), '{}'), coalesce(array_agg(p.stage order by p.idx), '{}'),
+         coalesce(array_agg(p.grp order by p.idx), '{}'), coalesce(array_agg(p.tie order by p.idx), '{}'),
+         coalesce(array_agg(p.round order by p.idx), '{}'), coalesce(array_agg(p.venue order by p.idx), '{}'),
+         coalesce(array_agg(p.kickoff order by p.idx), '{}'), coalesce(array_agg(p.stamp order by p.idx), '{}'),
+         coalesce(array_agg(p.len order by p.idx), '{}'), coalesce(array_agg(p.placeholder order by p.idx), '{}'),
+         coalesce(array_agg(p.odds order by p.idx), '{}')
+    into elements, ids, seasons, leagues, states, stages, groups, ties, rounds, venues, kickoffs, stamps, lengths,
+         placeholders, odds
+    from (select e.ord - 1 as idx, e.v,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'id', true) as id,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'season_id', true) as season,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'league_id', true) as league,
+                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'state_id', 1, 2147483647)::integer as state,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'stage_id', false) as stage,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'group_id', false) as grp,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'aggregate_id', false) as tie,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'round_id', false) as round,
+                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'venue_id', false) as venue,
+                 watermark.json_timestamp(e.v, 'fixtures', (e.ord - 1)::integer, 'starting_at') as kickoff,
+                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'starting_at_timestamp',
+                   -9223372036854775808, 9223372036854775807) as stamp,
+                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'length', 0, 2147483647)::integer as len,
+                 watermark.json_boolean(e.v, 'fixtures', (e.ord - 1)::integer, 'placeholder') as placeholder,
+                 watermark.json_boolean(e.v, 'fixtures', (e.ord - 1)::integer, 'has_odds') as odds
+            from jsonb_array_elements(fixtures) with ordinality as e(v, ord)) p;
+  select u.ord - 1 as idx, u.season, u.league into bad
+    from unnest(seasons, leagues) with ordinality as u(season, league, ord)
+   where u.season <> c.season_id or u.league <> c.league_id
+   order by u.ord limit 1;
+  if found and bad.season <> c.season_id then
+    perform watermark.raise_invalid(format('fixtures[%s].season_id', bad.idx),
+      format('is %s but chunk %s holds season %s', bad.season, c.chunk_id, c.season_id));
+  elsif found then
+    perform watermark.raise_invalid(format('fixtures[%s].league_id', bad.idx),
+      format('is %s but chunk %s holds league %s', bad.league, c.chunk_id, c.league_id));
+  end if;
+  select u.ord - 1 as idx, u.id, f.season_id into bad
+    from unnest(ids) with ordinality as u(id, ord)
+    join watermark.fixtures f on f.id = u.id
+   where f.season_id <> c.season_id
+   order by u.ord limit 1;
+  if found then
+    perform watermark.raise_invalid(format('fixtures[%s].id', bad.idx), format('fixture %s already belongs to season %s', bad.id, bad.season_id));
+  end if;
+
+  -- One statement: the batch as parsed (the last listing of a fixture wins), compared with
+  -- the stored rows; unchanged content only moves its bookkeeping, the rest is upserted.
+  with batch as (
+    select distinct on (i.id) i.id, i.element, md5(i.element::text) as hash, i.state, i.stage, i.grp, i.tie, i.round,
+           i.venue, i.kickoff, i.stamp, i.len, i.placeholder, i.odds,
+           f.collected_at is not null as collected, coalesce(f.content_hash = md5(i.element::text), false) as same,
+           f.final_at
+      from unnest(ids, elements, states, stages, groups, ties, rounds, venues, kickoffs, stamps, lengths, placeholders, odds)
+             with ordinality as i(id, element, state, stage, grp, tie, round, venue, kickoff, stamp, len, placeholder, odds, ord)
+      left join watermark.fixtures f on f.id = i.id
+     order by i.id, i.ord desc
+  ),
+  unchanged as (
+    -- When to look next moves on, failures are cleared.
+    update watermark.fixtures f
+       set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, f.final_at, cfg),
+           last_error = null, attempts = 0, last_execution_id = upsert_fixture_batch.execution_id
+      from batch b
+     where f.id = b.id and b.same
+    returning f.id
+  ),
+  written as (
     -- jsonb keeps one canonical key order, so equal content hashes equal.
-    payload := element;
-    hash := md5(payload::text);
-    select f.collected_at, f.content_hash, f.season_id, f.final_at into prior from watermark.fixtures f where f.id = fid for update;
-    known := found;
-    if known and prior.season_id <> c.season_id then
-      perform watermark.raise_invalid(format('fixtures[%s].id', idx), format('fixture %s already belongs to season %s', fid, prior.season_id));
-    end if;
-    if known and prior.content_hash = hash then
-      -- Same content: only the bookkeeping moves (when to look next, failures cleared).
-      update watermark.fixtures f
-         set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, f.final_at, cfg),
-             last_error = null, attempts = 0, last_execution_id = upsert_fixture_batch.execution_id
-       where f.id = fid;
-      unchanged_count := unchanged_count + 1;
-    else
-      kickoff := watermark.json_timestamp(element, 'fixtures', idx, 'starting_at');
-      full_time := watermark.full_time_at(state, kickoff, prior.final_at, cfg);
-      insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, state_id,
-        venue_id, name, starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
-        events, lineups, statistics, participants, scores,
-        collected_at, content_hash, quality_score, is_final, final_at, discovered_at,
-        next_check_at, attempts, last_error, last_execution_id)
-      values (fid, c.league_id, c.season_id,
-        watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
-        watermark.json_id(element, 'fixtures', idx, 'group_id', false),
-        watermark.json_id(element, 'fixtures', idx, 'aggregate_id', false),
-        watermark.json_id(element, 'fixtures', idx, 'round_id', false),
-        state,
-        watermark.json_id(element, 'fixtures', idx, 'venue_id', false),
-        element ->> 'name',
-        kickoff,
-        watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
-        element ->> 'result_info', element ->> 'leg',
-        watermark.json_integer(element, 'fixtures', idx, 'length', 0, 2147483647),
-        watermark.json_boolean(element, 'fixtures', idx, 'placeholder'), watermark.json_boolean(element, 'fixtures', idx, 'has_odds'),
-        element -> 'events', element -> 'lineups', element -> 'statistics', element -> 'participants', element -> 'scores',
-        now(), hash, watermark.fixture_quality_score(element),
-        coalesce(state = any (cfg.final_state_ids), false), full_time, now(),
-        watermark.next_check_at(state, kickoff, full_time, cfg), 0, null, upsert_fixture_batch.execution_id)
-      on conflict (id) do update set
-        stage_id = excluded.stage_id, group_id = excluded.group_id, aggregate_id = excluded.aggregate_id,
-        round_id = excluded.round_id, state_id = excluded.state_id,
-        venue_id = excluded.venue_id, name = excluded.name, starting_at = excluded.starting_at,
-        starting_at_timestamp = excluded.starting_at_timestamp, result_info = excluded.result_info,
-        leg = excluded.leg, length = excluded.length, placeholder = excluded.placeholder, has_odds = excluded.has_odds,
-        events = excluded.events, lineups = excluded.lineups, statistics = excluded.statistics,
-        participants = excluded.participants, scores = excluded.scores,
-        collected_at = now(), content_hash = excluded.content_hash, quality_score = excluded.quality_score,
-        is_final = excluded.is_final, final_at = excluded.final_at, next_check_at = excluded.next_check_at,
-        attempts = 0, last_error = null, last_execution_id = excluded.last_execution_id;
-      if known and prior.collected_at is not null then
-        updated_count := updated_count + 1;
-      else
-        inserted_count := inserted_count + 1;
-      end if;
-    end if;
-    idx := idx + 1;
-  end loop;
+    insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, state_id,
+      venue_id, name, starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
+      events, lineups, statistics, participants, scores,
+      collected_at, content_hash, quality_score, is_final, final_at, discovered_at,
+      next_check_at, attempts, last_error, last_execution_id)
+    select b.id, c.league_id, c.season_id, b.stage, b.grp, b.tie, b.round, b.state, b.venue, b.element ->> 'name',
+           b.kickoff, b.stamp, b.element ->> 'result_info', b.element ->> 'leg', b.len, b.placeholder, b.odds,
+           b.element -> 'events', b.element -> 'lineups', b.element -> 'statistics', b.element -> 'participants',
+           b.element -> 'scores', now(), b.hash, watermark.fixture_quality_score(b.element),
+           coalesce(b.state = any (cfg.final_state_ids), false), ft.at, now(),
+           watermark.next_check_at(b.state, b.kickoff, ft.at, cfg), 0, null, upsert_fixture_batch.execution_id
+      from batch b
+      cross join lateral (select watermark.full_time_at(b.state, b.kickoff, b.final_at, cfg) as at) ft
+     where not b.same
+    on conflict (id) do update set
+      stage_id = excluded.stage_id, group_id = excluded.group_id, aggregate_id = excluded.aggregate_id,
+      round_id = excluded.round_id, state_id = excluded.state_id,
+      venue_id = excluded.venue_id, name = excluded.name, starting_at = excluded.starting_at,
+      starting_at_timestamp = excluded.starting_at_timestamp, result_info = excluded.result_info,
+      leg = excluded.leg, length = excluded.length, placeholder = excluded.placeholder, has_odds = excluded.has_odds,
+      events = excluded.events, lineups = excluded.lineups, statistics = excluded.statistics,
+      participants = excluded.participants, scores = excluded.scores,
+      collected_at = now(), content_hash = excluded.content_hash, quality_score = excluded.quality_score,
+      is_final = excluded.is_final, final_at = excluded.final_at, next_check_at = excluded.next_check_at,
+      attempts = 0, last_error = null, last_execution_id = excluded.last_execution_id
+    returning f.id
+  )
+  select count(*) filter (where not b.collected), count(*) filter (where b.collected and not b.same),
+         count(*) filter (where b.same)
+    into inserted_count, updated_count, unchanged_count
+    from batch b;
+
   failed_count := watermark.apply_fixture_failures(c, coalesce(failures, '[]'), upsert_fixture_batch.execution_id);
   update watermark.chunks ch
      set checkpoint = upsert_fixture_batch.checkpoint,

@@ -1,7 +1,7 @@
 -- upsert_fixture_batch: the batch, its failures and the checkpoint in one
 -- transaction; a bad element writes nothing; unchanged content is not rewritten.
 begin;
-select plan(31);
+select plan(34);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -67,17 +67,30 @@ select is((select public.record_fixture_failures(chunk_id, token, '[{"fixture_id
 select ok((select attempts = 2 and next_check_at > now() + interval '9 minutes' from watermark.fixtures where id = 103),
   'backoff grows with the attempts');
 
--- The same content again: counted unchanged and the row is not rewritten.
+-- The same content again: counted unchanged and its content is not rewritten (a
+-- trigger counts writes of the content columns; only the bookkeeping moves).
 select tests.clear_authentication();
-create temp table before as select id, xmin::text as version, collected_at from watermark.fixtures where id = 101;
-grant all on before to service_role;
+create temp table content_writes (n integer not null);
+insert into content_writes values (0);
+grant all on content_writes to service_role;
+create function pg_temp.count_content_write() returns trigger language plpgsql as $$
+begin
+  update content_writes set n = n + 1;
+  return new;
+end
+$$;
+create trigger count_content_writes before update of events, scores, content_hash, collected_at on watermark.fixtures
+  for each row execute function pg_temp.count_content_write();
 select tests.authenticate_as('service');
 select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101)), '{"last_fixture_id": 101}') ->> 'unchanged' from lease),
   '1', 'identical content is counted unchanged');
-select is((select xmin::text from watermark.fixtures where id = 101), (select version from before), 'and the row is not rewritten');
+select is((select n from content_writes), 0, 'and its content is not rewritten');
 select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101, extra => '{"result_info": "Draw"}')),
   '{"last_fixture_id": 101}') ->> 'updated' from lease), '1', 'changed content is counted updated');
-select is((select result_info from watermark.fixtures where id = 101), 'Draw', 'and written');
+select ok((select result_info = 'Draw' from watermark.fixtures where id = 101) and (select n from content_writes) = 1, 'and written, once');
+select tests.clear_authentication();
+drop trigger count_content_writes on watermark.fixtures;
+select tests.authenticate_as('service');
 
 -- A failed fixture that is collected clears its failure state.
 select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(103)), '{"last_fixture_id": 103}') ->> 'inserted' from lease),
@@ -97,7 +110,19 @@ select is((select public.record_fixture_failures(chunk_id, token,
   'a batch of failures marks each fixture once');
 select results_eq($$select id::integer, attempts, last_error from watermark.fixtures where id in (104, 105) order by id$$,
   $$values (104, 1, 'second'), (105, 1, 'x')$$, 'with the last message reported for it');
+
+-- A fixture listed twice in a batch is written once, from its last listing.
+select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(106, extra => '{"result_info": "first"}'),
+    pg_temp.fixture(106, extra => '{"result_info": "last"}')), '{}') - 'checkpoint' from lease),
+  '{"failed": 0, "updated": 0, "inserted": 1, "unchanged": 0, "rows_written": 1}'::jsonb, 'a fixture listed twice counts once');
+select is((select result_info from watermark.fixtures where id = 106), 'last', 'and its last listing is what is stored');
 select tests.clear_authentication();
+
+select is((select array_agg(p.proname::text order by 1) from pg_proc p
+            where p.oid in ('public.upsert_fixture_batch(text, uuid, jsonb, jsonb, text, jsonb)'::regprocedure,
+                            'watermark.apply_fixture_failures(watermark.chunks, jsonb, text)'::regprocedure)
+              and p.prosrc ~* '\mloop\M'), null,
+  'the batch RPCs validate and write set-based, without a per-element loop');
 
 select * from finish();
 rollback;
