@@ -465,11 +465,11 @@ $$;
 comment on function watermark.cron_interval_seconds(text) is
   'Longest gap in seconds between two runs of a pg_cron schedule (`*/10 * * * *` → 600, `30 seconds` → 30); null when not a schedule pg_cron takes.';
 
--- The pipelines pg_cron starts, with their schedule's interval and whether its
--- job is active (null where pg_cron is absent).
+-- The pipelines pg_cron starts, with their schedule's interval, whether its
+-- job is active (null where pg_cron is absent) and why it is paused.
 create or replace function watermark.scheduled_pipelines()
 returns table (pipeline text, function_name text, cron_expression text, interval_seconds integer,
-               enabled boolean, cron_job text, cron_active boolean)
+               enabled boolean, cron_job text, cron_active boolean, paused_reason text)
 language plpgsql
 stable
 security definer  -- cron.job is visible only to each job's owner
@@ -485,7 +485,8 @@ begin
   return query
     select s.pipeline, s.function_name, s.cron_expression, watermark.cron_interval_seconds(s.cron_expression), s.enabled,
            watermark.cron_job_name(s.function_name),
-           case when active_jobs is not null then watermark.cron_job_name(s.function_name) = any (active_jobs) end
+           case when active_jobs is not null then watermark.cron_job_name(s.function_name) = any (active_jobs) end,
+           s.paused_reason
       from watermark.function_schedules s
      where s.pipeline is not null;
 end
@@ -639,7 +640,7 @@ begin
          where s.interval_seconds is not null
          order by s.pipeline, s.interval_seconds),
       p as (
-        select pl as pipeline, s.function_name, s.cron_expression, s.enabled, s.cron_job, s.cron_active,
+        select pl as pipeline, s.function_name, s.cron_expression, s.enabled, s.cron_job, s.cron_active, s.paused_reason,
                case when rule.params ? 'interval_seconds' then (rule.params ->> 'interval_seconds')::integer
                     when s.interval_seconds is not null then s.interval_seconds
                     else (select max(c.expected_interval_seconds) from watermark.etl_control c where c.pipeline = pl) end
@@ -669,6 +670,8 @@ begin
                     case when o.overdue <= rule.threshold then ''
                          when o.function_name is null then ''
                          when not o.enabled then format('; the %s schedule is disabled', o.function_name)
+                         when o.paused_reason is not null then format('; the %s schedule is paused: %s; fix it, then resume_function_schedule(%L)',
+                                                                      o.function_name, o.paused_reason, o.function_name)
                          when o.cron_active is false then format('; pg_cron job %s is not scheduled', o.cron_job)
                          else coalesce(o.last_invocation, '') end)
         from o;
