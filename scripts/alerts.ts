@@ -1,6 +1,6 @@
 // npm run alerts -- test | list | create | edit | mute | unmute | settings
 //   test      queues a test message and delivers it now (same path as the alerts function)
-//   list      the rules (condition, pipeline, for, repeat, channel), then firing and pending alerts
+//   list      the rules (condition, pipeline, for, repeat, channel, remediation), then firing and pending alerts
 //   create    a rule: create <rule> --kind KIND --threshold N [flags]
 //   edit      a rule's fields, e.g. `edit error-rate --threshold 10 --for 5m`
 //   mute      silences a rule's notifications, e.g. `mute error-rate 2h` (1m..30d)
@@ -52,7 +52,13 @@ function env() {
 }
 
 function ruleLine(r: Record<string, unknown>): string[] {
-  const flags = [r.enabled ? "" : "disabled", r.muted ? `muted until ${String(r.muted_until)}` : ""].filter(Boolean).join(", ");
+  const flags = [
+    r.enabled ? "" : "disabled",
+    r.muted ? `muted until ${String(r.muted_until)}` : "",
+    r.remediation ? `on firing: ${String(r.remediation)}` : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
   const params = Object.entries((r.params as Record<string, number>) ?? {}).map(([k, v]) => `${k}=${v}`);
   return [
     String(r.rule_id),
@@ -98,7 +104,7 @@ async function createRule(rpc: AlertsRpc, rest: string[]): Promise<void> {
   if (fields.threshold === undefined) throw new Error("--threshold: required; e.g. --threshold 5");
   const created = await rpc.call("create_alert_rule", {
     rule_id: ruleId,
-    ...(fields as { kind: string; threshold: number }),
+    ...(fields as { kind: string; threshold: number; remediation?: "requeue_failed_chunks" | null }),
     params: mergeParams({}, params),
     ...(enabled === undefined ? {} : { enabled }),
   });

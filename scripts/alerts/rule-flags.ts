@@ -2,6 +2,7 @@
 // create_alert_rule / update_alert_rule. Durations and numbers are checked here
 // (the error names the flag and the accepted forms); the rest (kinds, ranges,
 // channel names) is checked by the RPC, whose field names map back to flags.
+import { remediations } from "../../packages/core/src/alerts/index.ts";
 import { parseNumber, take, takeAll, takeSwitch } from "./args.ts";
 import { DURATION_FORMS, type DurationRange, parseDuration } from "./duration.ts";
 
@@ -21,6 +22,8 @@ export const ruleFlagsUsage = `rule flags:
   --channel NAME|default  the channel (set_alert_channel) its notifications go to
   --description TEXT
   --param KEY=N           min_samples, samples or interval_seconds (repeatable; KEY= removes it)
+  --remediation WHAT|none what the rule does when it fires, besides notifying: requeue_failed_chunks
+                          (the collector's failed chunks and fixtures are collected again, audited), or none (default)
   --enable | --disable    (create: --disabled)
 durations: ${DURATION_FORMS}`;
 
@@ -36,6 +39,7 @@ export const ruleFlagOfField: Record<string, string> = {
   channel: "--channel",
   description: "--description",
   params: "--param",
+  remediation: "--remediation",
   rule_id: "<rule>",
 };
 
@@ -83,6 +87,13 @@ export function takeRuleFlags(args: string[], mode: "create" | "edit"): RuleChan
   if (channel !== undefined) fields.channel = channel === "default" ? null : channel;
   const description = take(args, "--description");
   if (description !== undefined) fields.description = description;
+  const remediation = take(args, "--remediation");
+  if (remediation !== undefined) {
+    if (remediation !== "none" && !(remediations as readonly string[]).includes(remediation)) {
+      throw new Error(`--remediation: "${remediation}" is not a remediation; use ${remediations.join(", ")} or none`);
+    }
+    fields.remediation = remediation === "none" ? null : remediation;
+  }
   const params = Object.fromEntries(takeAll(args, "--param").map(parseParam));
   const enable = takeSwitch(args, mode === "create" ? "--enabled" : "--enable");
   const disable = takeSwitch(args, mode === "create" ? "--disabled" : "--disable");

@@ -85,11 +85,14 @@ export function time(iso: string | null | undefined): string {
 export function statusText(style: Style, status: string): string {
   switch (status) {
     case "COMPLETED":
+    case "succeeded":
       return style.green(status);
     case "RUNNING":
       return style.cyan(status);
     case "FAILED":
     case "ABANDONED":
+    case "failed":
+    case "timed_out":
       return style.red(status);
     default:
       return style.yellow(status);

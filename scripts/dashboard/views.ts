@@ -92,19 +92,60 @@ function metricLines(style: Style, rows: MetricSummaryRow[]): string[] {
   );
 }
 
+/** A scheduled function as get_health_report's scheduler section shows it. */
+interface ScheduleHealth {
+  function_name: string;
+  cron_expression: string;
+  state: "active" | "paused" | "disabled";
+  paused_at: string | null;
+  paused_reason: string | null;
+  last_invocation_at: string | null;
+  last_status: string | null;
+}
+
+/** Each schedule's state (active, paused, disabled); a pause says why and how to resume, in full. */
+function scheduleLines(style: Style, schedules: ScheduleHealth[]): string[] {
+  const stateText = (s: ScheduleHealth) =>
+    s.state === "paused" ? style.yellow("paused") : s.state === "disabled" ? style.dim("disabled") : style.green("active");
+  return [
+    ...table(
+      style,
+      ["function", "schedule", "state", "last invocation (UTC)"],
+      schedules.map((s) => [
+        s.function_name,
+        s.cron_expression,
+        stateText(s),
+        s.last_status ? `${time(s.last_invocation_at)} ${statusText(style, s.last_status)}` : "—",
+      ]),
+    ),
+    ...schedules
+      .filter((s) => s.state === "paused")
+      .map((s) =>
+        style.yellow(
+          `  ${s.function_name} paused since ${time(s.paused_at)}: ${s.paused_reason}; fix it, then resume_function_schedule('${s.function_name}')`,
+        ),
+      ),
+  ];
+}
+
 export async function renderOverview(ctx: DashboardContext): Promise<void> {
   const { args, rpc, style } = ctx;
-  const [health, executions, logs, metrics] = await Promise.all([
+  const [health, executions, logs, metrics, report] = await Promise.all([
     rpc.call("get_etl_health_status", { pipeline: args.pipeline }),
     rpc.call("list_etl_executions", { pipeline: args.pipeline, max_rows: Math.min(args.limit, 10) }),
     rpc.call("get_etl_logs", { max_rows: args.limit }),
     rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline }),
+    ctx.alerts.call("get_health_report", {}),
   ]);
-  if (args.json) return ctx.printJson({ health, executions, logs, metrics });
+  const scheduler = (report.services as { scheduler?: { functions?: ScheduleHealth[] } } | undefined)?.scheduler;
+  const schedules = scheduler?.functions ?? [];
+  if (args.json) return ctx.printJson({ health, executions, logs, metrics, schedules });
   ctx.print([
     style.bold("Watermark ETL dashboard"),
     style.dim(`generated ${time(health.generated_at)} UTC`),
     ...healthLines(style, health),
+    ...heading(style, "Schedules"),
+    ...scheduleLines(style, schedules),
     ...heading(style, "Recent executions"),
     ...executionRows(style, executions),
     ...heading(style, `Recent logs (last ${args.limit})`),

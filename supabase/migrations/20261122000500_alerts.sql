@@ -67,7 +67,11 @@ create table watermark.alert_rules (
   params jsonb not null default '{}' check (jsonb_typeof(params) = 'object'),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  updated_by text
+  updated_by text,
+  -- What the rule does when it fires, besides notifying: null = nothing (the
+  -- default). requeue_failed_chunks: the collector's failed chunks and fixtures
+  -- are collected again (watermark.run_alert_remediation), audited per chunk.
+  remediation text check (remediation in ('requeue_failed_chunks'))
 );
 alter table watermark.alert_rules enable row level security;
 comment on table watermark.alert_rules is 'Alert rules; operators manage them through the *_alert_rule RPCs.';
@@ -131,6 +135,8 @@ create table watermark.alerts (
   resolved_at timestamptz,
   last_notified_at timestamptz,
   notifications_sent integer not null default 0,
+  -- What the rule's remediation did when this alert last started firing (null: none).
+  remediation jsonb,
   last_evaluation_id bigint,
   last_evaluated_at timestamptz,
   updated_at timestamptz not null default now()
@@ -459,11 +465,11 @@ $$;
 comment on function watermark.cron_interval_seconds(text) is
   'Longest gap in seconds between two runs of a pg_cron schedule (`*/10 * * * *` → 600, `30 seconds` → 30); null when not a schedule pg_cron takes.';
 
--- The pipelines pg_cron starts, with their schedule's interval and whether its
--- job is active (null where pg_cron is absent).
+-- The pipelines pg_cron starts, with their schedule's interval, whether its
+-- job is active (null where pg_cron is absent) and why it is paused.
 create or replace function watermark.scheduled_pipelines()
 returns table (pipeline text, function_name text, cron_expression text, interval_seconds integer,
-               enabled boolean, cron_job text, cron_active boolean)
+               enabled boolean, cron_job text, cron_active boolean, paused_reason text)
 language plpgsql
 stable
 security definer  -- cron.job is visible only to each job's owner
@@ -479,7 +485,8 @@ begin
   return query
     select s.pipeline, s.function_name, s.cron_expression, watermark.cron_interval_seconds(s.cron_expression), s.enabled,
            watermark.cron_job_name(s.function_name),
-           case when active_jobs is not null then watermark.cron_job_name(s.function_name) = any (active_jobs) end
+           case when active_jobs is not null then watermark.cron_job_name(s.function_name) = any (active_jobs) end,
+           s.paused_reason
       from watermark.function_schedules s
      where s.pipeline is not null;
 end
@@ -633,7 +640,7 @@ begin
          where s.interval_seconds is not null
          order by s.pipeline, s.interval_seconds),
       p as (
-        select pl as pipeline, s.function_name, s.cron_expression, s.enabled, s.cron_job, s.cron_active,
+        select pl as pipeline, s.function_name, s.cron_expression, s.enabled, s.cron_job, s.cron_active, s.paused_reason,
                case when rule.params ? 'interval_seconds' then (rule.params ->> 'interval_seconds')::integer
                     when s.interval_seconds is not null then s.interval_seconds
                     else (select max(c.expected_interval_seconds) from watermark.etl_control c where c.pipeline = pl) end
@@ -663,6 +670,8 @@ begin
                     case when o.overdue <= rule.threshold then ''
                          when o.function_name is null then ''
                          when not o.enabled then format('; the %s schedule is disabled', o.function_name)
+                         when o.paused_reason is not null then format('; the %s schedule is paused: %s; fix it, then resume_function_schedule(%L)',
+                                                                      o.function_name, o.paused_reason, o.function_name)
                          when o.cron_active is false then format('; pg_cron job %s is not scheduled', o.cron_job)
                          else coalesce(o.last_invocation, '') end)
         from o;
@@ -955,13 +964,79 @@ as $$
     'since', case when event = 'resolved' then a.firing_since else coalesce(a.firing_since, a.pending_since) end,
     'resolved_at', a.resolved_at,
     'execution_ids', to_jsonb(a.execution_ids),
-    'channel', coalesce(rule.channel, 'default'))
+    'channel', coalesce(rule.channel, 'default'),
+    -- What the remediation did: said with the firing it ran at.
+    'remediation', case when event = 'firing' then a.remediation end)
   from watermark.alerts a
   join watermark.alert_rule_kinds k on k.kind = rule.kind
   where a.alert_id = alert_notification_item.alert_id
 $$;
 
-grant execute on function watermark.describe_alert_recovery(watermark.alert_rules, watermark.alerts, watermark.alert_observation),
+-- Remediation by rule: requeue_failed_chunks collects the watermark pipeline's
+-- failed chunks and failed fixtures again, through the operator's own
+-- requeue_collection (one definition of a requeue), once per firing. Each
+-- touched chunk is audited (chunk_audit, action requeue) with the rule as the
+-- actor and the alert as the reason. Returns what it did, stored on the alert
+-- and sent with its firing notification; null when the rule has no remediation.
+-- A remediation that fails is reported, not raised: the alert still fires.
+create or replace function watermark.run_alert_remediation(rule watermark.alert_rules, alert watermark.alerts)
+returns jsonb
+language plpgsql
+-- Definer: stamps the rule as the actor of the audit rows requeue_collection
+-- wrote, which no API role may write.
+security definer
+set search_path = ''
+as $$
+declare
+  rule_actor text := 'alert-rule:' || rule.rule_id;
+  requeue_reason text := left(format('alert %s fired: %s', alert.fingerprint, coalesce(alert.summary, rule.kind)), 1000);
+  last_audit bigint;
+  requeued jsonb;
+  chunk_ids text[] := '{}';
+  fixture_ids bigint[];
+  fixture_count integer := 0;
+  c text;
+begin
+  perform watermark.require_access(3, 'run_alert_remediation');
+  if rule.remediation is null then
+    return null;
+  end if;
+  -- Chunks are the collector's (pipeline watermark); other pipelines have none.
+  if alert.scope_key <> 'watermark' then
+    return jsonb_build_object('action', rule.remediation, 'at', now(),
+      'skipped', format('pipeline %s has no collection chunks (only pipeline watermark has)', alert.scope_key));
+  end if;
+  begin
+    select coalesce(max(a.audit_id), 0) into last_audit from watermark.chunk_audit a;
+    for c in select ch.chunk_id from watermark.chunks ch where ch.status = 'failed' order by ch.chunk_id loop
+      requeued := public.requeue_collection(chunk_id => c, reason => requeue_reason);
+      fixture_count := fixture_count + (requeued ->> 'fixtures')::integer;
+      chunk_ids := chunk_ids || c;
+    end loop;
+    -- Fixtures that failed in chunks that did not (their chunk's fixtures were requeued above).
+    select array_agg(f.id order by f.id) into fixture_ids
+      from (select f.id from watermark.fixtures f where f.last_error is not null order by f.id limit 10000) f;
+    if fixture_ids is not null then
+      requeued := public.requeue_collection(fixture_ids => fixture_ids, reason => requeue_reason);
+      fixture_count := fixture_count + (requeued ->> 'fixtures')::integer;
+    end if;
+    -- requeue_collection audits under the session (postgres under pg_cron); the requeue is the rule's.
+    update watermark.chunk_audit a
+       set actor = rule_actor,
+           details = a.details || jsonb_build_object('rule_id', rule.rule_id, 'alert_id', alert.alert_id)
+     where a.audit_id > last_audit and a.action = 'requeue' and a.actor = watermark.caller()
+       and a.details ->> 'reason' = requeue_reason;
+    return jsonb_build_object('action', rule.remediation, 'at', now(), 'chunks', cardinality(chunk_ids),
+      'chunk_ids', to_jsonb(chunk_ids), 'fixtures', fixture_count, 'failed_fixtures', coalesce(cardinality(fixture_ids), 0));
+  exception when others then
+    return jsonb_build_object('action', rule.remediation, 'at', now(), 'error', sqlerrm);
+  end;
+end
+$$;
+revoke execute on function watermark.run_alert_remediation(watermark.alert_rules, watermark.alerts) from public;
+
+grant execute on function watermark.run_alert_remediation(watermark.alert_rules, watermark.alerts),
+  watermark.describe_alert_recovery(watermark.alert_rules, watermark.alerts, watermark.alert_observation),
   watermark.advance_alert(watermark.alerts, watermark.alert_rules, boolean, watermark.alert_observation, bigint),
   watermark.alert_notification_item(bigint, watermark.alert_rules, text) to service_role;
 
@@ -975,9 +1050,11 @@ declare
   rule watermark.alert_rules;
   obs watermark.alert_observation;
   alert watermark.alerts;
+  fired watermark.alerts;
   comparison text;
   event text;
   items jsonb := '[]';
+  remediation_count integer := 0;
   observed text[] := '{}';
   observation_count integer := 0;
   history_before bigint;
@@ -1011,6 +1088,16 @@ begin
       end if;
       event := watermark.advance_alert(alert, rule,
         coalesce(watermark.alert_breached(comparison, obs.value, rule.threshold), false), obs, evaluation);
+      -- The rule's remediation runs once per firing: when the alert starts firing
+      -- (muted or not), before its notification is built so that it says what ran.
+      if alert.state <> 'firing' then
+        select * into fired from watermark.alerts a where a.alert_id = alert.alert_id;
+        if fired.state = 'firing' then
+          update watermark.alerts a set remediation = watermark.run_alert_remediation(rule, fired)
+           where a.alert_id = fired.alert_id;
+          remediation_count := remediation_count + case when rule.remediation is null then 0 else 1 end;
+        end if;
+      end if;
       if event is not null then
         items := items || watermark.alert_notification_item(alert.alert_id, rule, event);
       end if;
@@ -1054,7 +1141,8 @@ begin
    where e.evaluation_id = evaluation;
 
   return jsonb_build_object('evaluation_id', evaluation, 'observations', observation_count,
-                            'transitions', transition_count, 'notifications', notification_count);
+                            'transitions', transition_count, 'notifications', notification_count,
+                            'remediations', remediation_count);
 end
 $$;
 comment on function public.evaluate_alerts() is
@@ -1325,6 +1413,15 @@ begin
   if rule.params is null or jsonb_typeof(rule.params) <> 'object' then
     perform watermark.raise_invalid('params', 'must be a JSON object');
   end if;
+  if rule.remediation is not null and rule.remediation <> 'requeue_failed_chunks' then
+    perform watermark.raise_invalid('remediation',
+      'must be requeue_failed_chunks (requeue the collector''s failed chunks when the rule fires), or null for none');
+  end if;
+  if rule.remediation is not null and (k.scope <> 'pipeline' or rule.pipeline is distinct from 'watermark' and rule.pipeline is not null) then
+    perform watermark.raise_invalid('remediation',
+      format('requeue_failed_chunks requeues the collection chunks of pipeline watermark; a %s rule%s has none',
+             k.kind, coalesce(' of pipeline ' || rule.pipeline, '')));
+  end if;
   for key in select jsonb_object_keys(rule.params) loop
     if key not in ('min_samples', 'samples', 'interval_seconds') then
       perform watermark.raise_invalid('params.' || key, 'unknown parameter; use min_samples, samples or interval_seconds');
@@ -1364,7 +1461,8 @@ create or replace function public.create_alert_rule(
   pipeline text default null, severity text default 'warning',
   window_seconds integer default null, for_seconds integer default 0,
   repeat_seconds integer default 14400, channel text default null,
-  description text default null, params jsonb default '{}', enabled boolean default true)
+  description text default null, params jsonb default '{}', enabled boolean default true,
+  remediation text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -1375,7 +1473,8 @@ declare
 begin
   perform watermark.require_access(2, 'create_alert_rule');
   rule := row(rule_id, kind, description, pipeline, severity, threshold, window_seconds, for_seconds,
-              repeat_seconds, coalesce(enabled, true), null, channel, coalesce(params, '{}'), now(), now(), watermark.caller());
+              repeat_seconds, coalesce(enabled, true), null, channel, coalesce(params, '{}'), now(), now(), watermark.caller(),
+              remediation);
   perform watermark.validate_alert_rule(rule);
   if exists (select 1 from watermark.alert_rules r where r.rule_id = create_alert_rule.rule_id) then
     raise exception 'alert rule % already exists', rule_id using errcode = 'WM003',
@@ -1386,7 +1485,7 @@ begin
   return watermark.alert_rule_json(rule);
 end
 $$;
-grant execute on function public.create_alert_rule(text, text, double precision, text, text, integer, integer, integer, text, text, jsonb, boolean)
+grant execute on function public.create_alert_rule(text, text, double precision, text, text, integer, integer, integer, text, text, jsonb, boolean, text)
   to authenticated, service_role;
 
 create or replace function public.update_alert_rule(rule_id text, changes jsonb)
@@ -1405,9 +1504,9 @@ begin
   end if;
   for key in select jsonb_object_keys(changes) loop
     if key not in ('threshold', 'pipeline', 'severity', 'window_seconds', 'for_seconds', 'repeat_seconds',
-                   'channel', 'description', 'params') then
+                   'channel', 'description', 'params', 'remediation') then
       perform watermark.raise_invalid('changes.' || key,
-        'cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description or params (enable/disable/mute have their own RPCs)');
+        'cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description, params or remediation (enable/disable/mute have their own RPCs)');
     end if;
   end loop;
   rule := watermark.find_alert_rule(rule_id);
@@ -1422,7 +1521,7 @@ begin
   update watermark.alert_rules r set
     threshold = rule.threshold, pipeline = rule.pipeline, severity = rule.severity,
     window_seconds = rule.window_seconds, for_seconds = rule.for_seconds, repeat_seconds = rule.repeat_seconds,
-    channel = rule.channel, description = rule.description, params = rule.params,
+    channel = rule.channel, description = rule.description, params = rule.params, remediation = rule.remediation,
     updated_at = rule.updated_at, updated_by = rule.updated_by
    where r.rule_id = rule.rule_id;
   perform watermark.audit('update_alert_rule', rule.rule_id, changes);

@@ -71,9 +71,13 @@ begin
            'max_connections', current_setting('max_connections')::integer)
     into database;
 
-  -- scheduler: every pg_cron job's last run, and what each scheduled function really did
+  -- scheduler: every pg_cron job's last run, and what each scheduled function really did.
+  -- state: active, paused (its function answered that it cannot run; paused_reason says why)
+  -- or disabled (an operator turned it off).
   select coalesce(jsonb_agg(jsonb_build_object(
            'function_name', s.function_name, 'cron_expression', s.cron_expression, 'enabled', s.enabled,
+           'state', case when not s.enabled then 'disabled' when s.paused_at is not null then 'paused' else 'active' end,
+           'paused_at', s.paused_at, 'paused_reason', s.paused_reason,
            'last_invocation_at', last.requested_at, 'last_status', last.status,
            'last_status_code', last.status_code, 'last_error', left(last.error, 300),
            'last_success_at', (select max(i.requested_at) from watermark.function_invocations i
@@ -101,9 +105,19 @@ begin
       scheduler := scheduler || '{"status": "unhealthy"}';
     end if;
   end if;
+  -- A paused schedule is degraded, not unhealthy: nothing runs, so nothing fails or piles up;
+  -- its function needs fixing (a missing secret), then an operator resumes it.
+  for v in select f ->> 'function_name' as fn, f ->> 'paused_reason' as reason
+             from jsonb_array_elements(functions) f where f ->> 'state' = 'paused' loop
+    degraded := true;
+    reasons := reasons || to_jsonb(format('scheduler: %s paused: %s; fix it, then resume_function_schedule(%L)',
+                 v.fn, v.reason, v.fn));
+    if scheduler ->> 'status' = 'healthy' then scheduler := scheduler || '{"status": "degraded"}'; end if;
+  end loop;
+  -- The failed invocation that paused a schedule is said above, with what to do.
   for v in select f ->> 'function_name' as fn, f ->> 'last_status' as status, f ->> 'last_error' as error
              from jsonb_array_elements(functions) f
-            where (f ->> 'enabled')::boolean and f ->> 'last_status' in ('failed', 'timed_out') loop
+            where f ->> 'state' = 'active' and f ->> 'last_status' in ('failed', 'timed_out') loop
     degraded := true;
     reasons := reasons || to_jsonb(format('scheduler: the last scheduled %s invocation %s%s', v.fn,
                  replace(v.status, '_', ' '), coalesce(': ' || v.error, '')));
@@ -199,5 +213,5 @@ begin
 end
 $$;
 comment on function public.get_health_report() is
-  'Health of each part (database, scheduler, source API, alert delivery) and 24 h metrics; status unhealthy when a critical alert fires or alert evaluation stopped, degraded on warnings.';
+  'Health of each part (database, scheduler, source API, alert delivery) and 24 h metrics; status unhealthy when a critical alert fires or alert evaluation stopped, degraded on warnings and on a paused schedule.';
 grant execute on function public.get_health_report() to authenticated, service_role;

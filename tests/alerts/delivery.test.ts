@@ -93,6 +93,31 @@ describe("exactly one message per transition", () => {
     expect(alert).toEqual({ state: "resolved", notifications_sent: 2 });
   });
 
+  it("a rule with a remediation requeues the collector's failed chunk when it fires, and its message says so", async () => {
+    await stack.query(
+      `insert into watermark.leagues (id, name) values (7001, 'Remedy league');
+       insert into watermark.seasons (id, league_id, name) values (70010, 7001, 'Remedy season');
+       insert into watermark.chunks (chunk_id, league_id, season_id, status, attempts, next_attempt_at, last_error)
+       values ('7001_70010', 7001, 70010, 'failed', 2, now() + interval '1 hour', 'HTTP 500 from fixtures/multi')`,
+    );
+    await stack.query(
+      "select public.create_alert_rule(rule_id => 'collect-remedy', kind => 'consecutive_failures', threshold => 1, pipeline => 'watermark', remediation => 'requeue_failed_chunks')",
+    );
+    await finishedRun("watermark", "FAILED");
+    await evaluate();
+    await evaluate(); // still firing: not requeued again
+    await drainUntilSettled();
+    const [message] = receiver.messagesMentioning("collect-remedy");
+    expect(JSON.stringify(message?.body)).toContain("remediation: requeued 1 failed chunk(s) (7001_70010) and 0 failed fixture(s)");
+    const [chunk] = await stack.query<{ status: string }>("select status from watermark.chunks where chunk_id = '7001_70010'");
+    expect(chunk?.status).toBe("pending");
+    const audit = await stack.query<{ actor: string }>(
+      "select actor from watermark.chunk_audit where chunk_id = '7001_70010' and action = 'requeue'",
+    );
+    expect(audit).toEqual([{ actor: "alert-rule:collect-remedy" }]);
+    await stack.query("update watermark.alert_rules set enabled = false where rule_id = 'collect-remedy'");
+  });
+
   it("Slack down for a while, then up: nothing lost, nothing duplicated", async () => {
     await enable("consecutive-failures");
     const pipeline = newPipeline();

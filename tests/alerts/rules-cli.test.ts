@@ -140,6 +140,55 @@ describe("npm run alerts: rules", () => {
     expect(lines.find((l) => l.startsWith("error-rate "))).toMatch(/\s+all\s+0s\s+4h\s+default$/);
   });
 
+  it("--remediation turns a rule's requeue of failed chunks on and off, and list shows it", { timeout: 60_000 }, async () => {
+    const remediation = async (id: string) =>
+      (await stack.query<{ remediation: string | null }>("select remediation from watermark.alert_rules where rule_id = $1", [id]))[0]
+        ?.remediation;
+    expect(await remediation("consecutive-failures")).toBeNull();
+    const on = await alerts("edit", "consecutive-failures", "--remediation", "requeue_failed_chunks");
+    expect(on.stderr).toBe("");
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/^updated consecutive-failures\s.*\son firing: requeue_failed_chunks$/m);
+    expect(await remediation("consecutive-failures")).toBe("requeue_failed_chunks");
+    const [audit] = await stack.query<{ details: unknown }>(
+      "select details from watermark.audit_log where action = 'update_alert_rule' and target = 'consecutive-failures' order by audit_id desc limit 1",
+    );
+    expect(audit?.details).toEqual({ remediation: "requeue_failed_chunks" });
+    const list = await alerts("list");
+    expect(list.stdout.split("\n").find((l) => l.startsWith("consecutive-failures "))).toMatch(
+      /\s+all\s+0s\s+4h\s+default\s+on firing: requeue_failed_chunks$/,
+    );
+
+    const off = await alerts("edit", "consecutive-failures", "--remediation", "none");
+    expect(off.code).toBe(0);
+    expect(await remediation("consecutive-failures")).toBeNull();
+
+    const created = await alerts(
+      "create",
+      "collect-fails",
+      "--kind",
+      "consecutive_failures",
+      "--threshold",
+      "2",
+      "--pipeline",
+      "watermark",
+      "--remediation",
+      "requeue_failed_chunks",
+    );
+    expect(created.stderr).toBe("");
+    expect(await remediation("collect-fails")).toBe("requeue_failed_chunks");
+
+    const unknown = await alerts("edit", "consecutive-failures", "--remediation", "restart");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('--remediation: "restart" is not a remediation; use requeue_failed_chunks or none');
+    const global = await alerts("edit", "delivery-failing", "--remediation", "requeue_failed_chunks");
+    expect(global.code).toBe(1);
+    expect(global.stderr.trim()).toBe(
+      "--remediation: requeue_failed_chunks requeues the collection chunks of pipeline watermark; a delivery_failing rule has none",
+    );
+    expect(await remediation("delivery-failing")).toBeNull();
+  });
+
   it("a bad duration names the flag and the accepted forms", { timeout: 60_000 }, async () => {
     const run = await alerts("edit", "error-rate", "--for", "5x");
     expect(run.code).toBe(1);

@@ -73,6 +73,36 @@ describe("dashboard CLI", () => {
     expect(run.stdout).not.toContain("\x1b[");
   });
 
+  it("shows each schedule's state: active, paused with its reason and how to resume, disabled", async () => {
+    await stack.query(
+      `update watermark.function_schedules set paused_at = now(), paused_reason = 'HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY'
+        where function_name = 'collect'`,
+    );
+    await stack.query("update watermark.function_schedules set enabled = false where function_name = 'alerts'");
+    try {
+      const run = await dashboard([]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^\s*alerts\s+\* \* \* \* \*\s+disabled\b/m);
+      expect(run.stdout).toMatch(/^\s*collect\s+\S+ \* \* \* \*\s+paused\b/m);
+      expect(run.stdout).toMatch(
+        /^\s+collect paused since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d: HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY; fix it, then resume_function_schedule\('collect'\)$/m,
+      );
+      const json = JSON.parse((await dashboard(["--json"])).stdout);
+      expect(json.schedules.map((s: { function_name: string; state: string }) => [s.function_name, s.state])).toEqual(
+        expect.arrayContaining([
+          ["alerts", "disabled"],
+          ["collect", "paused"],
+        ]),
+      );
+      await stack.query("select public.resume_function_schedule('collect')");
+      await stack.query("update watermark.function_schedules set enabled = true where function_name = 'alerts'");
+      expect((await dashboard([])).stdout).toMatch(/^\s*collect\s+\S+ \* \* \* \*\s+active\b/m);
+    } finally {
+      await stack.query("update watermark.function_schedules set paused_at = null, paused_reason = null, enabled = true");
+    }
+  });
+
   it("--json gives machine output", async () => {
     const run = await dashboard(["--json"]);
     expect(run.code).toBe(0);

@@ -73,6 +73,27 @@ describe("web dashboard", () => {
     }
   });
 
+  it("shows each schedule's state: active, paused with its reason and how to resume, disabled", async () => {
+    await stack.query(
+      `update watermark.function_schedules set paused_at = now(), paused_reason = 'HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY'
+        where function_name = 'collect'`,
+    );
+    await stack.query("update watermark.function_schedules set enabled = false where function_name = 'alerts'");
+    const { page, close } = await openDashboard(stack.keys.viewer);
+    try {
+      const collect = page.locator("#schedules tbody tr:has-text('collect')");
+      await collect.waitFor();
+      expect(await collect.locator("td").nth(2).textContent()).toBe("paused");
+      expect(await collect.textContent()).toContain(
+        "HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY; fix it, then resume_function_schedule('collect')",
+      );
+      expect(await page.locator("#schedules tbody tr:has-text('alerts') td").nth(2).textContent()).toBe("disabled");
+    } finally {
+      await close();
+      await stack.query("update watermark.function_schedules set paused_at = null, paused_reason = null, enabled = true");
+    }
+  });
+
   it("keeps the run selected last when an earlier selection's detail answers late", async () => {
     const { page, close } = await openDashboard(stack.keys.viewer);
     try {

@@ -28,7 +28,7 @@ export type Database = {
 { Args: { "body"?: Json,"cron_expression": string,"enabled"?: boolean,"function_name": string,"timeout_milliseconds"?: number }; Returns: Json
                            },
 "create_alert_rule":
-{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
+{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"remediation"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
                            },
 "create_trigger_credential":
 { Args: { "credential_name": string }; Returns: string

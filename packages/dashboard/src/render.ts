@@ -81,11 +81,13 @@ export function renderSummary(list: HTMLElement, entries: Array<[string, Cell]>)
 const STATUS_CLASS: Record<string, string> = {
   COMPLETED: "s-ok",
   healthy: "s-ok",
+  active: "s-ok",
   OK: "s-ok",
   resolved: "s-ok",
   succeeded: "s-ok",
   RUNNING: "s-warn",
   degraded: "s-warn",
+  paused: "s-warn",
   pending: "s-warn",
   WARNING: "s-warn",
   warning: "s-warn",

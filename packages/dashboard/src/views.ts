@@ -38,9 +38,21 @@ const logColumns: Column<LogRow>[] = [
   { title: "chunk", value: (r) => r.chunk_id },
 ];
 
+/** A scheduled function as the health report's scheduler section shows it. */
+interface ScheduleHealth {
+  function_name: string;
+  cron_expression: string;
+  state: "active" | "paused" | "disabled";
+  paused_at: string | null;
+  paused_reason: string | null;
+  last_invocation_at: string | null;
+  last_status: string | null;
+}
+
 interface HealthReport {
   status: "healthy" | "degraded" | "unhealthy";
   reasons: string[];
+  services: { scheduler: { functions: ScheduleHealth[] } };
 }
 
 export async function drawSummary(config: DashboardConfig): Promise<void> {
@@ -56,6 +68,7 @@ export async function drawSummary(config: DashboardConfig): Promise<void> {
     overallEl.className = overall.className ?? "badge";
   }
   overallEl.title = report.reasons.length ? report.reasons.join("\n") : "no problem reported";
+  drawSchedules(report.services.scheduler.functions);
   renderCards(byId("cards"), [
     { label: "executions", value: formatNumber(h.total_executions) },
     { label: "running", value: formatNumber(h.running) },
@@ -68,6 +81,30 @@ export async function drawSummary(config: DashboardConfig): Promise<void> {
     { label: "logs (24 h)", value: formatNumber(h.logs_24h) },
     { label: "errors (24 h)", value: formatNumber(h.errors_24h) },
   ]);
+}
+
+/** Each schedule's state: active, paused (why, and how to resume it) or disabled. */
+function drawSchedules(schedules: ScheduleHealth[]): void {
+  renderTable(
+    byId<HTMLTableElement>("schedules"),
+    [
+      { title: "function", value: (r) => r.function_name },
+      { title: "schedule", value: (r) => r.cron_expression },
+      { title: "state", value: (r) => badge(r.state) },
+      {
+        title: "why",
+        value: (r) =>
+          r.state === "paused"
+            ? `paused since ${formatTime(r.paused_at)}: ${r.paused_reason}; fix it, then resume_function_schedule('${r.function_name}')`
+            : undefined,
+        wrap: true,
+      },
+      { title: "last invocation", value: (r) => formatTime(r.last_invocation_at) },
+      { title: "last status", value: (r) => badge(r.last_status) },
+    ],
+    schedules,
+    { empty: "no function is scheduled" },
+  );
 }
 
 export async function drawRuns(config: DashboardConfig, onSelect: (id: string) => void): Promise<void> {

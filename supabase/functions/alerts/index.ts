@@ -5,6 +5,17 @@
 // packages/core/src/alerts/schemas.ts
 import { z } from "npm:zod@^4.6.7";
 var severities = ["info", "warning", "critical"];
+var remediations = ["requeue_failed_chunks"];
+var alertRemediationSchema = z.object({
+  action: z.enum(remediations),
+  at: z.string(),
+  chunks: z.number().optional(),
+  chunk_ids: z.array(z.string()).optional(),
+  fixtures: z.number().optional(),
+  failed_fixtures: z.number().optional(),
+  skipped: z.string().optional(),
+  error: z.string().optional()
+});
 var alertItemSchema = z.object({
   event: z.enum(["firing", "repeat", "resolved"]),
   alert_id: z.number(),
@@ -23,7 +34,9 @@ var alertItemSchema = z.object({
   since: z.string().nullable(),
   resolved_at: z.string().nullable(),
   execution_ids: z.array(z.string()),
-  channel: z.string()
+  channel: z.string(),
+  /** What the rule's remediation did when the alert started firing (firing events only). */
+  remediation: alertRemediationSchema.nullable().optional()
 });
 var alertsPayloadSchema = z.object({
   scope: z.string(),
@@ -109,7 +122,8 @@ var alertRpcs = {
       channel: z.string().nullable().optional(),
       description: z.string().nullable().optional(),
       params: z.record(z.string(), z.number()).optional(),
-      enabled: z.boolean().optional()
+      enabled: z.boolean().optional(),
+      remediation: z.enum(remediations).nullable().optional()
     }),
     result: z.record(z.string(), z.unknown())
   },
@@ -184,6 +198,17 @@ function slackDate(iso) {
   if (Number.isNaN(ms)) return iso;
   return `<!date^${Math.floor(ms / 1e3)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
+function describeRemediation(remediation) {
+  if (remediation.error) return `⚠️ remediation ${remediation.action} failed: ${remediation.error}`;
+  if (remediation.skipped) return `🔁 remediation ${remediation.action} skipped: ${remediation.skipped}`;
+  const ids = remediation.chunk_ids ?? [];
+  const shown = ids.slice(0, 10).join(", ") + (ids.length > 10 ? `, …${ids.length - 10} more` : "");
+  const chunks = `${remediation.chunks ?? 0} failed chunk(s)${shown ? ` (${shown})` : ""}`;
+  if ((remediation.chunks ?? 0) === 0 && (remediation.failed_fixtures ?? 0) === 0) {
+    return "🔁 remediation: nothing to requeue (no failed chunk or fixture)";
+  }
+  return `🔁 remediation: requeued ${chunks} and ${remediation.failed_fixtures ?? 0} failed fixture(s); ${remediation.fixtures ?? 0} fixture(s) due again`;
+}
 function alertBlocks(alert) {
   const icon = alert.event === "resolved" ? "✅" : severityIcon[alert.severity];
   const lines = [
@@ -201,6 +226,7 @@ function alertBlocks(alert) {
       alert.event === "resolved" && alert.resolved_at ? `firing since ${slackDate(alert.since)}, resolved ${slackDate(alert.resolved_at)}` : `since ${slackDate(alert.since)}`
     );
   }
+  if (alert.remediation) lines.push(escapeMrkdwn(describeRemediation(alert.remediation)));
   const blocks = [{ type: "section", text: { type: "mrkdwn", text: clip(lines.join("\n"), SECTION_LIMIT) } }];
   if (alert.execution_ids.length > 0) {
     blocks.push({
@@ -240,7 +266,9 @@ function formatAlertsMessage(payload, idempotencyKey) {
     type: "context",
     elements: [{ type: "mrkdwn", text: `evaluation ${payload.evaluation_id} · ref \`${escapeMrkdwn(idempotencyKey)}\`` }]
   });
-  const fallback = payload.alerts.map((a) => `[${eventLabel[a.event]}] ${a.rule_id} (${a.severity}) ${scopeLabel(a.scope)}: ${a.summary ?? a.kind}`).join("\n");
+  const fallback = payload.alerts.map(
+    (a) => `[${eventLabel[a.event]}] ${a.rule_id} (${a.severity}) ${scopeLabel(a.scope)}: ${a.summary ?? a.kind}` + (a.remediation ? ` (${describeRemediation(a.remediation)})` : "")
+  ).join("\n");
   return { text: clip(fallback, SECTION_LIMIT), blocks };
 }
 function formatTestMessage(message, idempotencyKey) {

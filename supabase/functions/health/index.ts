@@ -5,6 +5,17 @@
 // packages/core/src/alerts/schemas.ts
 import { z } from "npm:zod@^4.6.7";
 var severities = ["info", "warning", "critical"];
+var remediations = ["requeue_failed_chunks"];
+var alertRemediationSchema = z.object({
+  action: z.enum(remediations),
+  at: z.string(),
+  chunks: z.number().optional(),
+  chunk_ids: z.array(z.string()).optional(),
+  fixtures: z.number().optional(),
+  failed_fixtures: z.number().optional(),
+  skipped: z.string().optional(),
+  error: z.string().optional()
+});
 var alertItemSchema = z.object({
   event: z.enum(["firing", "repeat", "resolved"]),
   alert_id: z.number(),
@@ -23,7 +34,9 @@ var alertItemSchema = z.object({
   since: z.string().nullable(),
   resolved_at: z.string().nullable(),
   execution_ids: z.array(z.string()),
-  channel: z.string()
+  channel: z.string(),
+  /** What the rule's remediation did when the alert started firing (firing events only). */
+  remediation: alertRemediationSchema.nullable().optional()
 });
 var alertsPayloadSchema = z.object({
   scope: z.string(),
@@ -109,7 +122,8 @@ var alertRpcs = {
       channel: z.string().nullable().optional(),
       description: z.string().nullable().optional(),
       params: z.record(z.string(), z.number()).optional(),
-      enabled: z.boolean().optional()
+      enabled: z.boolean().optional(),
+      remediation: z.enum(remediations).nullable().optional()
     }),
     result: z.record(z.string(), z.unknown())
   },

@@ -138,7 +138,7 @@ select throws_ok($$select public.mute_alert_rule('error-rate', 30)$$, 'WM001',
   'duration_seconds: must be between 60 (1 min) and 2592000 (30 days)', 'mute durations are bounded');
 select throws_ok($$select public.unmute_alert_rule('nope')$$, 'WM002', 'alert rule nope not found', 'unknown rules are not found');
 select throws_ok($$select public.update_alert_rule('error-rate', '{"enabled": false}')$$, 'WM001',
-  'changes.enabled: cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description or params (enable/disable/mute have their own RPCs)',
+  'changes.enabled: cannot be changed here; use threshold, pipeline, severity, window_seconds, for_seconds, repeat_seconds, channel, description, params or remediation (enable/disable/mute have their own RPCs)',
   'update names what it can change');
 select is(public.update_alert_rule('error-rate', '{"threshold": 7.5, "for_seconds": 120}') -> 'threshold', '7.5'::jsonb, 'update applies the changes');
 select is((select action from watermark.audit_log order by 1 desc limit 1), 'update_alert_rule', 'rule changes are audited');

@@ -4,7 +4,7 @@
 -- stop or stop succeeding, and says why. Pipelines reporting from outside
 -- declare their interval; a rule's interval_seconds overrides both.
 begin;
-select plan(33);
+select plan(34);
 
 update watermark.alert_rules set enabled = false;
 
@@ -60,6 +60,12 @@ select public.configure_function_schedule('collect', '*/10 * * * *', enabled => 
 select public.evaluate_alerts();
 select matches((pg_temp.alert('missed-schedule/watermark')).summary, '; the collect schedule is disabled$',
   'a disabled schedule still expects runs, and the summary says the schedule is disabled');
+select public.configure_function_schedule('collect', '*/10 * * * *');
+select watermark.pause_function_schedule('collect', 'HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY');
+select public.evaluate_alerts();
+select matches((pg_temp.alert('missed-schedule/watermark')).summary,
+  '; the collect schedule is paused: HTTP 500: server_misconfigured: check SPORTMONKS_API_KEY; fix it, then resume_function_schedule\(''collect''\)$',
+  'a paused schedule: the summary says why and how to resume it');
 
 -- A completed run resolves it, and the resolution says what recovered.
 select pg_temp.run('watermark', 'COMPLETED', interval '0 seconds');

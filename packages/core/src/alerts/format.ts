@@ -1,7 +1,14 @@
 // Slack Block Kit messages for outbox notifications: one message per pipeline
 // and evaluation, one section per alert (severity, what happened, value vs
 // threshold, since when, the executions to look at), resolved notices included.
-import { type AlertItem, type AlertsPayload, alertsPayloadSchema, type ClaimedNotification, testPayloadSchema } from "./schemas.ts";
+import {
+  type AlertItem,
+  type AlertRemediation,
+  type AlertsPayload,
+  alertsPayloadSchema,
+  type ClaimedNotification,
+  testPayloadSchema,
+} from "./schemas.ts";
 
 export interface SlackBlock {
   type: string;
@@ -57,6 +64,19 @@ function slackDate(iso: string): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${new Date(ms).toISOString()}>`;
 }
 
+/** `🔁 remediation: requeued 2 failed chunk(s) (1_10, 2_20) and 3 failed fixture(s); 250 fixture(s) due again`. */
+export function describeRemediation(remediation: AlertRemediation): string {
+  if (remediation.error) return `⚠️ remediation ${remediation.action} failed: ${remediation.error}`;
+  if (remediation.skipped) return `🔁 remediation ${remediation.action} skipped: ${remediation.skipped}`;
+  const ids = remediation.chunk_ids ?? [];
+  const shown = ids.slice(0, 10).join(", ") + (ids.length > 10 ? `, …${ids.length - 10} more` : "");
+  const chunks = `${remediation.chunks ?? 0} failed chunk(s)${shown ? ` (${shown})` : ""}`;
+  if ((remediation.chunks ?? 0) === 0 && (remediation.failed_fixtures ?? 0) === 0) {
+    return "🔁 remediation: nothing to requeue (no failed chunk or fixture)";
+  }
+  return `🔁 remediation: requeued ${chunks} and ${remediation.failed_fixtures ?? 0} failed fixture(s); ${remediation.fixtures ?? 0} fixture(s) due again`;
+}
+
 function alertBlocks(alert: AlertItem): SlackBlock[] {
   const icon = alert.event === "resolved" ? "✅" : severityIcon[alert.severity];
   const lines = [
@@ -76,6 +96,7 @@ function alertBlocks(alert: AlertItem): SlackBlock[] {
         : `since ${slackDate(alert.since)}`,
     );
   }
+  if (alert.remediation) lines.push(escapeMrkdwn(describeRemediation(alert.remediation)));
   const blocks: SlackBlock[] = [{ type: "section", text: { type: "mrkdwn", text: clip(lines.join("\n"), SECTION_LIMIT) } }];
   if (alert.execution_ids.length > 0) {
     blocks.push({
@@ -119,7 +140,11 @@ export function formatAlertsMessage(payload: AlertsPayload, idempotencyKey: stri
     elements: [{ type: "mrkdwn", text: `evaluation ${payload.evaluation_id} · ref \`${escapeMrkdwn(idempotencyKey)}\`` }],
   });
   const fallback = payload.alerts
-    .map((a) => `[${eventLabel[a.event]}] ${a.rule_id} (${a.severity}) ${scopeLabel(a.scope)}: ${a.summary ?? a.kind}`)
+    .map(
+      (a) =>
+        `[${eventLabel[a.event]}] ${a.rule_id} (${a.severity}) ${scopeLabel(a.scope)}: ${a.summary ?? a.kind}` +
+        (a.remediation ? ` (${describeRemediation(a.remediation)})` : ""),
+    )
     .join("\n");
   return { text: clip(fallback, SECTION_LIMIT), blocks };
 }

@@ -5,6 +5,21 @@ import { z } from "zod";
 export const severities = ["info", "warning", "critical"] as const;
 export type Severity = (typeof severities)[number];
 
+export const remediations = ["requeue_failed_chunks"] as const;
+
+/** What a rule's remediation did (built by watermark.run_alert_remediation). */
+export const alertRemediationSchema = z.object({
+  action: z.enum(remediations),
+  at: z.string(),
+  chunks: z.number().optional(),
+  chunk_ids: z.array(z.string()).optional(),
+  fixtures: z.number().optional(),
+  failed_fixtures: z.number().optional(),
+  skipped: z.string().optional(),
+  error: z.string().optional(),
+});
+export type AlertRemediation = z.infer<typeof alertRemediationSchema>;
+
 /** One alert transition inside a grouped notification (built by watermark.alert_notification_item). */
 export const alertItemSchema = z.object({
   event: z.enum(["firing", "repeat", "resolved"]),
@@ -25,6 +40,8 @@ export const alertItemSchema = z.object({
   resolved_at: z.string().nullable(),
   execution_ids: z.array(z.string()),
   channel: z.string(),
+  /** What the rule's remediation did when the alert started firing (firing events only). */
+  remediation: alertRemediationSchema.nullable().optional(),
 });
 export type AlertItem = z.infer<typeof alertItemSchema>;
 
@@ -125,6 +142,7 @@ export const alertRpcs = {
       description: z.string().nullable().optional(),
       params: z.record(z.string(), z.number()).optional(),
       enabled: z.boolean().optional(),
+      remediation: z.enum(remediations).nullable().optional(),
     }),
     result: z.record(z.string(), z.unknown()),
   },
