@@ -949,12 +949,15 @@ var SportmonksRateLimited = class extends SportmonksError {
   retryable = true;
   /** The rate-limited entity (`requested_entity`), when known. */
   entity;
-  /** When the entity's hourly budget resets, when known. */
+  /** When the entity's hourly budget resets (transient: when to retry), when known. */
   resetsAt;
+  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
+  transient;
   constructor(message, details) {
     super(message, details);
     this.entity = details.entity;
     this.resetsAt = details.resetsAt;
+    this.transient = details.transient ?? false;
   }
 };
 var SportmonksAuthError = class extends SportmonksError {
@@ -1466,19 +1469,27 @@ var SportmonksClient = class {
     const json = parseJson(response.body);
     const parsed = json === void 0 ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
+    const status = response.status;
+    const code = envelope?.code ?? null;
+    const limited = status === 429 || code === SPORTMONKS_CODES.rateLimit;
+    const transient429 = limited && (envelope?.rate_limit?.remaining ?? 0) > 0;
     if (envelope?.rate_limit) {
       facts.rateLimit = envelope.rate_limit;
       this.#entityByEndpoint.set(spec.name, envelope.rate_limit.requested_entity);
-      await this.#limiter.record(envelope.rate_limit);
+      if (!transient429) await this.#limiter.record(envelope.rate_limit);
     }
-    const status = response.status;
-    const code = envelope?.code ?? null;
     const details = { endpoint: spec.name, status, code };
     const said = envelope?.message ? `: Sportmonks says "${this.#redact(envelope.message).slice(0, 300)}"` : "";
-    if (status === 429 || code === SPORTMONKS_CODES.rateLimit) {
+    if (limited) {
       const entity = envelope?.rate_limit?.requested_entity ?? this.#entityFor(spec);
       const waitMs = parseRetryAfterMs(response.retryAfter, this.#now()) ?? (envelope?.rate_limit ? envelope.rate_limit.resets_in_seconds * 1e3 : null);
       const resetsAt = waitMs === null ? null : new Date(this.#now() + waitMs);
+      if (transient429) {
+        throw new SportmonksRateLimited(
+          `${spec.name}: HTTP 429 for entity ${entity} with ${envelope?.rate_limit?.remaining} requests left (transient)${said}`,
+          { ...details, entity, resetsAt, transient: true }
+        );
+      }
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
@@ -1562,15 +1573,18 @@ var SportmonksClient = class {
     await this.#sleep(permit.waitMs);
   }
   async #pauseBeforeRetry(spec, error, attempt) {
+    const cause = { error: error.kind, status: error.status ?? null };
     if (error instanceof SportmonksRateLimited && error.resetsAt) {
       const waitMs2 = Math.max(0, error.resetsAt.getTime() - this.#now());
-      if (waitMs2 > this.#options.maxRateLimitWaitMs) throw error;
-      this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt });
-      await this.#sleep(waitMs2);
-      return;
+      if (waitMs2 <= this.#options.maxRateLimitWaitMs) {
+        this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt, ...cause });
+        await this.#sleep(waitMs2);
+        return;
+      }
+      if (!error.transient) throw error;
     }
     const waitMs = backoffDelayMs(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs, this.#random);
-    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt });
+    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt, ...cause });
     await this.#sleep(waitMs);
   }
   #entityFor(spec) {
@@ -2160,22 +2174,53 @@ function emptyCounters() {
   };
 }
 var ApiUsageMeter = class {
-  usage = { calls: 0, byEndpoint: {}, errors: 0, rateLimited: 0, retries: 0, waitedMs: 0, remainingByEntity: {} };
+  constructor(now = Date.now) {
+    this.now = now;
+  }
+  now;
+  usage = {
+    calls: 0,
+    byEndpoint: {},
+    errors: 0,
+    rateLimited: 0,
+    retries: 0,
+    waitedMs: 0,
+    remainingByEntity: {},
+    byEntity: {}
+  };
   onRequest = (event) => {
     const u = this.usage;
+    const entity = event.entity ?? "unknown";
+    const e = u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
     u.calls++;
+    e.calls++;
     u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;
-    if (event.attempt > 1) u.retries++;
-    if (event.error) u.errors++;
-    if (event.error === "rate_limited" || event.status === 429) u.rateLimited++;
+    if (event.attempt > 1) {
+      u.retries++;
+      e.retries++;
+    }
+    if (event.error) {
+      u.errors++;
+      e.errors++;
+    } else {
+      e.lastSuccessAt = new Date(this.now()).toISOString();
+    }
+    if (isRateLimited(event)) {
+      u.rateLimited++;
+      e.rateLimited++;
+    }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
   onWait = (event) => {
     this.usage.waitedMs += event.waitMs;
   };
 };
+function isRateLimited(event) {
+  return event.error === "rate_limited" || event.status === 429;
+}
 
 // packages/core/src/collector/engine.ts
+var CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR" };
 var StopRun = class extends Error {
   constructor(reason, message, fatal = false) {
     super(message);
@@ -2195,6 +2240,7 @@ var CollectionRun = class {
     this.deps = deps;
     this.options = options;
     this.now = deps.now ?? Date.now;
+    this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
   }
@@ -2203,7 +2249,7 @@ var CollectionRun = class {
   now;
   started;
   budget;
-  meter = new ApiUsageMeter();
+  meter;
   counters = emptyCounters();
   errors = [];
   internalAbort = new AbortController();
@@ -2217,11 +2263,42 @@ var CollectionRun = class {
   }
   buildClient(store) {
     return this.deps.sportmonks({
-      onRequest: this.meter.onRequest,
-      onWait: this.meter.onWait,
+      onRequest: (event) => {
+        this.meter.onRequest(event);
+        this.recordRequest(event);
+      },
+      onWait: (event) => {
+        this.meter.onWait(event);
+        if (event.reason !== "budget_reserve") this.recordRetry(event);
+      },
       rateLimitStore: store,
       // Waiting past the budget is pointless: the run stops and the next one starts after the reset.
       maxRateLimitWaitMs: Math.max(0, Math.min(6e4, Math.floor(this.options.timeBudgetMs / 4)))
+    });
+  }
+  /**
+   * One `sportmonks.latency_ms` sample per HTTP attempt, tagged with what it
+   * ended as: health's source_api section reads calls, errors, 429s, latency
+   * and the last success from these (docs/operations.md, Health).
+   */
+  recordRequest(event) {
+    const outcome = event.error === null ? "ok" : isRateLimited(event) ? "rate_limited" : event.error;
+    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, outcome, ...event.status === null ? {} : { status: event.status } };
+    this.metrics?.recordMetric("sportmonks.latency_ms", event.durationMs, { unit: "ms", kind: "timing", tags }).catch(() => {
+    });
+  }
+  /** A retry is about to happen: one log line (shown by --verbose) and one `sportmonks.retries` count. */
+  recordRetry(event) {
+    const reason = event.error ?? event.reason;
+    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, reason };
+    this.logger.info(`retrying ${event.endpoint} (attempt ${event.attempt + 1}) after ${reason}${event.status ? ` HTTP ${event.status}` : ""}`, {
+      ...tags,
+      status: event.status ?? null,
+      attempt: event.attempt + 1,
+      wait_ms: event.waitMs
+    }).catch(() => {
+    });
+    this.metrics?.incrementCounter("sportmonks.retries", 1, tags).catch(() => {
     });
   }
   progress(phase, message, extra = {}) {
@@ -2295,7 +2372,7 @@ var CollectionRun = class {
   async closeExecution(executionId, status, stop, durationMs) {
     const c = this.counters;
     try {
-      await this.logger.info(`collection ${status.toLowerCase()}`, {
+      await this.logger.log(CLOSING_LEVEL[status], `collection ${status.toLowerCase()}`, {
         stop_reason: stop.reason,
         message: stop.message,
         counters: { ...c },
@@ -2303,6 +2380,14 @@ var CollectionRun = class {
       });
       const metrics = this.metrics;
       if (metrics) {
+        for (const [entity, e] of Object.entries(this.meter.usage.byEntity)) {
+          const tags = { entity };
+          await metrics.recordMetric("sportmonks.calls", e.calls, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.errors", e.errors, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.rate_limited", e.rateLimited, { unit: "count", kind: "counter", tags });
+          const remaining = this.meter.usage.remainingByEntity[entity];
+          if (remaining !== void 0) await metrics.setGauge("sportmonks.rate_limit_remaining", remaining, "count", tags);
+        }
         await metrics.recordMetric("collector.api_calls", this.meter.usage.calls, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.api_429", this.meter.usage.rateLimited, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.fixtures_collected", c.fixturesInserted + c.fixturesUpdated + c.fixturesUnchanged, {
@@ -2446,7 +2531,7 @@ var CollectionRun = class {
   }
   /** Errors that end the run rather than a chunk or a batch. */
   rethrowIfRunStopping(err) {
-    if (err instanceof SportmonksRateLimited) {
+    if (err instanceof SportmonksRateLimited && !err.transient) {
       throw new StopRun("rate_limited", `${err.message}${err.resetsAt ? ` (resets at ${err.resetsAt.toISOString()})` : ""}`);
     }
     if (err instanceof SportmonksAuthError || err instanceof SportmonksIncludeError) throw new StopRun("failed", err.message, true);
@@ -2711,6 +2796,7 @@ var CollectionRun = class {
       executionId: this.executionId,
       status,
       stopReason: stop.reason,
+      stopMessage: stop.message,
       workLeft,
       dryRun: this.options.dryRun,
       durationMs,
