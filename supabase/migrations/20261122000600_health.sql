@@ -186,7 +186,7 @@ begin
   end loop;
 
   return jsonb_build_object(
-    'status', case when last_call is null or last_call <= now() - interval '24 hours' and level = 0 then 'idle'
+    'status', case when level = 0 and (last_call is null or last_call <= now() - interval '24 hours') then 'idle'
                    else (array['healthy', 'degraded', 'unhealthy'])[1 + level] end,
     'level', level,
     'reasons', reasons,

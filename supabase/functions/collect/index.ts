@@ -688,6 +688,7 @@ var PerformanceTracker = class {
 
 // packages/core/src/monitoring/etl-monitor.ts
 var MAX_ERROR_MESSAGE = 2e3;
+var DEFAULT_HEARTBEAT_INTERVAL_MS = 2e4;
 var EtlMonitor = class {
   constructor(options) {
     this.options = options;
@@ -744,7 +745,7 @@ var EtlMonitor = class {
   }
   /**
    * Heartbeats the started execution every `intervalMs` (default: the
-   * monitor's heartbeatIntervalMs, 60 s) until the returned function is called.
+   * monitor's heartbeatIntervalMs, 20 s) until the returned function is called.
    * `progress`, when given, is read before each beat so the beat carries fresh
    * counters. When the execution is no longer RUNNING (reaped or finished
    * elsewhere: WM003) `onLost` gets the error and the work should stop; other
@@ -761,7 +762,7 @@ var EtlMonitor = class {
           });
         });
       },
-      options.intervalMs ?? this.options.heartbeatIntervalMs ?? 6e4
+      options.intervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
     );
     return () => clearInterval(timer);
   }
@@ -2006,7 +2007,8 @@ var collectOptionsSchema = z5.object({
   refreshCatalog: z5.boolean().default(false),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
-  heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(3e4),
+  /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
+  heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
   trigger: z5.enum(["schedule", "manual", "api"]).default("manual"),
   correlationId: z5.string().trim().min(1).optional()
 }).strict();
@@ -3043,11 +3045,15 @@ function collectBodySchema(wallClockSeconds) {
 }
 
 // functions/collect/handler.ts
-function describeCaller(caller) {
-  if (caller.kind === "trigger" && caller.credential === "pg_cron") {
-    return { trigger: "schedule", correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0 };
-  }
-  return { trigger: "api" };
+var INVOCATION_TRIGGER_HEADER = "x-watermark-invocation-trigger";
+function describeCaller(caller, request) {
+  if (caller.kind !== "trigger") return { trigger: "api" };
+  const recorded = request.headers.get(INVOCATION_TRIGGER_HEADER);
+  const fallback = caller.credential === "pg_cron" ? "schedule" : "api";
+  return {
+    trigger: recorded === "schedule" || recorded === "manual" ? recorded : fallback,
+    correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0
+  };
 }
 function createCollectHandler(options = {}) {
   const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
@@ -3061,7 +3067,7 @@ function createCollectHandler(options = {}) {
     const caller = await authenticate(request);
     bodySchema ??= collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS);
     const body = await readJsonBody(request, bodySchema);
-    const { trigger, correlationId } = describeCaller(caller);
+    const { trigger, correlationId } = describeCaller(caller, request);
     const deps = options.deps?.(env, caller) ?? createCollectorDeps({
       supabaseUrl: env.SUPABASE_URL,
       serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,

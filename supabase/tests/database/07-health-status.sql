@@ -1,7 +1,7 @@
 -- get_etl_health_status: the seed's dashboard figures, the per-pipeline breakdown,
 -- log figures from the hourly rollup equal to the raw counts, never a logs scan.
 begin;
-select plan(22);
+select plan(25);
 
 insert into watermark.etl_executions (execution_id, pipeline, started_at, heartbeat_at, heartbeat_timeout_seconds) values
   ('h_done', 'collector', now() - interval '5 hours', now(), 900),
