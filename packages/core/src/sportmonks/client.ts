@@ -325,7 +325,8 @@ export class SportmonksClient {
         return { data: data.data, envelope };
       } catch (caught) {
         const error = this.#normalise(spec, caught);
-        this.#report(spec, this.#entityFor(spec), facts, started, attempt, error.kind);
+        // A miss (200, "no result") is an answer, not a failed call: the caller reads it as an empty list.
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
       }
