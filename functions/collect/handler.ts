@@ -4,8 +4,8 @@
 // within the function's wall clock.
 import { type CollectorDeps, type CollectResult, collect, createCollectorDeps } from "@watermark/core/collector";
 import type { EnvSource } from "@watermark/core/config";
-import type { ExecutionTrigger } from "@watermark/core/rpc";
 import { isWatermarkError } from "@watermark/core/errors";
+import type { ExecutionTrigger } from "@watermark/core/rpc";
 import { runInBackground, shutdownSignal } from "../_shared/background.ts";
 import { envReader, platformEnv } from "../_shared/env.ts";
 import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";

@@ -87,7 +87,9 @@ describe("npm run collect", () => {
     const [held] = await env.stack.query<{ season_id: string }>("select season_id from watermark.chunks where lease_token is not null");
     const blocked = await startCli(["--season-id", String(held?.season_id)], env.cliEnv()).done;
     expect(blocked.code, blocked.stderr).toBe(0);
-    expect(blocked.stdout).toMatch(/^✔ collection completed \([\d.]+ s, execution etl_\w+\): no chunk needs work now: 1 held by another run \(until /);
+    expect(blocked.stdout).toMatch(
+      /^✔ collection completed \([\d.]+ s, execution etl_\w+\): no chunk needs work now: 1 held by another run \(until /,
+    );
 
     // Its heartbeat stops. pg_cron runs the reaper every minute, so a timeout of at most 60 s
     // abandons the run within 2 minutes of its last heartbeat; 61 s without one is enough.

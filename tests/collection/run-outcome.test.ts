@@ -36,7 +36,9 @@ describe("a run's outcome, as reported", () => {
   it("stopping with work left is ■ stopped and exit 3, never ✔ completed", async () => {
     const run = await startCli(["--max-chunks", "1"], env.cliEnv()).done;
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stdout).toMatch(/^■ collection stopped: max chunks, work left for the next run \([\d.]+ s, execution etl_\w+\): claimed 1 chunks\n/);
+    expect(run.stdout).toMatch(
+      /^■ collection stopped: max chunks, work left for the next run \([\d.]+ s, execution etl_\w+\): claimed 1 chunks\n/,
+    );
     expect(run.stdout).not.toContain("✔");
 
     const rest = await startCli([], env.cliEnv()).done;

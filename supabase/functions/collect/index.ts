@@ -950,12 +950,15 @@ var SportmonksRateLimited = class extends SportmonksError {
   retryable = true;
   /** The rate-limited entity (`requested_entity`), when known. */
   entity;
-  /** When the entity's hourly budget resets, when known. */
+  /** When the entity's hourly budget resets (transient: when to retry), when known. */
   resetsAt;
+  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
+  transient;
   constructor(message, details) {
     super(message, details);
     this.entity = details.entity;
     this.resetsAt = details.resetsAt;
+    this.transient = details.transient ?? false;
   }
 };
 var SportmonksAuthError = class extends SportmonksError {
@@ -1454,7 +1457,7 @@ var SportmonksClient = class {
         return { data: data.data, envelope };
       } catch (caught) {
         const error = this.#normalise(spec, caught);
-        this.#report(spec, this.#entityFor(spec), facts, started, attempt, error.kind);
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
       }
@@ -1467,19 +1470,27 @@ var SportmonksClient = class {
     const json = parseJson(response.body);
     const parsed = json === void 0 ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
+    const status = response.status;
+    const code = envelope?.code ?? null;
+    const limited = status === 429 || code === SPORTMONKS_CODES.rateLimit;
+    const transient429 = limited && (envelope?.rate_limit?.remaining ?? 0) > 0;
     if (envelope?.rate_limit) {
       facts.rateLimit = envelope.rate_limit;
       this.#entityByEndpoint.set(spec.name, envelope.rate_limit.requested_entity);
-      await this.#limiter.record(envelope.rate_limit);
+      if (!transient429) await this.#limiter.record(envelope.rate_limit);
     }
-    const status = response.status;
-    const code = envelope?.code ?? null;
     const details = { endpoint: spec.name, status, code };
     const said = envelope?.message ? `: Sportmonks says "${this.#redact(envelope.message).slice(0, 300)}"` : "";
-    if (status === 429 || code === SPORTMONKS_CODES.rateLimit) {
+    if (limited) {
       const entity = envelope?.rate_limit?.requested_entity ?? this.#entityFor(spec);
       const waitMs = parseRetryAfterMs(response.retryAfter, this.#now()) ?? (envelope?.rate_limit ? envelope.rate_limit.resets_in_seconds * 1e3 : null);
       const resetsAt = waitMs === null ? null : new Date(this.#now() + waitMs);
+      if (transient429) {
+        throw new SportmonksRateLimited(
+          `${spec.name}: HTTP 429 for entity ${entity} with ${envelope?.rate_limit?.remaining} requests left (transient)${said}`,
+          { ...details, entity, resetsAt, transient: true }
+        );
+      }
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
@@ -1563,15 +1574,18 @@ var SportmonksClient = class {
     await this.#sleep(permit.waitMs);
   }
   async #pauseBeforeRetry(spec, error, attempt) {
+    const cause = { error: error.kind, status: error.status ?? null };
     if (error instanceof SportmonksRateLimited && error.resetsAt) {
       const waitMs2 = Math.max(0, error.resetsAt.getTime() - this.#now());
-      if (waitMs2 > this.#options.maxRateLimitWaitMs) throw error;
-      this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt });
-      await this.#sleep(waitMs2);
-      return;
+      if (waitMs2 <= this.#options.maxRateLimitWaitMs) {
+        this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt, ...cause });
+        await this.#sleep(waitMs2);
+        return;
+      }
+      if (!error.transient) throw error;
     }
     const waitMs = backoffDelayMs(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs, this.#random);
-    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt });
+    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt, ...cause });
     await this.#sleep(waitMs);
   }
   #entityFor(spec) {
@@ -2179,7 +2193,8 @@ var ApiUsageMeter = class {
   onRequest = (event) => {
     const u = this.usage;
     const entity = event.entity ?? "unknown";
-    const e = u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
+    u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
+    const e = u.byEntity[entity];
     u.calls++;
     e.calls++;
     u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;
@@ -2271,7 +2286,12 @@ var CollectionRun = class {
    */
   recordRequest(event) {
     const outcome = event.error === null ? "ok" : isRateLimited(event) ? "rate_limited" : event.error;
-    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, outcome, ...event.status === null ? {} : { status: event.status } };
+    const tags = {
+      entity: event.entity ?? "unknown",
+      endpoint: event.endpoint,
+      outcome,
+      ...event.status === null ? {} : { status: event.status }
+    };
     this.metrics?.recordMetric("sportmonks.latency_ms", event.durationMs, { unit: "ms", kind: "timing", tags }).catch(() => {
     });
   }

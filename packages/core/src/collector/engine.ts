@@ -161,7 +161,12 @@ class CollectionRun {
    */
   private recordRequest(event: SportmonksRequestEvent): void {
     const outcome = event.error === null ? "ok" : isRateLimited(event) ? "rate_limited" : event.error;
-    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, outcome, ...(event.status === null ? {} : { status: event.status }) };
+    const tags = {
+      entity: event.entity ?? "unknown",
+      endpoint: event.endpoint,
+      outcome,
+      ...(event.status === null ? {} : { status: event.status }),
+    };
     this.metrics?.recordMetric("sportmonks.latency_ms", event.durationMs, { unit: "ms", kind: "timing", tags }).catch(() => {
       // Like the client's own hooks, observation never changes the run.
     });

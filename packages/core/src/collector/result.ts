@@ -130,7 +130,8 @@ export class ApiUsageMeter {
   readonly onRequest = (event: SportmonksRequestEvent): void => {
     const u = this.usage;
     const entity = event.entity ?? "unknown";
-    const e = (u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null });
+    u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
+    const e = u.byEntity[entity];
     u.calls++;
     e.calls++;
     u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;

@@ -104,10 +104,7 @@ export class SportmonksRateLimited extends SportmonksError {
   /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
   readonly transient: boolean;
 
-  constructor(
-    message: string,
-    details: SportmonksErrorDetails & { entity: string | null; resetsAt: Date | null; transient?: boolean },
-  ) {
+  constructor(message: string, details: SportmonksErrorDetails & { entity: string | null; resetsAt: Date | null; transient?: boolean }) {
     super(message, details);
     this.entity = details.entity;
     this.resetsAt = details.resetsAt;

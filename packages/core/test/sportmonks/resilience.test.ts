@@ -140,12 +140,24 @@ describe("429", () => {
     expect(await client.fixturesByIds([1])).toHaveLength(1);
     expect(sleeps).toEqual([7000]);
     expect(waits).toEqual([
-      { endpoint: "fixtures/multi/{ids}", entity: "Fixture", waitMs: 7000, reason: "rate_limited", attempt: 1, error: "rate_limited", status: 429 },
+      {
+        endpoint: "fixtures/multi/{ids}",
+        entity: "Fixture",
+        waitMs: 7000,
+        reason: "rate_limited",
+        attempt: 1,
+        error: "rate_limited",
+        status: 429,
+      },
     ]);
   });
 
   it("takes a 429 whose rate_limit shows budget left as transient: retried, the budget neither spent nor saved", async () => {
-    const spurious = { status: 429, headers: { "retry-after": "1" }, body: { message: "Too Many Attempts.", code: 5005, rate_limit: rateLimit(2500, 1) } };
+    const spurious = {
+      status: 429,
+      headers: { "retry-after": "1" },
+      body: { message: "Too Many Attempts.", code: 5005, rate_limit: rateLimit(2500, 1) },
+    };
     script(spurious, spurious, { body: envelope([fixture(1)]) });
     const store = new InMemoryRateLimitStore();
     const { client, sleeps } = harness({ rateLimitStore: store });
