@@ -74,6 +74,24 @@ describe("a run's outcome, as reported", () => {
       "select sum(metric_value)::int as n from watermark.etl_metrics where metric_name = 'sportmonks.calls'",
     );
     expect(counted?.n).toBe(served.requests);
+
+    // And the health function answers 200 with it, right after a normal collection.
+    Object.assign(process.env, {
+      SUPABASE_URL: env.stack.supabaseUrl,
+      SUPABASE_SERVICE_ROLE_KEY: env.stack.keys.serviceRole,
+      SUPABASE_ANON_KEY: env.stack.keys.anon,
+    });
+    const health = (await import("../../functions/health/index.ts")).default;
+    const response = await health.fetch(
+      new Request("http://localhost/functions/v1/health", { headers: { Authorization: `Bearer ${env.stack.keys.viewer}` } }),
+    );
+    const report = (await response.json()) as { status: string; reasons: string[]; services: { source_api: SourceApi } };
+    expect({ http: response.status, status: report.status, reasons: report.reasons }).toEqual({
+      http: 200,
+      status: "healthy",
+      reasons: [],
+    });
+    expect(report.services.source_api.calls_1h).toBe(served.requests);
   });
 
   it("a burst of spurious 429s and a 5xx is retried, logged and counted, and spends no budget", async () => {
