@@ -75,23 +75,46 @@ async function main(argv: string[]): Promise<number> {
   return exitCode(result);
 }
 
+/**
+ * One rule for the exit code, and the headline says the same: 0 only when the
+ * run completed with nothing left and nothing failed; 3 when work is left
+ * (time budget, max chunks or fixtures, rate limit, cancel) or some fixtures
+ * or chunks failed; 1 when the run failed.
+ */
 function exitCode(result: CollectResult): number {
   if (result.status === "FAILED") return EXIT.failed;
-  if (result.status === "CANCELLED") return EXIT.partial;
-  if (result.stopReason === "time_budget" || result.stopReason === "rate_limited") return EXIT.partial;
+  if (result.workLeft) return EXIT.partial;
   if (result.counters.fixturesFailed > 0 || result.counters.chunksFailed > 0 || result.counters.chunksLeaseLost > 0) return EXIT.partial;
   return EXIT.ok;
+}
+
+const STOP_WORDS: Record<CollectResult["stopReason"], string> = {
+  no_work: "no work left",
+  max_chunks: "max chunks",
+  max_fixtures: "max fixtures",
+  time_budget: "time budget",
+  rate_limited: "rate limited",
+  cancelled: "cancelled",
+  failed: "failed",
+};
+
+/** The first line: ✔ only for exit 0, ■ for exit 3, ✘ for exit 1, then why it stopped in the run's own words. */
+function headline(r: CollectResult): string {
+  const noun = r.dryRun ? "dry run" : "collection";
+  const where = `${(r.durationMs / 1000).toFixed(1)} s, ${r.executionId ? `execution ${r.executionId}` : "nothing written"}`;
+  const code = exitCode(r);
+  if (code === EXIT.failed) return `✘ ${noun} failed (${where}): ${r.stopMessage}`;
+  if (code === EXIT.ok) return `✔ ${noun} completed (${where}): ${r.stopMessage}`;
+  const what = r.workLeft
+    ? `${r.status === "CANCELLED" ? "cancelled" : `stopped: ${STOP_WORDS[r.stopReason]}`}, work left for the next run`
+    : "completed with failures: they are retried after their backoff";
+  return `■ ${noun} ${what} (${where}): ${r.stopMessage}`;
 }
 
 function humanSummary(r: CollectResult): string {
   const c = r.counters;
   const a = r.api;
-  const mark = r.status === "COMPLETED" ? "✔" : r.status === "CANCELLED" ? "■" : "✘";
-  const lines = [
-    `${mark} ${r.dryRun ? "dry run" : "collection"} ${r.status.toLowerCase()} in ${(r.durationMs / 1000).toFixed(1)} s` +
-      (r.executionId ? ` (execution ${r.executionId})` : " (nothing written)") +
-      ` — stopped: ${r.stopReason}${r.workLeft ? ", work left for the next run" : ""}`,
-  ];
+  const lines = [headline(r)];
   if (r.dryRun) {
     lines.push(`  would collect ${c.fixturesRequested} fixtures in ${c.chunksClaimed} chunks:`);
     for (const p of r.plan ?? []) {

@@ -5,6 +5,7 @@
 import { type CollectorDeps, type CollectResult, collect, createCollectorDeps } from "@watermark/core/collector";
 import type { EnvSource } from "@watermark/core/config";
 import { isWatermarkError } from "@watermark/core/errors";
+import type { ExecutionTrigger } from "@watermark/core/rpc";
 import { runInBackground, shutdownSignal } from "../_shared/background.ts";
 import { envReader, platformEnv } from "../_shared/env.ts";
 import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";
@@ -21,11 +22,27 @@ export interface CollectHandlerOptions {
   onFinished?: (result: CollectResult) => void;
 }
 
-function describeCaller(caller: Caller): { trigger: "schedule" | "api"; correlationId?: string } {
-  if (caller.kind === "trigger" && caller.credential === "pg_cron") {
-    return { trigger: "schedule", correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : undefined };
-  }
-  return { trigger: "api" };
+/**
+ * Sent by watermark.invoke_function() with the trigger it recorded in
+ * function_invocations: `schedule` for a pg_cron job, `manual` for
+ * request_function_invocation(). Both travel with pg_cron's credential, so the
+ * credential cannot tell them apart.
+ */
+export const INVOCATION_TRIGGER_HEADER = "x-watermark-invocation-trigger";
+
+/**
+ * One rule for the execution's trigger: for a trigger-credential call, what the
+ * invocation record says (the header above; without it, pg_cron's credential
+ * means `schedule`); `api` for any other caller.
+ */
+function describeCaller(caller: Caller, request: Request): { trigger: ExecutionTrigger; correlationId?: string } {
+  if (caller.kind !== "trigger") return { trigger: "api" };
+  const recorded = request.headers.get(INVOCATION_TRIGGER_HEADER);
+  const fallback = caller.credential === "pg_cron" ? "schedule" : "api";
+  return {
+    trigger: recorded === "schedule" || recorded === "manual" ? recorded : fallback,
+    correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : undefined,
+  };
 }
 
 export function createCollectHandler(options: CollectHandlerOptions = {}): { fetch: FetchHandler } {
@@ -42,7 +59,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
     const caller = await authenticate(request);
     bodySchema ??= collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS);
     const body: CollectBody = await readJsonBody(request, bodySchema);
-    const { trigger, correlationId } = describeCaller(caller);
+    const { trigger, correlationId } = describeCaller(caller, request);
 
     const deps =
       options.deps?.(env, caller) ??

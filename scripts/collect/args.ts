@@ -42,8 +42,8 @@ Exit codes:
   0  the run completed
   1  the run failed (see the message and the execution's logs)
   2  bad usage or configuration; nothing was run
-  3  partial: stopped by the time budget, a rate limit or a signal with work left,
-     or some fixtures failed (they are retried after their backoff)
+  3  partial: stopped with work left (time budget, --max-chunks, --max-fixtures,
+     a rate limit, a signal), or some fixtures failed (retried after their backoff)
 
 SIGTERM / SIGINT stop at the next batch: the lease is released with its
 checkpoint kept and the execution is finished CANCELLED (exit 3).

@@ -18,7 +18,8 @@ create table watermark.etl_executions (
   started_at timestamptz not null default now(),
   finished_at timestamptz,
   heartbeat_at timestamptz not null default now(),
-  heartbeat_timeout_seconds integer not null default 900
+  -- 60 s: with the reaper every minute a dead run is ABANDONED within 2 minutes of its last heartbeat.
+  heartbeat_timeout_seconds integer not null default 60
     check (heartbeat_timeout_seconds between 10 and 86400),
   total_fixtures integer check (total_fixtures >= 0),
   processed_fixtures integer check (processed_fixtures >= 0),
@@ -735,7 +736,7 @@ create function public.start_etl_execution(
   pipeline text default 'watermark',
   trigger text default 'manual',
   correlation_id text default null,
-  heartbeat_timeout_seconds integer default 900
+  heartbeat_timeout_seconds integer default 60
 )
 returns text
 language plpgsql

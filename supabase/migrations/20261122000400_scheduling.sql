@@ -222,7 +222,9 @@ begin
   headers := jsonb_build_object(
     'Content-Type', 'application/json',
     'x-watermark-trigger', settings.trigger_token,
-    'x-watermark-invocation-id', invocation_id::text
+    'x-watermark-invocation-id', invocation_id::text,
+    -- The trigger recorded above: the function labels its run with it (schedule or manual).
+    'x-watermark-invocation-trigger', invoke_function.trigger
   );
   if settings.gateway_api_key is not null then
     headers := headers || jsonb_build_object('apikey', settings.gateway_api_key,

@@ -38,6 +38,176 @@ end
 $$;
 revoke execute on function watermark.cron_job_health() from public;
 
+-- ---------------------------------------------------------------------------
+-- Source API: the collector's own Sportmonks calls
+-- ---------------------------------------------------------------------------
+
+-- The thresholds of the source_api section: one definition, returned with the
+-- report and stated in docs/operations.md (Health). Rates are judged only over
+-- at least min_calls calls in the hour, so one failed call of two is no verdict.
+create or replace function watermark.source_api_thresholds()
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'min_calls', 5,
+    'error_rate', jsonb_build_object('degraded', 0.05, 'unhealthy', 0.25),
+    'rate_limited_rate', jsonb_build_object('degraded', 0.01, 'unhealthy', 0.10),
+    'p95_latency_ms', jsonb_build_object('degraded', 2000, 'unhealthy', 10000),
+    'last_success_age_seconds', jsonb_build_object('degraded', 1800, 'unhealthy', 7200),
+    'rate_limit_remaining', jsonb_build_object('degraded', 300, 'unhealthy', 10))
+$$;
+comment on function watermark.source_api_thresholds() is
+  'Degraded and unhealthy thresholds of get_health_report().services.source_api (docs/operations.md, Health).';
+
+-- 0 healthy, 1 degraded, 2 unhealthy: `value` at or past a threshold (below it when lower_is_worse).
+create or replace function watermark.threshold_level(value numeric, limits jsonb, lower_is_worse boolean default false)
+returns integer
+language sql
+immutable
+set search_path = ''
+as $$
+  select case
+    when value is null then 0
+    when lower_is_worse and value <= (limits ->> 'unhealthy')::numeric then 2
+    when lower_is_worse and value <= (limits ->> 'degraded')::numeric then 1
+    when not lower_is_worse and value >= (limits ->> 'unhealthy')::numeric then 2
+    when not lower_is_worse and value >= (limits ->> 'degraded')::numeric then 1
+    else 0 end
+$$;
+
+-- The source_api section: every Sportmonks HTTP attempt the collector makes is one
+-- `sportmonks.latency_ms` sample tagged entity, endpoint and outcome (ok, rate_limited
+-- or the error kind); the budgets come from watermark.api_rate_limits. Returns the
+-- section with `level` (0..2) and `reasons` for get_health_report to merge.
+create or replace function watermark.source_api_health()
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  t jsonb := watermark.source_api_thresholds();
+  hour_start timestamptz := now() - interval '1 hour';
+  totals record;
+  last_call timestamptz;
+  last_success timestamptz;
+  error_rate numeric;
+  limited_rate numeric;
+  entities jsonb;
+  limits jsonb;
+  reasons jsonb := '[]';
+  level integer := 0;
+  lvl integer;
+  r record;
+begin
+  perform watermark.require_access(1, 'source_api_health');
+  select count(*) as calls,
+         count(*) filter (where m.tags ->> 'outcome' not in ('ok', 'rate_limited')) as errors,
+         count(*) filter (where m.tags ->> 'outcome' = 'rate_limited') as rate_limited,
+         round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1) as p95
+    into totals
+    from watermark.etl_metrics m
+   where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > hour_start;
+  select max(m."timestamp") into last_call from watermark.etl_metrics m where m.metric_name = 'sportmonks.latency_ms';
+  select max(m."timestamp") into last_success from watermark.etl_metrics m
+   where m.metric_name = 'sportmonks.latency_ms' and m.tags ->> 'outcome' = 'ok';
+  if totals.calls > 0 then
+    error_rate := round(totals.errors::numeric / totals.calls, 4);
+    limited_rate := round(totals.rate_limited::numeric / totals.calls, 4);
+  end if;
+
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'entity', e.entity, 'calls_1h', e.calls, 'errors_1h', e.errors, 'rate_limited_1h', e.rate_limited,
+           'p95_latency_ms', e.p95, 'last_success_at', e.last_success) order by e.entity), '[]')
+    into entities
+    from (select coalesce(m.tags ->> 'entity', 'unknown') as entity, count(*) as calls,
+                 count(*) filter (where m.tags ->> 'outcome' not in ('ok', 'rate_limited')) as errors,
+                 count(*) filter (where m.tags ->> 'outcome' = 'rate_limited') as rate_limited,
+                 round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1) as p95,
+                 max(m."timestamp") filter (where m.tags ->> 'outcome' = 'ok') as last_success
+            from watermark.etl_metrics m
+           where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > hour_start
+           group by 1) e;
+
+  -- Headroom: a budget whose reset has passed is whole again.
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'entity', b.entity, 'remaining', b.remaining, 'resets_at', b.resets_at, 'updated_at', b.updated_at,
+           'status', (array['healthy', 'degraded', 'unhealthy'])[1 + b.level]) order by b.entity), '[]')
+    into limits
+    from (select x.*, case when x.resets_at <= now() then 0
+                           else watermark.threshold_level(x.remaining, t -> 'rate_limit_remaining', true) end as level
+            from watermark.api_rate_limits x) b;
+
+  if totals.calls >= (t ->> 'min_calls')::integer then
+    lvl := watermark.threshold_level(error_rate, t -> 'error_rate');
+    if lvl > 0 then
+      reasons := reasons || to_jsonb(format('source API: %s %% of %s calls failed in the last hour (degraded at %s %%, unhealthy at %s %%)',
+                   round(error_rate * 100, 1), totals.calls, (t #>> '{error_rate,degraded}')::numeric * 100,
+                   (t #>> '{error_rate,unhealthy}')::numeric * 100));
+    end if;
+    level := greatest(level, lvl);
+    lvl := watermark.threshold_level(limited_rate, t -> 'rate_limited_rate');
+    if lvl > 0 then
+      reasons := reasons || to_jsonb(format('source API: %s of %s calls answered 429 in the last hour, %s %% (degraded at %s %%, unhealthy at %s %%)',
+                   totals.rate_limited, totals.calls, round(limited_rate * 100, 1), (t #>> '{rate_limited_rate,degraded}')::numeric * 100,
+                   (t #>> '{rate_limited_rate,unhealthy}')::numeric * 100));
+    end if;
+    level := greatest(level, lvl);
+    lvl := watermark.threshold_level(totals.p95, t -> 'p95_latency_ms');
+    if lvl > 0 then
+      reasons := reasons || to_jsonb(format('source API: p95 latency %s ms in the last hour (degraded at %s ms, unhealthy at %s ms)',
+                   totals.p95, t #>> '{p95_latency_ms,degraded}', t #>> '{p95_latency_ms,unhealthy}'));
+    end if;
+    level := greatest(level, lvl);
+  end if;
+
+  -- While the collector calls at all (a call in the last 24 h), its calls must succeed.
+  if last_call > now() - interval '24 hours' then
+    lvl := watermark.threshold_level(extract(epoch from now() - coalesce(last_success, '-infinity'::timestamptz))::numeric,
+                                     t -> 'last_success_age_seconds');
+    if lvl > 0 then
+      reasons := reasons || to_jsonb(format('source API: no successful call since %s (degraded after %s s, unhealthy after %s s)',
+                   coalesce(to_char(last_success at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'ever'),
+                   t #>> '{last_success_age_seconds,degraded}', t #>> '{last_success_age_seconds,unhealthy}'));
+    end if;
+    level := greatest(level, lvl);
+  end if;
+
+  for r in select b ->> 'entity' as entity, b ->> 'remaining' as remaining, (b ->> 'resets_at')::timestamptz as resets_at,
+                  b ->> 'status' as status
+             from jsonb_array_elements(limits) b where b ->> 'status' <> 'healthy' loop
+    reasons := reasons || to_jsonb(format('source API: entity %s has %s calls left until %s (degraded at %s, unhealthy at %s)',
+                 r.entity, r.remaining, to_char(r.resets_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                 t #>> '{rate_limit_remaining,degraded}', t #>> '{rate_limit_remaining,unhealthy}'));
+    level := greatest(level, case r.status when 'unhealthy' then 2 else 1 end);
+  end loop;
+
+  return jsonb_build_object(
+    'status', case when level = 0 and (last_call is null or last_call <= now() - interval '24 hours') then 'idle'
+                   else (array['healthy', 'degraded', 'unhealthy'])[1 + level] end,
+    'level', level,
+    'reasons', reasons,
+    'window_start', hour_start,
+    'calls_1h', totals.calls,
+    'errors_1h', totals.errors,
+    'rate_limited_1h', totals.rate_limited,
+    'error_rate_1h', error_rate,
+    'rate_limited_rate_1h', limited_rate,
+    'p95_latency_ms', totals.p95,
+    'last_call_at', last_call,
+    'last_success_at', last_success,
+    'entities', entities,
+    'rate_limits', limits,
+    'thresholds', t);
+end
+$$;
+revoke execute on function watermark.source_api_health() from public;
+revoke execute on function watermark.source_api_thresholds() from public;
+revoke execute on function watermark.threshold_level(numeric, jsonb, boolean) from public;
+
 create or replace function public.get_health_report()
 returns jsonb
 language plpgsql
@@ -124,31 +294,11 @@ begin
     if scheduler ->> 'status' = 'healthy' then scheduler := scheduler || '{"status": "degraded"}'; end if;
   end loop;
 
-  -- source API: Sportmonks timing metrics (sportmonks_*) and persisted rate limits
-  select jsonb_build_object(
-           'last_call_at', max(m."timestamp"),
-           'calls_1h', count(*) filter (where m."timestamp" > now() - interval '1 hour'),
-           'p95_latency_ms', round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1))
-    into source_api
-    from watermark.etl_metrics m
-   where m.metric_name like 'sportmonks%' and m.metric_kind = 'timing' and m."timestamp" > now() - interval '24 hours';
-  source_api := source_api || jsonb_build_object('status', 'healthy', 'rate_limits',
-    (select coalesce(jsonb_agg(jsonb_build_object('entity', r.entity, 'remaining', r.remaining,
-                                                  'resets_at', r.resets_at, 'updated_at', r.updated_at)
-                               order by r.entity), '[]')
-       from watermark.api_rate_limits r));
-  if exists (select 1 from watermark.api_rate_limits r where r.remaining = 0 and r.resets_at > now()) then
-    degraded := true;
-    source_api := source_api || '{"status": "degraded"}';
-    reasons := reasons || to_jsonb((select format('source API: rate limit exhausted for %s until %s',
-                 string_agg(r.entity, ', '), max(r.resets_at))
-                 from watermark.api_rate_limits r where r.remaining = 0 and r.resets_at > now()));
-  end if;
-  if (source_api ->> 'p95_latency_ms')::numeric > 5000 then
-    degraded := true;
-    source_api := source_api || '{"status": "degraded"}';
-    reasons := reasons || to_jsonb(format('source API: p95 latency %s ms over 24 h', source_api ->> 'p95_latency_ms'));
-  end if;
+  -- source API: the collector's own Sportmonks calls and persisted budgets (watermark.source_api_health)
+  source_api := watermark.source_api_health();
+  reasons := reasons || (source_api -> 'reasons');
+  if (source_api ->> 'level')::integer = 2 then unhealthy := true; elsif (source_api ->> 'level')::integer = 1 then degraded := true; end if;
+  source_api := source_api - array['level', 'reasons'];
 
   -- alert delivery: backlog, dead letters, last success
   select jsonb_build_object(

@@ -1,41 +1,13 @@
 // `npm run collect` as a user runs it: bad usage and missing configuration exit
-// 2 with nothing written; a collector killed with SIGKILL mid-chunk is reaped
-// (ABANDONED) and the next run resumes from the checkpoint — nothing lost,
+// 2 with nothing written; a collector killed with SIGKILL mid-chunk holds its
+// chunk (another run says so) until it is reaped (ABANDONED, lease freed) one
+// minute after its last heartbeat, and the next run resumes from the checkpoint — nothing lost,
 // nothing fetched or written twice; SIGTERM finishes CANCELLED and releases the lease.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CollectionEnv, collectionEnv, LEAGUES_ONLY, storedFixtures, truthFixtures } from "./support.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Finished> } {
-  // Only what the CLI needs: no Supabase/Sportmonks settings leak in from the developer's shell.
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/collect.ts", ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const done = new Promise<Finished>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
+import { type CollectionEnv, collectionEnv, LEAGUES_ONLY, startCli, storedFixtures, truthFixtures } from "./support.ts";
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -111,16 +83,27 @@ describe("npm run collect", () => {
     expect(writtenByDead).toBeGreaterThanOrEqual(100);
     const servedBefore = env.sim.stats().fixturesServed;
 
-    // Its heartbeat stops; once the timeout has passed the reaper (alerts migration) marks it ABANDONED and frees its lease.
-    await env.stack.query(
-      "update watermark.etl_executions set heartbeat_at = now() - interval '2 hours', started_at = now() - interval '2 hours'",
+    // Until it is reaped the dead run still holds its chunk: a run for that season says so.
+    const [held] = await env.stack.query<{ season_id: string }>("select season_id from watermark.chunks where lease_token is not null");
+    const blocked = await startCli(["--season-id", String(held?.season_id)], env.cliEnv()).done;
+    expect(blocked.code, blocked.stderr).toBe(0);
+    expect(blocked.stdout).toMatch(
+      /^✔ collection completed \([\d.]+ s, execution etl_\w+\): no chunk needs work now: 1 held by another run \(until /,
     );
+
+    // Its heartbeat stops. pg_cron runs the reaper every minute, so a timeout of at most 60 s
+    // abandons the run within 2 minutes of its last heartbeat; 61 s without one is enough.
+    await env.stack.query("update watermark.etl_executions set heartbeat_at = now() - interval '61 seconds' where execution_id = $1", [
+      dead?.execution_id,
+    ]);
     const reaped = await env.stack.query<{ r: { reaped: number; chunks_released: number } }>("select public.reap_stale_executions() as r");
     expect(reaped[0]?.r).toMatchObject({ reaped: 1, chunks_released: 1 });
     const [abandoned] = await env.stack.query<{ status: string }>("select status from watermark.etl_executions where execution_id = $1", [
       dead?.execution_id,
     ]);
     expect(abandoned?.status).toBe("ABANDONED");
+    // The lease frees on the same clock, not when its own expiry (600 s here) comes.
+    expect(await env.stack.query("select chunk_id from watermark.chunks where lease_token is not null")).toEqual([]);
 
     const metricsFile = path.join(mkdtempSync(path.join(tmpdir(), "collect-")), "metrics.json");
     const second = await startCli(["--json", "--track-performance", "--export-metrics", metricsFile], env.cliEnv()).done;
@@ -155,14 +138,12 @@ describe("npm run collect", () => {
     const finished = await run.done;
     env.sim.setFaults({ reset: true });
     expect(finished.code, finished.stderr).toBe(3);
-    expect(finished.stdout).toMatch(
-      /^■ collection cancelled in [\d.]+ s \(execution etl_\w+\) — stopped: cancelled, work left for the next run\n/,
-    );
+    expect(finished.stdout).toMatch(/^■ collection cancelled, work left for the next run \([\d.]+ s, execution etl_\w+\): /);
     expect(finished.stderr).toMatch(/collect: claimed \d+_\d+ /);
     const [execution] = await env.stack.query<{ status: string }>(
       "select status from watermark.etl_executions order by started_at desc limit 1",
     );
-    expect(Number(before[0]?.n)).toBe(2);
+    expect(Number(before[0]?.n)).toBe(3);
     expect(execution?.status).toBe("CANCELLED");
     const chunks = await env.stack.query<{ status: string; lease_token: string | null; checkpoint: Record<string, unknown> }>(
       "select status, lease_token, checkpoint from watermark.chunks where checkpoint ? 'last_fixture_id'",

@@ -1,5 +1,6 @@
 // Shared setup for the collection tests: a private test stack, a simulator, and
 // collector deps pointed at both. Comparison helpers read the database back.
+import { type ChildProcess, spawn } from "node:child_process";
 import { createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
 import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
 import { STORED_FIXTURE_FIELDS } from "../../packages/core/src/collector/plan.ts";
@@ -92,4 +93,33 @@ export function minimumCalls(sim: Simulator): number {
   const leagues = sim.truth().leagues.length;
   const multi = [...perSeason.values()].reduce((sum, n) => sum + Math.ceil(n / 50), 0);
   return Math.ceil(leagues / 50) + Math.ceil(perSeason.size / 50) + perSeason.size + multi;
+}
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+export interface CliFinished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run collect -- <args>` as a child process with only the given environment. */
+export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliFinished> } {
+  // Only what the CLI needs: no Supabase/Sportmonks settings leak in from the developer's shell.
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/collect.ts", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<CliFinished>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
 }

@@ -688,6 +688,7 @@ var PerformanceTracker = class {
 
 // packages/core/src/monitoring/etl-monitor.ts
 var MAX_ERROR_MESSAGE = 2e3;
+var DEFAULT_HEARTBEAT_INTERVAL_MS = 2e4;
 var EtlMonitor = class {
   constructor(options) {
     this.options = options;
@@ -744,7 +745,7 @@ var EtlMonitor = class {
   }
   /**
    * Heartbeats the started execution every `intervalMs` (default: the
-   * monitor's heartbeatIntervalMs, 60 s) until the returned function is called.
+   * monitor's heartbeatIntervalMs, 20 s) until the returned function is called.
    * `progress`, when given, is read before each beat so the beat carries fresh
    * counters. When the execution is no longer RUNNING (reaped or finished
    * elsewhere: WM003) `onLost` gets the error and the work should stop; other
@@ -761,7 +762,7 @@ var EtlMonitor = class {
           });
         });
       },
-      options.intervalMs ?? this.options.heartbeatIntervalMs ?? 6e4
+      options.intervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
     );
     return () => clearInterval(timer);
   }
@@ -949,12 +950,15 @@ var SportmonksRateLimited = class extends SportmonksError {
   retryable = true;
   /** The rate-limited entity (`requested_entity`), when known. */
   entity;
-  /** When the entity's hourly budget resets, when known. */
+  /** When the entity's hourly budget resets (transient: when to retry), when known. */
   resetsAt;
+  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
+  transient;
   constructor(message, details) {
     super(message, details);
     this.entity = details.entity;
     this.resetsAt = details.resetsAt;
+    this.transient = details.transient ?? false;
   }
 };
 var SportmonksAuthError = class extends SportmonksError {
@@ -1453,7 +1457,7 @@ var SportmonksClient = class {
         return { data: data.data, envelope };
       } catch (caught) {
         const error = this.#normalise(spec, caught);
-        this.#report(spec, this.#entityFor(spec), facts, started, attempt, error.kind);
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
       }
@@ -1466,19 +1470,27 @@ var SportmonksClient = class {
     const json = parseJson(response.body);
     const parsed = json === void 0 ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
+    const status = response.status;
+    const code = envelope?.code ?? null;
+    const limited = status === 429 || code === SPORTMONKS_CODES.rateLimit;
+    const transient429 = limited && (envelope?.rate_limit?.remaining ?? 0) > 0;
     if (envelope?.rate_limit) {
       facts.rateLimit = envelope.rate_limit;
       this.#entityByEndpoint.set(spec.name, envelope.rate_limit.requested_entity);
-      await this.#limiter.record(envelope.rate_limit);
+      if (!transient429) await this.#limiter.record(envelope.rate_limit);
     }
-    const status = response.status;
-    const code = envelope?.code ?? null;
     const details = { endpoint: spec.name, status, code };
     const said = envelope?.message ? `: Sportmonks says "${this.#redact(envelope.message).slice(0, 300)}"` : "";
-    if (status === 429 || code === SPORTMONKS_CODES.rateLimit) {
+    if (limited) {
       const entity = envelope?.rate_limit?.requested_entity ?? this.#entityFor(spec);
       const waitMs = parseRetryAfterMs(response.retryAfter, this.#now()) ?? (envelope?.rate_limit ? envelope.rate_limit.resets_in_seconds * 1e3 : null);
       const resetsAt = waitMs === null ? null : new Date(this.#now() + waitMs);
+      if (transient429) {
+        throw new SportmonksRateLimited(
+          `${spec.name}: HTTP 429 for entity ${entity} with ${envelope?.rate_limit?.remaining} requests left (transient)${said}`,
+          { ...details, entity, resetsAt, transient: true }
+        );
+      }
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
@@ -1562,15 +1574,18 @@ var SportmonksClient = class {
     await this.#sleep(permit.waitMs);
   }
   async #pauseBeforeRetry(spec, error, attempt) {
+    const cause = { error: error.kind, status: error.status ?? null };
     if (error instanceof SportmonksRateLimited && error.resetsAt) {
       const waitMs2 = Math.max(0, error.resetsAt.getTime() - this.#now());
-      if (waitMs2 > this.#options.maxRateLimitWaitMs) throw error;
-      this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt });
-      await this.#sleep(waitMs2);
-      return;
+      if (waitMs2 <= this.#options.maxRateLimitWaitMs) {
+        this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs: waitMs2, reason: "rate_limited", attempt, ...cause });
+        await this.#sleep(waitMs2);
+        return;
+      }
+      if (!error.transient) throw error;
     }
     const waitMs = backoffDelayMs(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs, this.#random);
-    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt });
+    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt, ...cause });
     await this.#sleep(waitMs);
   }
   #entityFor(spec) {
@@ -1992,7 +2007,8 @@ var collectOptionsSchema = z5.object({
   refreshCatalog: z5.boolean().default(false),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
-  heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(3e4),
+  /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
+  heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
   trigger: z5.enum(["schedule", "manual", "api"]).default("manual"),
   correlationId: z5.string().trim().min(1).optional()
 }).strict();
@@ -2160,22 +2176,54 @@ function emptyCounters() {
   };
 }
 var ApiUsageMeter = class {
-  usage = { calls: 0, byEndpoint: {}, errors: 0, rateLimited: 0, retries: 0, waitedMs: 0, remainingByEntity: {} };
+  constructor(now = Date.now) {
+    this.now = now;
+  }
+  now;
+  usage = {
+    calls: 0,
+    byEndpoint: {},
+    errors: 0,
+    rateLimited: 0,
+    retries: 0,
+    waitedMs: 0,
+    remainingByEntity: {},
+    byEntity: {}
+  };
   onRequest = (event) => {
     const u = this.usage;
+    const entity = event.entity ?? "unknown";
+    u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
+    const e = u.byEntity[entity];
     u.calls++;
+    e.calls++;
     u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;
-    if (event.attempt > 1) u.retries++;
-    if (event.error) u.errors++;
-    if (event.error === "rate_limited" || event.status === 429) u.rateLimited++;
+    if (event.attempt > 1) {
+      u.retries++;
+      e.retries++;
+    }
+    if (event.error) {
+      u.errors++;
+      e.errors++;
+    } else {
+      e.lastSuccessAt = new Date(this.now()).toISOString();
+    }
+    if (isRateLimited(event)) {
+      u.rateLimited++;
+      e.rateLimited++;
+    }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
   onWait = (event) => {
     this.usage.waitedMs += event.waitMs;
   };
 };
+function isRateLimited(event) {
+  return event.error === "rate_limited" || event.status === 429;
+}
 
 // packages/core/src/collector/engine.ts
+var CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR" };
 var StopRun = class extends Error {
   constructor(reason, message, fatal = false) {
     super(message);
@@ -2195,6 +2243,7 @@ var CollectionRun = class {
     this.deps = deps;
     this.options = options;
     this.now = deps.now ?? Date.now;
+    this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
   }
@@ -2203,7 +2252,7 @@ var CollectionRun = class {
   now;
   started;
   budget;
-  meter = new ApiUsageMeter();
+  meter;
   counters = emptyCounters();
   errors = [];
   internalAbort = new AbortController();
@@ -2217,11 +2266,47 @@ var CollectionRun = class {
   }
   buildClient(store) {
     return this.deps.sportmonks({
-      onRequest: this.meter.onRequest,
-      onWait: this.meter.onWait,
+      onRequest: (event) => {
+        this.meter.onRequest(event);
+        this.recordRequest(event);
+      },
+      onWait: (event) => {
+        this.meter.onWait(event);
+        if (event.reason !== "budget_reserve") this.recordRetry(event);
+      },
       rateLimitStore: store,
       // Waiting past the budget is pointless: the run stops and the next one starts after the reset.
       maxRateLimitWaitMs: Math.max(0, Math.min(6e4, Math.floor(this.options.timeBudgetMs / 4)))
+    });
+  }
+  /**
+   * One `sportmonks.latency_ms` sample per HTTP attempt, tagged with what it
+   * ended as: health's source_api section reads calls, errors, 429s, latency
+   * and the last success from these (docs/operations.md, Health).
+   */
+  recordRequest(event) {
+    const outcome = event.error === null ? "ok" : isRateLimited(event) ? "rate_limited" : event.error;
+    const tags = {
+      entity: event.entity ?? "unknown",
+      endpoint: event.endpoint,
+      outcome,
+      ...event.status === null ? {} : { status: event.status }
+    };
+    this.metrics?.recordMetric("sportmonks.latency_ms", event.durationMs, { unit: "ms", kind: "timing", tags }).catch(() => {
+    });
+  }
+  /** A retry is about to happen: one log line (shown by --verbose) and one `sportmonks.retries` count. */
+  recordRetry(event) {
+    const reason = event.error ?? event.reason;
+    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, reason };
+    this.logger.info(`retrying ${event.endpoint} (attempt ${event.attempt + 1}) after ${reason}${event.status ? ` HTTP ${event.status}` : ""}`, {
+      ...tags,
+      status: event.status ?? null,
+      attempt: event.attempt + 1,
+      wait_ms: event.waitMs
+    }).catch(() => {
+    });
+    this.metrics?.incrementCounter("sportmonks.retries", 1, tags).catch(() => {
     });
   }
   progress(phase, message, extra = {}) {
@@ -2295,7 +2380,7 @@ var CollectionRun = class {
   async closeExecution(executionId, status, stop, durationMs) {
     const c = this.counters;
     try {
-      await this.logger.info(`collection ${status.toLowerCase()}`, {
+      await this.logger.log(CLOSING_LEVEL[status], `collection ${status.toLowerCase()}`, {
         stop_reason: stop.reason,
         message: stop.message,
         counters: { ...c },
@@ -2303,6 +2388,14 @@ var CollectionRun = class {
       });
       const metrics = this.metrics;
       if (metrics) {
+        for (const [entity, e] of Object.entries(this.meter.usage.byEntity)) {
+          const tags = { entity };
+          await metrics.recordMetric("sportmonks.calls", e.calls, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.errors", e.errors, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.rate_limited", e.rateLimited, { unit: "count", kind: "counter", tags });
+          const remaining = this.meter.usage.remainingByEntity[entity];
+          if (remaining !== void 0) await metrics.setGauge("sportmonks.rate_limit_remaining", remaining, "count", tags);
+        }
         await metrics.recordMetric("collector.api_calls", this.meter.usage.calls, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.api_429", this.meter.usage.rateLimited, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.fixtures_collected", c.fixturesInserted + c.fixturesUpdated + c.fixturesUnchanged, {
@@ -2446,7 +2539,7 @@ var CollectionRun = class {
   }
   /** Errors that end the run rather than a chunk or a batch. */
   rethrowIfRunStopping(err) {
-    if (err instanceof SportmonksRateLimited) {
+    if (err instanceof SportmonksRateLimited && !err.transient) {
       throw new StopRun("rate_limited", `${err.message}${err.resetsAt ? ` (resets at ${err.resetsAt.toISOString()})` : ""}`);
     }
     if (err instanceof SportmonksAuthError || err instanceof SportmonksIncludeError) throw new StopRun("failed", err.message, true);
@@ -2711,6 +2804,7 @@ var CollectionRun = class {
       executionId: this.executionId,
       status,
       stopReason: stop.reason,
+      stopMessage: stop.message,
       workLeft,
       dryRun: this.options.dryRun,
       durationMs,
@@ -2957,11 +3051,15 @@ function collectBodySchema(wallClockSeconds) {
 }
 
 // functions/collect/handler.ts
-function describeCaller(caller) {
-  if (caller.kind === "trigger" && caller.credential === "pg_cron") {
-    return { trigger: "schedule", correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0 };
-  }
-  return { trigger: "api" };
+var INVOCATION_TRIGGER_HEADER = "x-watermark-invocation-trigger";
+function describeCaller(caller, request) {
+  if (caller.kind !== "trigger") return { trigger: "api" };
+  const recorded = request.headers.get(INVOCATION_TRIGGER_HEADER);
+  const fallback = caller.credential === "pg_cron" ? "schedule" : "api";
+  return {
+    trigger: recorded === "schedule" || recorded === "manual" ? recorded : fallback,
+    correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0
+  };
 }
 function createCollectHandler(options = {}) {
   const readEnvOnce = envReader(collectEnvSchema, options.env ?? platformEnv);
@@ -2975,7 +3073,7 @@ function createCollectHandler(options = {}) {
     const caller = await authenticate(request);
     bodySchema ??= collectBodySchema(env.WATERMARK_FUNCTION_WALL_CLOCK_SECONDS);
     const body = await readJsonBody(request, bodySchema);
-    const { trigger, correlationId } = describeCaller(caller);
+    const { trigger, correlationId } = describeCaller(caller, request);
     const deps = options.deps?.(env, caller) ?? createCollectorDeps({
       supabaseUrl: env.SUPABASE_URL,
       serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,

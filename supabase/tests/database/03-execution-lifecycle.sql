@@ -1,7 +1,7 @@
 -- start / heartbeat / finish: ids, validation, not-found and conflicts, counters,
 -- the summary finish returns, and finished executions never changing.
 begin;
-select plan(43);
+select plan(44);
 
 select tests.authenticate_as('service');
 
@@ -141,6 +141,12 @@ select is((public.get_etl_health_status('watermark') ->> 'errors_24h')::integer,
 
 -- Nothing reached the database as a side effect of rejected starts.
 select is((select count(*)::integer from watermark.etl_executions), 6, 'only the accepted starts created executions');
+
+-- pg_cron runs the reaper every minute: a default timeout of 60 s abandons a dead run within
+-- 2 minutes of its last heartbeat (collectors beat every 20 s).
+select public.start_etl_execution('exec_default_timeout');
+select is((select heartbeat_timeout_seconds from watermark.etl_executions where execution_id = 'exec_default_timeout'), 60,
+  'the heartbeat timeout defaults to 60 s');
 
 select tests.clear_authentication();
 select * from finish();

@@ -1,7 +1,7 @@
 -- get_etl_health_status: the seed's dashboard figures, the per-pipeline breakdown,
 -- log figures from the hourly rollup equal to the raw counts, never a logs scan.
 begin;
-select plan(11);
+select plan(25);
 
 insert into watermark.etl_executions (execution_id, pipeline, started_at, heartbeat_at, heartbeat_timeout_seconds) values
   ('h_done', 'collector', now() - interval '5 hours', now(), 900),
@@ -77,6 +77,115 @@ select ok(
   (select p.prosrc !~ 'etl_logs\M' and p.prosrc ~ 'etl_log_hourly' from pg_proc p
    where p.oid = 'public.get_etl_health_status(text)'::regprocedure),
   'get_etl_health_status reads etl_log_hourly and not etl_logs');
+
+
+-- get_health_report's source_api: the collector's own Sportmonks calls, one
+-- sportmonks.latency_ms sample per HTTP attempt, and the persisted budgets.
+create temporary table calls (ago interval, entity text, outcome text, ms double precision);
+create function pg_temp.record_calls() returns void language sql as $$
+  delete from watermark.etl_metrics where metric_name = 'sportmonks.latency_ms';
+  insert into watermark.etl_metrics ("timestamp", metric_name, metric_value, metric_unit, metric_kind, tags)
+  select now() - c.ago, 'sportmonks.latency_ms', c.ms, 'ms', 'timing',
+         jsonb_build_object('entity', c.entity, 'endpoint', 'fixtures/multi/{ids}', 'outcome', c.outcome)
+    from calls c;
+$$;
+create function pg_temp.source_api() returns jsonb language sql as $$
+  select public.get_health_report() -> 'services' -> 'source_api'
+$$;
+grant execute on function pg_temp.source_api() to authenticated;
+
+select tests.authenticate_as('viewer');
+select is(pg_temp.source_api() - array['thresholds', 'window_start'],
+  '{"status": "idle", "calls_1h": 0, "errors_1h": 0, "rate_limited_1h": 0, "error_rate_1h": null, "rate_limited_rate_1h": null,
+    "p95_latency_ms": null, "last_call_at": null, "last_success_at": null, "entities": [], "rate_limits": []}'::jsonb,
+  'source_api before any call: idle, no figures, no verdict');
+select is(pg_temp.source_api() -> 'thresholds',
+  '{"min_calls": 5, "error_rate": {"degraded": 0.05, "unhealthy": 0.25}, "rate_limited_rate": {"degraded": 0.01, "unhealthy": 0.10},
+    "p95_latency_ms": {"degraded": 2000, "unhealthy": 10000}, "last_success_age_seconds": {"degraded": 1800, "unhealthy": 7200},
+    "rate_limit_remaining": {"degraded": 300, "unhealthy": 10}}'::jsonb,
+  'source_api states its thresholds (docs/operations.md, Health)');
+select tests.clear_authentication();
+
+-- 20 good calls over the hour (100..290 ms), one Season call yesterday.
+insert into calls select make_interval(mins => i * 2), 'Fixture', 'ok', 100 + i * 10 from generate_series(0, 19) as i;
+insert into calls values (interval '20 hours', 'Season', 'ok', 50);
+insert into watermark.api_rate_limits (entity, remaining, resets_at) values ('Fixture', 2900, now() + interval '30 minutes');
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select is(pg_temp.source_api() - array['thresholds', 'window_start', 'rate_limits'],
+  jsonb_build_object('status', 'healthy', 'calls_1h', 20, 'errors_1h', 0, 'rate_limited_1h', 0, 'error_rate_1h', 0.0,
+    'rate_limited_rate_1h', 0.0, 'p95_latency_ms', 280.5, 'last_call_at', now(), 'last_success_at', now(),
+    'entities', jsonb_build_array(jsonb_build_object('entity', 'Fixture', 'calls_1h', 20, 'errors_1h', 0, 'rate_limited_1h', 0,
+      'p95_latency_ms', 280.5, 'last_success_at', now()))),
+  'source_api: calls, errors, 429s and p95 over the last hour, the last success, per entity');
+select is(pg_temp.source_api() -> 'rate_limits',
+  jsonb_build_array(jsonb_build_object('entity', 'Fixture', 'remaining', 2900, 'resets_at', now() + interval '30 minutes',
+    'updated_at', now(), 'status', 'healthy')),
+  'source_api: the headroom of each entity');
+select is(public.get_health_report() ->> 'reasons', '[]', 'healthy calls give no reason');
+select tests.clear_authentication();
+
+-- 2 server errors out of 22: 9.1 % is degraded (5 %); 8 more, 10 of 30 is unhealthy (25 %).
+insert into calls values (interval '1 minute', 'Fixture', 'server_error', 30), (interval '2 minutes', 'Fixture', 'timeout', 30000);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', pg_temp.source_api() ->> 'errors_1h', public.get_health_report() ->> 'status'$$,
+  $$values ('degraded', '2', 'degraded')$$, 'an error rate over 5 % degrades source_api and the report');
+select ok(public.get_health_report() -> 'reasons' ? 'source API: 9.1 % of 22 calls failed in the last hour (degraded at 5.00 %, unhealthy at 25.00 %)',
+  'the reason gives the error rate and the thresholds');
+select tests.clear_authentication();
+insert into calls select interval '3 minutes', 'Fixture', 'server_error', 30 from generate_series(1, 8);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', public.get_health_report() ->> 'status'$$,
+  $$values ('unhealthy', 'unhealthy')$$, 'an error rate over 25 % makes source_api and the report unhealthy');
+select tests.clear_authentication();
+
+-- 429s are counted apart: 1 of 21 (4.8 %) is degraded (1 %), not an error.
+delete from calls where outcome <> 'ok';
+insert into calls values (interval '1 minute', 'Fixture', 'rate_limited', 40);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', pg_temp.source_api() ->> 'errors_1h', pg_temp.source_api() ->> 'rate_limited_1h'$$,
+  $$values ('degraded', '0', '1')$$, 'a 429 rate over 1 % degrades source_api');
+select tests.clear_authentication();
+
+-- p95 latency: over 10 s is unhealthy.
+delete from calls;
+insert into calls select make_interval(mins => i), 'Fixture', 'ok', 12000 from generate_series(0, 9) as i;
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', pg_temp.source_api() ->> 'p95_latency_ms'$$,
+  $$values ('unhealthy', '12000.0')$$, 'a p95 latency over 10 s makes source_api unhealthy');
+select tests.clear_authentication();
+
+-- Calling but never succeeding for 40 minutes: degraded (30 min); 3 hours: unhealthy (2 h).
+delete from calls;
+insert into calls values (interval '40 minutes', 'Fixture', 'ok', 100), (interval '1 minute', 'Fixture', 'server_error', 100);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select is(pg_temp.source_api() ->> 'status', 'degraded', 'no successful call for 40 minutes while calling degrades source_api');
+select tests.clear_authentication();
+update calls set ago = interval '3 hours' where outcome = 'ok';
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select is(pg_temp.source_api() ->> 'status', 'unhealthy', 'no successful call for 3 hours while calling makes source_api unhealthy');
+select tests.clear_authentication();
+
+-- Headroom: 200 left is degraded (300), 5 left unhealthy (10); a budget past its reset is whole again.
+delete from calls;
+select pg_temp.record_calls();
+update watermark.api_rate_limits set remaining = 5;
+insert into watermark.api_rate_limits (entity, remaining, resets_at) values
+  ('League', 200, now() + interval '10 minutes'), ('Season', 0, now() - interval '1 minute');
+select tests.authenticate_as('viewer');
+select is(
+  (select jsonb_object_agg(b ->> 'entity', b ->> 'status') from jsonb_array_elements(pg_temp.source_api() -> 'rate_limits') b),
+  '{"Fixture": "unhealthy", "League": "degraded", "Season": "healthy"}'::jsonb,
+  'each entity''s headroom has its own verdict');
+select results_eq($$select pg_temp.source_api() ->> 'status', public.get_health_report() ->> 'status'$$,
+  $$values ('unhealthy', 'unhealthy')$$, 'an entity at its reserve makes source_api unhealthy even without recent calls');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

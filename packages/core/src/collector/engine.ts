@@ -20,7 +20,8 @@ import type { ConsoleOptions } from "../monitoring/logger.ts";
 import { EtlLogger } from "../monitoring/logger.ts";
 import type { PerformanceTracker } from "../monitoring/performance-tracker.ts";
 import type { RpcClient } from "../rpc/client.ts";
-import type { SportmonksClient } from "../sportmonks/client.ts";
+import type { LogLevel } from "../rpc/schemas.ts";
+import type { SportmonksClient, SportmonksRequestEvent, SportmonksWaitEvent } from "../sportmonks/client.ts";
 import {
   SportmonksAuthError,
   SportmonksError,
@@ -33,7 +34,15 @@ import { FIXTURE_INCLUDES, type Fixture, type League, type Season, scheduleAggre
 import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
 import { describeQueue, splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
-import { ApiUsageMeter, type CollectCounters, type CollectResult, type DryRunChunk, emptyCounters, type StopReason } from "./result.ts";
+import {
+  ApiUsageMeter,
+  type CollectCounters,
+  type CollectResult,
+  type DryRunChunk,
+  emptyCounters,
+  isRateLimited,
+  type StopReason,
+} from "./result.ts";
 import type { ClaimedChunk, CollectorRpcs } from "./rpcs.ts";
 
 /** What collect() hands the Sportmonks client factory. */
@@ -74,6 +83,11 @@ export interface CollectorDeps {
   now?: () => number;
 }
 
+const CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR" } as const satisfies Record<
+  CollectResult["status"],
+  LogLevel
+>;
+
 /** Thrown inside a run to stop it with a reason; never escapes collect(). */
 class StopRun extends Error {
   constructor(
@@ -100,7 +114,7 @@ class CollectionRun {
   private readonly now: () => number;
   private readonly started: number;
   private readonly budget: TimeBudget;
-  private readonly meter = new ApiUsageMeter();
+  private readonly meter: ApiUsageMeter;
   private readonly counters = emptyCounters();
   private readonly errors: string[] = [];
   private readonly internalAbort = new AbortController();
@@ -115,6 +129,7 @@ class CollectionRun {
     private readonly options: ResolvedCollectOptions,
   ) {
     this.now = deps.now ?? Date.now;
+    this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
   }
@@ -125,12 +140,51 @@ class CollectionRun {
 
   private buildClient(store: RateLimitStore): SportmonksClient {
     return this.deps.sportmonks({
-      onRequest: this.meter.onRequest,
-      onWait: this.meter.onWait,
+      onRequest: (event) => {
+        this.meter.onRequest(event);
+        this.recordRequest(event);
+      },
+      onWait: (event) => {
+        this.meter.onWait(event);
+        if (event.reason !== "budget_reserve") this.recordRetry(event);
+      },
       rateLimitStore: store,
       // Waiting past the budget is pointless: the run stops and the next one starts after the reset.
       maxRateLimitWaitMs: Math.max(0, Math.min(60_000, Math.floor(this.options.timeBudgetMs / 4))),
     });
+  }
+
+  /**
+   * One `sportmonks.latency_ms` sample per HTTP attempt, tagged with what it
+   * ended as: health's source_api section reads calls, errors, 429s, latency
+   * and the last success from these (docs/operations.md, Health).
+   */
+  private recordRequest(event: SportmonksRequestEvent): void {
+    const outcome = event.error === null ? "ok" : isRateLimited(event) ? "rate_limited" : event.error;
+    const tags = {
+      entity: event.entity ?? "unknown",
+      endpoint: event.endpoint,
+      outcome,
+      ...(event.status === null ? {} : { status: event.status }),
+    };
+    this.metrics?.recordMetric("sportmonks.latency_ms", event.durationMs, { unit: "ms", kind: "timing", tags }).catch(() => {
+      // Like the client's own hooks, observation never changes the run.
+    });
+  }
+
+  /** A retry is about to happen: one log line (shown by --verbose) and one `sportmonks.retries` count. */
+  private recordRetry(event: SportmonksWaitEvent): void {
+    const reason = event.error ?? event.reason;
+    const tags = { entity: event.entity ?? "unknown", endpoint: event.endpoint, reason };
+    this.logger
+      .info(`retrying ${event.endpoint} (attempt ${event.attempt + 1}) after ${reason}${event.status ? ` HTTP ${event.status}` : ""}`, {
+        ...tags,
+        status: event.status ?? null,
+        attempt: event.attempt + 1,
+        wait_ms: event.waitMs,
+      })
+      .catch(() => {});
+    this.metrics?.incrementCounter("sportmonks.retries", 1, tags).catch(() => {});
   }
 
   private progress(phase: CollectProgress["phase"], message: string, extra: Partial<CollectProgress> = {}): void {
@@ -212,7 +266,8 @@ class CollectionRun {
   private async closeExecution(executionId: string, status: CollectResult["status"], stop: StopRun, durationMs: number): Promise<void> {
     const c = this.counters;
     try {
-      await this.logger.info(`collection ${status.toLowerCase()}`, {
+      // The closing line's level follows the status, so level-filtered views see failed runs.
+      await this.logger.log(CLOSING_LEVEL[status], `collection ${status.toLowerCase()}`, {
         stop_reason: stop.reason,
         message: stop.message,
         counters: { ...c },
@@ -220,6 +275,14 @@ class CollectionRun {
       });
       const metrics = this.metrics;
       if (metrics) {
+        for (const [entity, e] of Object.entries(this.meter.usage.byEntity)) {
+          const tags = { entity };
+          await metrics.recordMetric("sportmonks.calls", e.calls, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.errors", e.errors, { unit: "count", kind: "counter", tags });
+          await metrics.recordMetric("sportmonks.rate_limited", e.rateLimited, { unit: "count", kind: "counter", tags });
+          const remaining = this.meter.usage.remainingByEntity[entity];
+          if (remaining !== undefined) await metrics.setGauge("sportmonks.rate_limit_remaining", remaining, "count", tags);
+        }
         await metrics.recordMetric("collector.api_calls", this.meter.usage.calls, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.api_429", this.meter.usage.rateLimited, { unit: "count", kind: "counter" });
         await metrics.recordMetric("collector.fixtures_collected", c.fixturesInserted + c.fixturesUpdated + c.fixturesUnchanged, {
@@ -373,7 +436,8 @@ class CollectionRun {
 
   /** Errors that end the run rather than a chunk or a batch. */
   private rethrowIfRunStopping(err: unknown): void {
-    if (err instanceof SportmonksRateLimited) {
+    // A spurious 429 (budget left) that outlasted the retries fails its batch like a 5xx; the run goes on.
+    if (err instanceof SportmonksRateLimited && !err.transient) {
       throw new StopRun("rate_limited", `${err.message}${err.resetsAt ? ` (resets at ${err.resetsAt.toISOString()})` : ""}`);
     }
     // A bad key or an include the plan refuses fails every call alike: stop once, saying what to change.
@@ -667,6 +731,7 @@ class CollectionRun {
       executionId: this.executionId,
       status,
       stopReason: stop.reason,
+      stopMessage: stop.message,
       workLeft,
       dryRun: this.options.dryRun,
       durationMs,

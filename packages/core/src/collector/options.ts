@@ -1,6 +1,7 @@
 // Options of one collection run, validated once: every error names the option
 // and the fix. The CLI, the edge function and npm start all go through this.
 import { z } from "zod";
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from "../monitoring/etl-monitor.ts";
 import { invalidParameter } from "../rpc/client.ts";
 import { SPORTMONKS_MAX_MULTI_IDS } from "../sportmonks/client.ts";
 
@@ -45,7 +46,8 @@ export const collectOptionsSchema = z
     refreshCatalog: z.boolean().default(false),
     /** Per-batch timing metrics (the seed's --track-performance). */
     trackPerformance: z.boolean().default(false),
-    heartbeatIntervalMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
+    heartbeatIntervalMs: z.number().int().min(1_000).max(600_000).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     trigger: z.enum(["schedule", "manual", "api"]).default("manual"),
     correlationId: z.string().trim().min(1).optional(),
   })

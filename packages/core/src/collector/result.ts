@@ -27,6 +27,17 @@ export interface ApiUsage {
   waitedMs: number;
   /** Last `rate_limit.remaining` seen per entity. */
   remainingByEntity: Record<string, number>;
+  /** The same traffic per rate-limit entity (recorded as the run's `sportmonks.*` metrics). */
+  byEntity: Record<string, EntityUsage>;
+}
+
+export interface EntityUsage {
+  calls: number;
+  errors: number;
+  rateLimited: number;
+  retries: number;
+  /** When the last successful call of the run answered (ISO). */
+  lastSuccessAt: string | null;
 }
 
 export interface CollectCounters {
@@ -66,6 +77,8 @@ export interface CollectResult {
   executionId: string | null;
   status: "COMPLETED" | "FAILED" | "CANCELLED";
   stopReason: StopReason;
+  /** Why it stopped, in words (for no_work: what the claim queue holds back, e.g. chunks held by another run). */
+  stopMessage: string;
   /** True when claimable work was left (budget, limits, rate limit, cancel). */
   workLeft: boolean;
   dryRun: boolean;
@@ -99,21 +112,51 @@ export function emptyCounters(): CollectCounters {
   };
 }
 
-/** Counts API traffic from the Sportmonks client's hooks. */
+/** Counts API traffic from the Sportmonks client's hooks, in total and per entity. */
 export class ApiUsageMeter {
-  readonly usage: ApiUsage = { calls: 0, byEndpoint: {}, errors: 0, rateLimited: 0, retries: 0, waitedMs: 0, remainingByEntity: {} };
+  readonly usage: ApiUsage = {
+    calls: 0,
+    byEndpoint: {},
+    errors: 0,
+    rateLimited: 0,
+    retries: 0,
+    waitedMs: 0,
+    remainingByEntity: {},
+    byEntity: {},
+  };
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   readonly onRequest = (event: SportmonksRequestEvent): void => {
     const u = this.usage;
+    const entity = event.entity ?? "unknown";
+    u.byEntity[entity] ??= { calls: 0, errors: 0, rateLimited: 0, retries: 0, lastSuccessAt: null };
+    const e = u.byEntity[entity];
     u.calls++;
+    e.calls++;
     u.byEndpoint[event.endpoint] = (u.byEndpoint[event.endpoint] ?? 0) + 1;
-    if (event.attempt > 1) u.retries++;
-    if (event.error) u.errors++;
-    if (event.error === "rate_limited" || event.status === 429) u.rateLimited++;
+    if (event.attempt > 1) {
+      u.retries++;
+      e.retries++;
+    }
+    if (event.error) {
+      u.errors++;
+      e.errors++;
+    } else {
+      e.lastSuccessAt = new Date(this.now()).toISOString();
+    }
+    if (isRateLimited(event)) {
+      u.rateLimited++;
+      e.rateLimited++;
+    }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
 
   readonly onWait = (event: SportmonksWaitEvent): void => {
     this.usage.waitedMs += event.waitMs;
   };
+}
+
+export function isRateLimited(event: SportmonksRequestEvent): boolean {
+  return event.error === "rate_limited" || event.status === 429;
 }

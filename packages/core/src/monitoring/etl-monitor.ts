@@ -27,9 +27,9 @@ export interface EtlMonitorOptions extends BatchQueueHooks {
   trigger?: ExecutionTrigger;
   /** The logger's component (default `etl`). */
   component?: string;
-  /** How often `run` heartbeats (default 60 s); keep it well under the heartbeat timeout. */
+  /** How often `run` heartbeats (default 20 s): three beats fit the database's default 60 s timeout. */
   heartbeatIntervalMs?: number;
-  /** After this long without a heartbeat the run may be reaped as ABANDONED (default 900 s). */
+  /** After this long without a heartbeat the run may be reaped as ABANDONED (default: start_etl_execution's, 60 s). */
   heartbeatTimeoutSeconds?: number;
   batching?: Partial<BatchOptions>;
   console?: ConsoleOptions;
@@ -66,6 +66,8 @@ export interface RunOutcome<T> {
 }
 
 const MAX_ERROR_MESSAGE = 2_000;
+/** Three beats within start_etl_execution's default 60 s heartbeat timeout. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 20_000;
 
 export class EtlMonitor {
   private readonly sink: RpcEventSink;
@@ -127,7 +129,7 @@ export class EtlMonitor {
 
   /**
    * Heartbeats the started execution every `intervalMs` (default: the
-   * monitor's heartbeatIntervalMs, 60 s) until the returned function is called.
+   * monitor's heartbeatIntervalMs, 20 s) until the returned function is called.
    * `progress`, when given, is read before each beat so the beat carries fresh
    * counters. When the execution is no longer RUNNING (reaped or finished
    * elsewhere: WM003) `onLost` gets the error and the work should stop; other
@@ -143,7 +145,7 @@ export class EtlMonitor {
           else logger.warning("heartbeat failed", { error: toError(err) }).catch(() => {});
         });
       },
-      options.intervalMs ?? this.options.heartbeatIntervalMs ?? 60_000,
+      options.intervalMs ?? this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     );
     return () => clearInterval(timer);
   }

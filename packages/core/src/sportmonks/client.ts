@@ -73,7 +73,11 @@ export interface SportmonksWaitEvent {
   entity: string | null;
   waitMs: number;
   reason: "budget_reserve" | "rate_limited" | "backoff";
+  /** The attempt that just ended (a retry follows the wait), or the one about to start (budget_reserve). */
   attempt: number;
+  /** Before a retry: what the failed attempt ended with. */
+  error?: SportmonksErrorKind;
+  status?: number | null;
 }
 
 export interface SportmonksClientOptions {
@@ -321,7 +325,8 @@ export class SportmonksClient {
         return { data: data.data, envelope };
       } catch (caught) {
         const error = this.#normalise(spec, caught);
-        this.#report(spec, this.#entityFor(spec), facts, started, attempt, error.kind);
+        // A miss (200, "no result") is an answer, not a failed call: the caller reads it as an empty list.
+        this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
       }
@@ -335,21 +340,31 @@ export class SportmonksClient {
     const json = parseJson(response.body);
     const parsed = json === undefined ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
+    const status = response.status;
+    const code = envelope?.code ?? null;
+    const limited = status === 429 || code === SPORTMONKS_CODES.rateLimit;
+    // A 429 whose own rate_limit shows budget left is spurious: its numbers (the
+    // reset is the Retry-After) are not the entity's window, so they are not kept.
+    const transient429 = limited && (envelope?.rate_limit?.remaining ?? 0) > 0;
     if (envelope?.rate_limit) {
       facts.rateLimit = envelope.rate_limit;
       this.#entityByEndpoint.set(spec.name, envelope.rate_limit.requested_entity);
-      await this.#limiter.record(envelope.rate_limit);
+      if (!transient429) await this.#limiter.record(envelope.rate_limit);
     }
-    const status = response.status;
-    const code = envelope?.code ?? null;
     const details = { endpoint: spec.name, status, code };
     const said = envelope?.message ? `: Sportmonks says "${this.#redact(envelope.message).slice(0, 300)}"` : "";
 
-    if (status === 429 || code === SPORTMONKS_CODES.rateLimit) {
+    if (limited) {
       const entity = envelope?.rate_limit?.requested_entity ?? this.#entityFor(spec);
       const waitMs =
         parseRetryAfterMs(response.retryAfter, this.#now()) ?? (envelope?.rate_limit ? envelope.rate_limit.resets_in_seconds * 1000 : null);
       const resetsAt = waitMs === null ? null : new Date(this.#now() + waitMs);
+      if (transient429) {
+        throw new SportmonksRateLimited(
+          `${spec.name}: HTTP 429 for entity ${entity} with ${envelope?.rate_limit?.remaining} requests left (transient)${said}`,
+          { ...details, entity, resetsAt, transient: true },
+        );
+      }
       if (resetsAt) await this.#limiter.exhausted(entity, resetsAt);
       throw new SportmonksRateLimited(`${spec.name}: rate limit reached for entity ${entity}${said}`, { ...details, entity, resetsAt });
     }
@@ -436,15 +451,19 @@ export class SportmonksClient {
   }
 
   async #pauseBeforeRetry(spec: EndpointSpec, error: SportmonksError, attempt: number): Promise<void> {
+    const cause = { error: error.kind, status: error.status ?? null };
     if (error instanceof SportmonksRateLimited && error.resetsAt) {
       const waitMs = Math.max(0, error.resetsAt.getTime() - this.#now());
-      if (waitMs > this.#options.maxRateLimitWaitMs) throw error;
-      this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs, reason: "rate_limited", attempt });
-      await this.#sleep(waitMs);
-      return;
+      if (waitMs <= this.#options.maxRateLimitWaitMs) {
+        this.#emitWait({ endpoint: spec.name, entity: error.entity, waitMs, reason: "rate_limited", attempt, ...cause });
+        await this.#sleep(waitMs);
+        return;
+      }
+      // A spent budget that resets too late stops here; a spurious 429 with a long Retry-After backs off instead.
+      if (!error.transient) throw error;
     }
     const waitMs = backoffDelayMs(attempt, this.#options.baseDelayMs, this.#options.maxDelayMs, this.#random);
-    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt });
+    this.#emitWait({ endpoint: spec.name, entity: this.#entityFor(spec), waitMs, reason: "backoff", attempt, ...cause });
     await this.#sleep(waitMs);
   }
 

@@ -88,19 +88,27 @@ export class SportmonksIncludeError extends SportmonksError {
   }
 }
 
-/** Rate limit hit (HTTP 429 or code 5005), or about to be hit with the reset too far away to wait for. */
+/**
+ * Rate limit hit (HTTP 429 or code 5005), or about to be hit with the reset too
+ * far away to wait for. `transient` when the answer's own `rate_limit` still
+ * shows budget left: a spurious 429 (an API hiccup), retried after its
+ * Retry-After like a 5xx, which neither spends the entity's budget nor stops a run.
+ */
 export class SportmonksRateLimited extends SportmonksError {
   readonly kind = "rate_limited";
   readonly retryable = true;
   /** The rate-limited entity (`requested_entity`), when known. */
   readonly entity: string | null;
-  /** When the entity's hourly budget resets, when known. */
+  /** When the entity's hourly budget resets (transient: when to retry), when known. */
   readonly resetsAt: Date | null;
+  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
+  readonly transient: boolean;
 
-  constructor(message: string, details: SportmonksErrorDetails & { entity: string | null; resetsAt: Date | null }) {
+  constructor(message: string, details: SportmonksErrorDetails & { entity: string | null; resetsAt: Date | null; transient?: boolean }) {
     super(message, details);
     this.entity = details.entity;
     this.resetsAt = details.resetsAt;
+    this.transient = details.transient ?? false;
   }
 }
 

@@ -139,7 +139,42 @@ describe("429", () => {
     const { client, sleeps, waits } = harness();
     expect(await client.fixturesByIds([1])).toHaveLength(1);
     expect(sleeps).toEqual([7000]);
-    expect(waits).toEqual([{ endpoint: "fixtures/multi/{ids}", entity: "Fixture", waitMs: 7000, reason: "rate_limited", attempt: 1 }]);
+    expect(waits).toEqual([
+      {
+        endpoint: "fixtures/multi/{ids}",
+        entity: "Fixture",
+        waitMs: 7000,
+        reason: "rate_limited",
+        attempt: 1,
+        error: "rate_limited",
+        status: 429,
+      },
+    ]);
+  });
+
+  it("takes a 429 whose rate_limit shows budget left as transient: retried, the budget neither spent nor saved", async () => {
+    const spurious = {
+      status: 429,
+      headers: { "retry-after": "1" },
+      body: { message: "Too Many Attempts.", code: 5005, rate_limit: rateLimit(2500, 1) },
+    };
+    script(spurious, spurious, { body: envelope([fixture(1)]) });
+    const store = new InMemoryRateLimitStore();
+    const { client, sleeps } = harness({ rateLimitStore: store });
+    expect(await client.fixturesByIds([1])).toHaveLength(1);
+    expect(sleeps).toEqual([1000, 1000]);
+    // Only the good answer's numbers are kept.
+    expect(await store.load("Fixture")).toEqual({ remaining: 2999, resetsAt: new Date(START + 2000 + 3_600_000) });
+
+    // When the retries run out it throws a transient error, and still saves nothing.
+    script(spurious);
+    const fresh = new InMemoryRateLimitStore();
+    const error = await harness({ rateLimitStore: fresh, maxRetries: 2 })
+      .client.fixturesByIds([1])
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(SportmonksRateLimited);
+    expect(error).toMatchObject({ transient: true, entity: "Fixture" });
+    expect(await fresh.load("Fixture")).toBeNull();
   });
 
   it("prefers Retry-After over the body, and falls back to resets_in_seconds", async () => {
