@@ -235,11 +235,21 @@ export async function stackStatus(): Promise<StackStatus> {
   return { cluster, state, services, schedules };
 }
 
-/** The stack's env, or a clear error when it is not up. */
+/**
+ * The stack's env, or a clear error when it is not up. While a service that
+ * provides the collect function's settings runs (the simulator `npm start`
+ * brings), they are included, so `npm run collect` after the README's `eval`
+ * collects from the same API the schedule does.
+ */
 export function requireStackEnv(): Record<string, string> {
   const state = loadState();
   if (!state || !clusterRunning()) throw new Error("the local stack is not running: start it with `npm run stack -- up`");
-  return stackEnv(state);
+  const provided: Record<string, string> = {};
+  for (const spec of state.requestedServices ?? []) {
+    const record = state.services?.[spec.name];
+    if (record && isRunning(record)) Object.assign(provided, spec.provides?.collect);
+  }
+  return { ...stackEnv(state), ...provided };
 }
 
 /** The variables that say which Supabase API to call and with which credentials (the API part of `stack -- env`). */
