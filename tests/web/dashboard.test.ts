@@ -183,7 +183,9 @@ describe("web dashboard", () => {
       const onlyRowsWith = (column: number, values: string[]) =>
         page.waitForFunction(
           ({ column, values }) => {
-            const cells = [...document.querySelectorAll(`#detail-logs tbody tr td:nth-child(${column})`)].map((td) => td.textContent ?? "");
+            const cells = Array.from(document.querySelectorAll(`#detail-logs tbody tr td:nth-child(${column})`)).map(
+              (td) => td.textContent ?? "",
+            );
             return cells.length > 0 && cells.every((c) => values.includes(c));
           },
           { column, values },
