@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(48);
+select plan(49);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -103,6 +103,17 @@ select public.finish_etl_execution('dash_live', 'ABANDONED', 0, 0, 0, 0, 0, 0, '
 select tests.authenticate_as('viewer');
 select is((select status from public.list_pipelines() where pipeline = 'dash_b'), 'FAILED', 'a pipeline whose last run failed is FAILED');
 select tests.clear_authentication();
+
+-- The charts' daily rollup follows every insert, update (finish, abandon) and delete.
+delete from watermark.etl_executions where execution_id = 'dash_fail';
+create temporary view recount as
+  select (started_at at time zone 'UTC')::date as day, pipeline, status, count(*) as runs,
+         coalesce(sum(processed_fixtures), 0)::bigint as rows_extracted, coalesce(sum(rows_written), 0)::bigint as rows_upserted
+    from watermark.etl_executions group by 1, 2, 3;
+select is(
+  (select count(*) from ((select * from watermark.etl_execution_daily except select * from recount)
+                         union all (select * from recount except select * from watermark.etl_execution_daily)) d),
+  0::bigint, 'the daily rollup equals a recount of the runs after inserts, updates and deletes');
 
 -- The audit: an operator's change is visible to a viewer, with who, what and on what.
 select tests.authenticate_as('operator');
