@@ -381,3 +381,116 @@ end
 $$;
 revoke execute on function public.get_access_audit(integer, integer) from public;
 grant execute on function public.get_access_audit(integer, integer) to authenticated, service_role;
+
+-- RFC 4180 CSV of a JSON array of flat objects: the header is the first object's keys;
+-- nested values are written as JSON; cells with a comma, quote or line break are quoted.
+create function watermark.jsonb_rows_to_csv(rows jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  with cols as (
+    select array_agg(k order by o) as names
+      from jsonb_object_keys(coalesce(rows -> 0, '{}')) with ordinality c(k, o)
+  ),
+  cell as (
+    select r.i, c.o, case when v is null or jsonb_typeof(v) = 'null' then ''
+                          when jsonb_typeof(v) = 'string' then v #>> '{}'
+                          else v::text end as t
+      from jsonb_array_elements(rows) with ordinality r(e, i)
+     cross join cols
+     cross join unnest(cols.names) with ordinality c(k, o)
+     cross join lateral (select r.e -> c.k as v) x
+  ),
+  quoted as (
+    select i, o, case when t ~ '[",\r\n]' then '"' || replace(t, '"', '""') || '"' else t end as t from cell
+  )
+  select coalesce((select array_to_string(names, ',') || E'\r\n' from cols where names is not null), '')
+      || coalesce((select string_agg(line, E'\r\n' order by i) || E'\r\n'
+                     from (select i, string_agg(t, ',' order by o) as line from quoted group by i) l), '')
+$$;
+grant execute on function watermark.jsonb_rows_to_csv(jsonb) to authenticated, service_role;
+
+-- Executions, logs, metric samples and alert transitions of a time range as JSON (arrays of
+-- objects) or CSV (one text per kind, header first), for other tools. The range is
+-- [since, until); each kind keeps its newest `max_rows`, and `truncated` names those cut.
+create function public.export_monitoring(
+  since timestamptz,
+  until timestamptz default now(),
+  format text default 'json',
+  max_rows integer default 10000
+)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  kinds jsonb;
+  truncated text[] := '{}';
+  csv jsonb := '{}';
+  k text;
+  n integer;
+begin
+  perform watermark.require_access(1, 'export_monitoring');
+  if since is null then
+    perform watermark.raise_invalid('since', 'is required: the start of the time range');
+  end if;
+  if until is null or until <= since then
+    perform watermark.raise_invalid('until', 'must be later than since');
+  end if;
+  if export_monitoring.format is null or export_monitoring.format not in ('json', 'csv') then
+    perform watermark.raise_invalid('format', 'must be json or csv');
+  end if;
+  if max_rows is null or max_rows not between 1 and 100000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 100000');
+  end if;
+
+  select jsonb_build_object(
+    'executions', (select coalesce(jsonb_agg(to_jsonb(t) order by t.started_at), '[]') from (
+        select x.execution_id, x.pipeline, x.trigger, x.status, x.started_at, x.finished_at, x.duration_seconds,
+               x.processed_fixtures, x.successful_fixtures, x.failed_fixtures, x.processed_chunks, x.total_chunks,
+               x.rows_written, x.error_message, x.created_by
+          from watermark.etl_executions x
+         where x.started_at >= since and x.started_at < until
+         order by x.started_at desc limit max_rows + 1) t),
+    'logs', (select coalesce(jsonb_agg(to_jsonb(t) order by t.log_id), '[]') from (
+        select l.log_id, l."timestamp", l.level, l.component, l.message, l.details, l.execution_id, l.chunk_id,
+               l.fixture_id, l.duration_ms, l.pipeline
+          from watermark.etl_logs l
+         where l."timestamp" >= since and l."timestamp" < until
+         order by l."timestamp" desc limit max_rows + 1) t),
+    'metrics', (select coalesce(jsonb_agg(to_jsonb(t) order by t.metric_id), '[]') from (
+        select m.metric_id, m."timestamp", m.metric_name, m.metric_value, m.metric_unit, m.metric_kind, m.tags,
+               m.execution_id, m.pipeline
+          from watermark.etl_metrics m
+         where m."timestamp" >= since and m."timestamp" < until
+         order by m."timestamp" desc limit max_rows + 1) t),
+    'alerts', (select coalesce(jsonb_agg(to_jsonb(t) order by t.history_id), '[]') from (
+        select h.history_id, h.at, h.fingerprint, h.rule_id, h.scope_key, h.from_state, h.to_state, h.value, h.threshold
+          from watermark.alert_history h
+         where h.at >= since and h.at < until
+         order by h.at desc limit max_rows + 1) t))
+    into kinds;
+
+  -- One extra row was read per kind to tell a full range from a cut one.
+  foreach k in array array['executions', 'logs', 'metrics', 'alerts'] loop
+    n := jsonb_array_length(kinds -> k);
+    if n > max_rows then
+      truncated := truncated || k;
+      kinds := jsonb_set(kinds, array[k], (select jsonb_agg(e order by i) from jsonb_array_elements(kinds -> k) with ordinality a(e, i) where i > 1));
+    end if;
+  end loop;
+
+  if export_monitoring.format = 'csv' then
+    foreach k in array array['executions', 'logs', 'metrics', 'alerts'] loop
+      csv := csv || jsonb_build_object(k, watermark.jsonb_rows_to_csv(kinds -> k));
+    end loop;
+    kinds := csv;
+  end if;
+  return jsonb_build_object('since', since, 'until', until, 'format', export_monitoring.format,
+                            'truncated', to_jsonb(truncated)) || kinds;
+end
+$$;
+grant execute on function public.export_monitoring(timestamptz, timestamptz, text, integer) to authenticated, service_role;

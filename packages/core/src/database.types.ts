@@ -42,6 +42,9 @@ export type Database = {
 "evaluate_alerts":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"export_monitoring":
+{ Args: { "format"?: string,"max_rows"?: number,"since": string,"until"?: string }; Returns: Json
+                           },
 "finish_etl_execution":
 { Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
                            },

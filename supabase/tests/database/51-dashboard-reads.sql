@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(49);
+select plan(65);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -10,7 +10,8 @@ insert into rpc_calls values
   ('list_pipelines', $$select * from public.list_pipelines()$$),
   ('list_recent_fixtures', $$select * from public.list_recent_fixtures()$$),
   ('list_applied_migrations', $$select * from public.list_applied_migrations()$$),
-  ('get_access_audit', $$select public.get_access_audit()$$);
+  ('get_access_audit', $$select public.get_access_audit()$$),
+  ('export_monitoring', $$select public.export_monitoring(now() - interval '1 day')$$);
 grant select on rpc_calls to anon, authenticated, service_role;
 
 select is(
@@ -58,6 +59,9 @@ select throws_ok($$select * from public.get_run_chunks('')$$, 'WM001', 'executio
 select throws_ok($$select * from public.list_recent_fixtures(0)$$, 'WM001', 'max_rows: must be between 1 and 200', 'list_recent_fixtures bounds max_rows');
 select throws_ok($$select public.get_access_audit(0)$$, 'WM001', 'hours: must be between 1 and 168', 'get_access_audit bounds hours');
 select throws_ok($$select public.get_access_audit(24, 0)$$, 'WM001', 'max_rows: must be between 1 and 500', 'get_access_audit bounds max_rows');
+select throws_ok($$select public.export_monitoring(null)$$, 'WM001', 'since: is required: the start of the time range', 'export_monitoring needs since');
+select throws_ok($$select public.export_monitoring(now(), now() - interval '1 hour')$$, 'WM001', 'until: must be later than since', 'export_monitoring needs a range');
+select throws_ok($$select public.export_monitoring(now() - interval '1 hour', format => 'xml')$$, 'WM001', 'format: must be json or csv', 'export_monitoring names the formats');
 select tests.clear_authentication();
 
 -- Known rows: two pipelines, one only reporting executions; a run with two chunks.
@@ -130,6 +134,29 @@ select ok(
   or (select public.get_access_audit(24, 50) -> 'top_callers') @> '[{"actor": "service_role"}]',
   'top callers count the runs started');
 select is((select version from public.list_applied_migrations() limit 1), '20261122000700', 'list_applied_migrations starts with the newest');
+
+-- The export: a time range as JSON arrays or CSV texts, cut to max_rows with the cut named.
+select is(jsonb_array_length(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour') -> 'executions'), 2, 'export_monitoring lists the range''s executions');
+select is(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour', max_rows => 1) -> 'truncated', '["executions", "logs"]'::jsonb,
+  'export_monitoring names the kinds it cut');
+select is(
+  (select array_agg(e ->> 'execution_id' order by e ->> 'execution_id')
+     from jsonb_array_elements(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour', max_rows => 1) -> 'executions') e),
+  (select array_agg(execution_id order by execution_id) from (select execution_id from watermark.etl_executions
+     where started_at >= now() - interval '1 hour' order by started_at desc, execution_id desc limit 1) n),
+  'export_monitoring keeps the newest max_rows');
+select is(jsonb_array_length(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour') -> 'alerts'), 0, 'alert transitions are exported by time (none here)');
+select is(
+  split_part(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour', format => 'csv') ->> 'executions', E'\r\n', 1),
+  (select string_agg(k, ',' order by o) from jsonb_object_keys(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour') -> 'executions' -> 0) with ordinality t(k, o)),
+  'CSV starts with a header of the JSON keys');
+select is(watermark.jsonb_rows_to_csv('[{"a": "x, \"y\"", "b": 1, "c": null, "d": {"e": 2}}]'),
+  E'a,b,c,d\r\n"x, ""y""",1,,"{""e"": 2}"\r\n', 'CSV quotes commas and quotes, leaves nulls empty, writes objects as JSON');
+select is(watermark.jsonb_rows_to_csv('[]'), '', 'CSV of no rows is empty');
+select is(
+  (select count(*) from regexp_split_to_table(rtrim(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour', format => 'csv') ->> 'logs', E'\r\n'), E'\r\n')),
+  1 + (select count(*) from watermark.etl_logs where "timestamp" >= now() - interval '1 hour'),
+  'CSV has a line per log and the header');
 select tests.clear_authentication();
 
 select * from finish();
