@@ -1,6 +1,7 @@
 // The seed's dashboard views over the viewer RPCs: health overview, one
 // execution, recent logs, metric summaries. Each prints text or, with --json, JSON.
 import type { ExecutionRow, HealthStatus, LogRow, MetricSummaryRow } from "../../packages/core/src/rpc/index.ts";
+import { alertTable } from "./alerts.ts";
 import type { DashboardContext } from "./context.ts";
 import { duration, heading, keyValues, levelText, num, percent, type Style, statusText, table, time } from "./style.ts";
 
@@ -94,17 +95,20 @@ function metricLines(style: Style, rows: MetricSummaryRow[]): string[] {
 
 export async function renderOverview(ctx: DashboardContext): Promise<void> {
   const { args, rpc, style } = ctx;
-  const [health, executions, logs, metrics] = await Promise.all([
+  const [health, executions, logs, metrics, firing] = await Promise.all([
     rpc.call("get_etl_health_status", { pipeline: args.pipeline }),
     rpc.call("list_etl_executions", { pipeline: args.pipeline, max_rows: Math.min(args.limit, 10) }),
     rpc.call("get_etl_logs", { max_rows: args.limit }),
     rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline }),
+    ctx.alerts.call("list_alerts", { state: "firing", pipeline: args.pipeline, max_rows: 50 }),
   ]);
-  if (args.json) return ctx.printJson({ health, executions, logs, metrics });
+  if (args.json) return ctx.printJson({ health, firing_alerts: firing, executions, logs, metrics });
   ctx.print([
     style.bold("Watermark ETL dashboard"),
     style.dim(`generated ${time(health.generated_at)} UTC`),
     ...healthLines(style, health),
+    ...heading(style, "Firing alerts"),
+    ...(firing.length === 0 ? [style.green("✅ No alert firing")] : alertTable(ctx, firing)),
     ...heading(style, "Recent executions"),
     ...executionRows(style, executions),
     ...heading(style, `Recent logs (last ${args.limit})`),
