@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(65);
+select plan(66);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -134,6 +134,22 @@ select ok(
   or (select public.get_access_audit(24, 50) -> 'top_callers') @> '[{"actor": "service_role"}]',
   'top callers count the runs started');
 select is((select version from public.list_applied_migrations() limit 1), '20261122000700', 'list_applied_migrations starts with the newest');
+select tests.clear_authentication();
+
+-- The pipeline page's sample: the latest collected fixtures with Sportmonks' CURRENT score.
+insert into watermark.leagues (id) values (8) on conflict do nothing;
+insert into watermark.seasons (id, league_id) values (23614, 8) on conflict do nothing;
+insert into watermark.fixtures (id, league_id, season_id, name, state_id, collected_at, scores) values
+  (1, 8, 23614, 'Old v Older', 5, now() - interval '1 day', '[]'),
+  (2, 8, 23614, 'Home v Away', 5, now(), '[{"description": "1ST_HALF", "score": {"goals": 1, "participant": "home"}},
+     {"description": "CURRENT", "score": {"goals": 2, "participant": "home"}},
+     {"description": "CURRENT", "score": {"goals": 1, "participant": "away"}}]'),
+  (3, 8, 23614, 'Not yet', 1, null, null);
+select tests.authenticate_as('viewer');
+select results_eq(
+  $$select id, name, home_goals, away_goals from public.list_recent_fixtures(5)$$,
+  $$values (2::bigint, 'Home v Away', 2, 1), (1::bigint, 'Old v Older', null::integer, null::integer)$$,
+  'list_recent_fixtures: newest collected first, with the CURRENT score, never-collected ones left out');
 
 -- The export: a time range as JSON arrays or CSV texts, cut to max_rows with the cut named.
 select is(jsonb_array_length(public.export_monitoring(now() - interval '1 hour', now() + interval '1 hour') -> 'executions'), 2, 'export_monitoring lists the range''s executions');
