@@ -1,12 +1,13 @@
-// npm run bench [-- monitoring | collect] [--quick]: prints the benchmarks' figures.
+// npm run bench [-- monitoring | collect | dashboard] [--quick]: prints the benchmarks' figures.
 // Each benchmark runs on its own clone of the migrated template, like a test file.
 import { parseArgs } from "node:util";
 import { createTestStack } from "../tests/support/test-stack.ts";
 import { benchCollect } from "./bench/collect.ts";
+import { benchDashboard } from "./bench/dashboard.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
 import { stackUp } from "./local/stack-control.ts";
 
-const usage = "usage: npm run bench [-- monitoring | collect] [--quick]";
+const usage = "usage: npm run bench [-- monitoring | collect | dashboard] [--quick]";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { quick: { type: "boolean" }, help: { type: "boolean" } } });
@@ -14,14 +15,24 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const which = positionals.length ? positionals : ["monitoring", "collect"];
-  const unknown = which.find((w) => !["monitoring", "collect"].includes(w));
+  const which = positionals.length ? positionals : ["monitoring", "collect", "dashboard"];
+  const unknown = which.find((w) => !["monitoring", "collect", "dashboard"].includes(w));
   if (unknown) throw new Error(`unknown benchmark ${unknown}: ${usage}`);
   await stackUp((line) => console.error(`stack: ${line}`));
   let allMet = true;
   for (const name of which) {
     if (name === "collect") {
       allMet = (await benchCollect({ quick: values.quick ?? false })) && allMet;
+      continue;
+    }
+    if (name === "dashboard") {
+      const stack = await createTestStack("bench-dashboard");
+      try {
+        const sizes = values.quick ? { runs: 10_000, logs: 100_000 } : { runs: 100_000, logs: 1_000_000 };
+        allMet = (await benchDashboard(stack, sizes)) && allMet;
+      } finally {
+        await stack.close();
+      }
       continue;
     }
     const stack = await createTestStack("bench-monitoring");

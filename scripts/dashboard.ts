@@ -8,6 +8,7 @@ import { parseDashboardArgs, UsageError, usage } from "./dashboard/args.ts";
 import type { DashboardContext } from "./dashboard/context.ts";
 import { resolveCredentials } from "./dashboard/credentials.ts";
 import { runExport } from "./dashboard/export.ts";
+import { dashboardReadRpcs } from "./dashboard/reads.ts";
 import { makeStyle } from "./dashboard/style.ts";
 import { renderExecution, renderLogs, renderMetrics, renderOverview } from "./dashboard/views.ts";
 
@@ -23,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
     args,
     rpc: createRpcClient(credentials),
     alerts: createRpcClient({ ...credentials, registry: alertRpcs }),
+    reads: createRpcClient({ ...credentials, registry: dashboardReadRpcs }),
     style: makeStyle(process.stdout, process.env),
     print: (lines) => process.stdout.write(`${lines.join("\n")}\n`),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),

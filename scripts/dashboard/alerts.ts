@@ -42,6 +42,24 @@ function rows<T>(rpc: string, schema: z.ZodType<T>, data: Record<string, unknown
   return parsed.data;
 }
 
+/** The alerts as a table (state, severity, alert, value, threshold, since, what happened). */
+export function alertTable(ctx: DashboardContext, alertRows: Record<string, unknown>[]): string[] {
+  const { style } = ctx;
+  return table(
+    style,
+    ["state", "severity", "alert", "value", "threshold", "since", "what happened"],
+    rows("list_alerts", alertView, alertRows).map((a) => [
+      a.state === "firing" ? style.red(`${a.state}${a.muted ? " (muted)" : ""}`) : style.yellow(a.state),
+      a.severity === "critical" ? style.red(a.severity) : a.severity,
+      a.fingerprint,
+      a.value === null ? "—" : `${Math.round(a.value * 100) / 100} ${a.unit}`,
+      `${a.comparison} ${a.threshold} ${a.unit}`,
+      time(a.firing_since ?? a.pending_since),
+      a.summary ?? "",
+    ]),
+  );
+}
+
 export async function renderAlerts(ctx: DashboardContext): Promise<void> {
   const [alertRows, notificationRows] = await Promise.all([
     ctx.alerts.call("list_alerts", { state: "active", max_rows: 200 }),
@@ -51,29 +69,11 @@ export async function renderAlerts(ctx: DashboardContext): Promise<void> {
     ctx.printJson({ alerts: alertRows, undelivered_notifications: notificationRows });
     return;
   }
-  const alerts = rows("list_alerts", alertView, alertRows);
   const undelivered = rows("list_alert_notifications", notificationView, notificationRows);
   const { style } = ctx;
   const lines = [...heading(style, "🚨 Alerts")];
-  if (alerts.length === 0) {
-    lines.push(style.green("✅ No alerts firing or pending"));
-  } else {
-    lines.push(
-      ...table(
-        style,
-        ["state", "severity", "alert", "value", "threshold", "since", "what happened"],
-        alerts.map((a) => [
-          a.state === "firing" ? style.red(`${a.state}${a.muted ? " (muted)" : ""}`) : style.yellow(a.state),
-          a.severity === "critical" ? style.red(a.severity) : a.severity,
-          a.fingerprint,
-          a.value === null ? "—" : `${Math.round(a.value * 100) / 100} ${a.unit}`,
-          `${a.comparison} ${a.threshold} ${a.unit}`,
-          time(a.firing_since ?? a.pending_since),
-          a.summary ?? "",
-        ]),
-      ),
-    );
-  }
+  if (alertRows.length === 0) lines.push(style.green("✅ No alerts firing or pending"));
+  else lines.push(...alertTable(ctx, alertRows));
   lines.push("", ...heading(style, "📨 Undelivered notifications"));
   if (undelivered.length === 0) {
     lines.push(style.green("✅ Every notification was delivered"));

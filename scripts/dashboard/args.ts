@@ -3,6 +3,8 @@ import { LOG_LEVELS, type LogLevel } from "../../packages/core/src/rpc/index.ts"
 
 export type View = "overview" | "execution" | "logs" | "metrics" | "alerts" | "export" | "help";
 export type ExportFormat = "json" | "csv";
+export const EXPORT_EXTRAS = ["alerts", "chunks", "audit"] as const;
+export type ExportExtra = (typeof EXPORT_EXTRAS)[number];
 
 export interface DashboardArgs {
   view: View;
@@ -14,6 +16,8 @@ export interface DashboardArgs {
   pipeline?: string;
   exportFile?: string;
   format?: ExportFormat;
+  /** What --export adds to executions, logs and metrics. */
+  include: ExportExtra[];
   json: boolean;
   verbose: boolean;
 }
@@ -38,6 +42,7 @@ options
   --component NAME      only logs of this component
   --pipeline NAME       only this pipeline (health, executions, metrics)
   --format json|csv     export format (default from FILE's extension, else json)
+  --include LIST        --export also writes these, comma-separated: ${EXPORT_EXTRAS.join(", ")}
   --json                machine-readable JSON on stdout
   --verbose             more detail (log details, credential source, error causes)
   --help                this text
@@ -45,7 +50,17 @@ options
 credentials: SUPABASE_URL with WATERMARK_VIEWER_JWT + SUPABASE_ANON_KEY, or SUPABASE_SERVICE_ROLE_KEY;
 without them, the running local stack's (npm run stack -- up).`;
 
-const withValue = new Set(["--execution-id", "--limit", "--hours", "--level", "--component", "--pipeline", "--export", "--format"]);
+const withValue = new Set([
+  "--execution-id",
+  "--limit",
+  "--hours",
+  "--level",
+  "--component",
+  "--pipeline",
+  "--export",
+  "--format",
+  "--include",
+]);
 const booleans = new Set(["--logs", "--metrics", "--alerts", "--json", "--verbose", "--help", "-h"]);
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
@@ -106,6 +121,16 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
   const format: ExportFormat | undefined =
     exportFile === undefined ? undefined : (rawFormat ?? (exportFile.toLowerCase().endsWith(".csv") ? "csv" : "json"));
 
+  const rawInclude = values.get("--include");
+  if (rawInclude !== undefined && exportFile === undefined) throw new UsageError("--include: only applies to --export FILE");
+  const include = (rawInclude ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const unknownExtra = include.find((v) => !(EXPORT_EXTRAS as readonly string[]).includes(v));
+  if (unknownExtra !== undefined || (rawInclude !== undefined && include.length === 0))
+    throw new UsageError(`--include: use a comma-separated list of ${EXPORT_EXTRAS.join(", ")}, got ${JSON.stringify(rawInclude)}`);
+
   const view: View = flags.has("--help")
     ? "help"
     : flags.has("--logs")
@@ -134,6 +159,7 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
     pipeline: values.get("--pipeline"),
     exportFile,
     format,
+    include: [...new Set(include)] as ExportExtra[],
     json: flags.has("--json"),
     verbose: flags.has("--verbose"),
   };

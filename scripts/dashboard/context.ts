@@ -2,6 +2,7 @@
 import type { alertRpcs } from "../../packages/core/src/alerts/index.ts";
 import type { RpcClient } from "../../packages/core/src/rpc/index.ts";
 import type { DashboardArgs } from "./args.ts";
+import type { dashboardReadRpcs } from "./reads.ts";
 import type { Style } from "./style.ts";
 
 export interface DashboardContext {
@@ -10,6 +11,8 @@ export interface DashboardContext {
   rpc: RpcClient;
   /** Typed client for the alert RPCs (same credentials). */
   alerts: RpcClient<typeof alertRpcs>;
+  /** The web dashboard's reads the CLI also uses (same credentials). */
+  reads: RpcClient<typeof dashboardReadRpcs>;
   style: Style;
   /** Prints lines of human output (not used with --json). */
   print(lines: string[]): void;

@@ -1,6 +1,7 @@
 // The seed's dashboard views over the viewer RPCs: health overview, one
 // execution, recent logs, metric summaries. Each prints text or, with --json, JSON.
 import type { ExecutionRow, HealthStatus, LogRow, MetricSummaryRow } from "../../packages/core/src/rpc/index.ts";
+import { alertTable } from "./alerts.ts";
 import type { DashboardContext } from "./context.ts";
 import { duration, heading, keyValues, levelText, num, percent, type Style, statusText, table, time } from "./style.ts";
 
@@ -130,20 +131,23 @@ function scheduleLines(style: Style, schedules: ScheduleHealth[]): string[] {
 
 export async function renderOverview(ctx: DashboardContext): Promise<void> {
   const { args, rpc, style } = ctx;
-  const [health, executions, logs, metrics, report] = await Promise.all([
+  const [health, executions, logs, metrics, report, firing] = await Promise.all([
     rpc.call("get_etl_health_status", { pipeline: args.pipeline }),
     rpc.call("list_etl_executions", { pipeline: args.pipeline, max_rows: Math.min(args.limit, 10) }),
     rpc.call("get_etl_logs", { max_rows: args.limit }),
     rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline }),
     ctx.alerts.call("get_health_report", {}),
+    ctx.alerts.call("list_alerts", { state: "firing", pipeline: args.pipeline, max_rows: 50 }),
   ]);
   const scheduler = (report.services as { scheduler?: { functions?: ScheduleHealth[] } } | undefined)?.scheduler;
   const schedules = scheduler?.functions ?? [];
-  if (args.json) return ctx.printJson({ health, executions, logs, metrics, schedules });
+  if (args.json) return ctx.printJson({ health, firing_alerts: firing, executions, logs, metrics, schedules });
   ctx.print([
     style.bold("Watermark ETL dashboard"),
     style.dim(`generated ${time(health.generated_at)} UTC`),
     ...healthLines(style, health),
+    ...heading(style, "Firing alerts"),
+    ...(firing.length === 0 ? [style.green("✅ No alert firing")] : alertTable(ctx, firing)),
     ...heading(style, "Schedules"),
     ...scheduleLines(style, schedules),
     ...heading(style, "Recent executions"),

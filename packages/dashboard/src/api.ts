@@ -4,8 +4,29 @@ export interface DashboardConfig {
   supabaseUrl: string;
   /** The key sent as `apikey` (the project's anon key). */
   apiKey: string;
-  /** A viewer's access token (JWT); the dashboard never holds the service key. */
+  /** A viewer's (or an operator's) access token (JWT); the dashboard never holds the service key. */
   accessToken: string;
+  /** The newest migration in the repository the server runs from, for the pre-flight check. */
+  expectedMigration?: { version: string; name: string } | null;
+}
+
+export type Role = "operator" | "viewer" | "none";
+
+/**
+ * The role the token claims, only to explain disabled buttons: the database decides what a
+ * token may do (watermark.require_access), never this.
+ */
+export function tokenRole(accessToken: string): Role {
+  try {
+    const payload = accessToken.split(".")[1] ?? "";
+    const json = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/"))) as {
+      app_metadata?: { watermark_role?: string };
+    };
+    const role = json.app_metadata?.watermark_role;
+    return role === "operator" || role === "viewer" ? role : "none";
+  } catch {
+    return "none";
+  }
 }
 
 export class RpcError extends Error {

@@ -1,6 +1,7 @@
 // Small DOM helpers. Everything is set through textContent: no HTML injection from data.
 
-export type Cell = string | number | null | undefined | { text: string; className?: string };
+/** A table or card value; `title` is shown on hover (times carry their UTC form there). */
+export type Cell = string | number | null | undefined | { text: string; className?: string; title?: string };
 
 export interface Column<T> {
   title: string;
@@ -9,7 +10,7 @@ export interface Column<T> {
   wrap?: boolean;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
   if (className) node.className = className;
@@ -22,7 +23,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-function cellText(cell: Cell): { text: string; className?: string } {
+function cellText(cell: Cell): { text: string; className?: string; title?: string } {
   if (cell === null || cell === undefined || cell === "") return { text: "—" };
   if (typeof cell === "object") return cell;
   return { text: String(cell) };
@@ -53,9 +54,10 @@ export function renderTable<T>(
       tr.addEventListener("click", () => opts.onClick?.(row));
     }
     for (const c of columns) {
-      const { text, className } = cellText(c.value(row));
+      const { text, className, title } = cellText(c.value(row));
       const td = el("td", undefined, [c.numeric ? "num" : "", c.wrap ? "wrap" : ""].join(" ").trim() || undefined);
       td.append(className ? el("span", text, className) : document.createTextNode(text));
+      if (title) td.title = title;
       tr.append(td);
     }
     body.append(tr);
@@ -67,15 +69,23 @@ export function renderCards(container: HTMLElement, cards: Array<{ label: string
   container.replaceChildren(
     ...cards.map(({ label, value }) => {
       const card = el("div", undefined, "card");
-      const { text, className } = cellText(value);
+      const { text, className, title } = cellText(value);
       card.append(el("div", text, `value ${className ?? ""}`.trim()), el("div", label, "label"));
+      if (title) card.title = title;
       return card;
     }),
   );
 }
 
 export function renderSummary(list: HTMLElement, entries: Array<[string, Cell]>): void {
-  list.replaceChildren(...entries.flatMap(([k, v]) => [el("dt", k), el("dd", cellText(v).text)]));
+  list.replaceChildren(
+    ...entries.flatMap(([k, v]) => {
+      const { text, title } = cellText(v);
+      const dd = el("dd", text);
+      if (title) dd.title = title;
+      return [el("dt", k), dd];
+    }),
+  );
 }
 
 const STATUS_CLASS: Record<string, string> = {
@@ -86,6 +96,20 @@ const STATUS_CLASS: Record<string, string> = {
   resolved: "s-ok",
   succeeded: "s-ok",
   RUNNING: "s-warn",
+  STALE: "s-warn",
+  NO_RUN: "",
+  FAILING: "s-bad",
+  UNKNOWN: "s-warn",
+  delivered: "s-ok",
+  sending: "s-warn",
+  dead: "s-bad",
+  stalled: "s-bad",
+  done: "s-ok",
+  running: "s-warn",
+  timed_out: "s-bad",
+  retrying: "s-warn",
+  paused: "s-bad",
+  enabled: "s-ok",
   degraded: "s-warn",
   paused: "s-warn",
   pending: "s-warn",
@@ -111,6 +135,22 @@ export function formatTime(iso: string | null | undefined): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** A time in the viewer's time zone, with its UTC form on hover. */
+export function time(iso: string | null | undefined): Cell {
+  const text = formatTime(iso);
+  if (!iso || !text) return undefined;
+  const d = new Date(iso);
+  return { text, title: Number.isNaN(d.getTime()) ? iso : `${d.toISOString().replace("T", " ").slice(0, 19)} UTC` };
+}
+
+/** "7 min ago", with the local time and UTC on hover. */
+export function ago(iso: string | null | undefined): Cell {
+  const text = formatAgo(iso);
+  const at = time(iso);
+  if (!text || !at || typeof at !== "object") return undefined;
+  return { text, title: `${at.text} (${at.title})` };
 }
 
 /** How long ago, short enough for a summary card ("7 min ago"). */

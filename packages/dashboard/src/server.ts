@@ -1,7 +1,7 @@
 // Serves the web dashboard: the static page, its bundled script, and /config.json
 // with the API URL and a viewer's token. Node only (the page itself runs in the browser).
 
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,18 @@ async function bundle(): Promise<string> {
   return file.text;
 }
 
+/** The repository's newest migration: the pre-flight block compares the database's with it. */
+async function newestMigration(): Promise<DashboardConfig["expectedMigration"]> {
+  const dir = path.resolve(root, "../../supabase/migrations");
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const newest = names
+    .filter((n) => /^\d+_.+\.sql$/.test(n))
+    .sort()
+    .at(-1);
+  const match = newest?.match(/^(\d+)_(.+)\.sql$/);
+  return match?.[1] && match[2] ? { version: match[1], name: match[2] } : null;
+}
+
 const securityHeaders = {
   "Content-Security-Policy": "default-src 'self'; connect-src *; style-src 'self'; script-src 'self'",
   "X-Content-Type-Options": "nosniff",
@@ -40,7 +52,10 @@ export async function startDashboardServer(
     "/": { type: "text/html; charset=utf-8", body: await readFile(path.join(root, "index.html"), "utf8") },
     "/styles.css": { type: "text/css; charset=utf-8", body: await readFile(path.join(root, "styles.css"), "utf8") },
     "/app.js": { type: "text/javascript; charset=utf-8", body: await bundle() },
-    "/config.json": { type: "application/json", body: JSON.stringify(config) },
+    "/config.json": {
+      type: "application/json",
+      body: JSON.stringify({ expectedMigration: await newestMigration(), ...config }),
+    },
   };
   const server = createServer((req, res) => {
     const file = req.method === "GET" ? files[new URL(req.url ?? "/", "http://x").pathname] : undefined;

@@ -1,0 +1,496 @@
+-- Why: the web dashboard's pages need figures no read RPC served: runs and rows
+-- per day (the overview's charts), what a run did chunk by chunk, every pipeline
+-- that ever reported with one status, the latest collected fixtures, the applied
+-- migrations (pre-flight) and the access audit, which only operators could read.
+-- All are viewer reads; each answers from an index at dashboard volume
+-- (1 M logs, 100 k runs, 50 pipelines: see `npm run bench`).
+
+-- Runs and rows per UTC day x pipeline x status, so the 14-day charts never scan the runs
+-- (100 k runs in 14 days is 7 k a day). Kept exact by statement-level triggers on
+-- etl_executions, whatever writes them (RPCs, the reaper, retention, psql).
+create table watermark.etl_execution_daily (
+  day date not null,
+  pipeline text not null,
+  status text not null,
+  -- No check (runs > 0): an upsert checks the row it proposes (a -1 delta) before it finds the conflict.
+  runs bigint not null,
+  rows_extracted bigint not null,
+  rows_upserted bigint not null,
+  primary key (day, pipeline, status)
+);
+comment on table watermark.etl_execution_daily is
+  'Derived: etl_executions counted per UTC start day, pipeline and status. Maintained by triggers; never write it directly.';
+alter table watermark.etl_execution_daily enable row level security;
+create policy "viewers can read daily run counts" on watermark.etl_execution_daily
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+grant select on watermark.etl_execution_daily to authenticated, service_role;
+-- Rows emptied by an update or delete, found without scanning the rollup.
+create index etl_execution_daily_empty_idx on watermark.etl_execution_daily (day) where runs <= 0;
+
+-- Applies signed deltas (+1 per new row, -1 per old row) in one upsert, then drops emptied rows.
+-- Security definer: any role allowed to write executions keeps the rollup exact without
+-- being granted writes on it.
+create function watermark.count_execution_days(delta jsonb)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  with d as (
+    select (e ->> 'day')::date as day, e ->> 'pipeline' as pipeline, e ->> 'status' as status,
+           sum((e ->> 'runs')::bigint) as runs, sum((e ->> 'x')::bigint) as x, sum((e ->> 'u')::bigint) as u
+      from jsonb_array_elements(delta) e group by 1, 2, 3
+  )
+  -- Ordered so concurrent writers lock rollup rows in the same order (no deadlocks).
+  insert into watermark.etl_execution_daily as t (day, pipeline, status, runs, rows_extracted, rows_upserted)
+  select d.day, d.pipeline, d.status, d.runs, d.x, d.u from d where d.runs <> 0 or d.x <> 0 or d.u <> 0
+   order by 1, 2, 3
+  on conflict (day, pipeline, status) do update
+    set runs = t.runs + excluded.runs, rows_extracted = t.rows_extracted + excluded.rows_extracted,
+        rows_upserted = t.rows_upserted + excluded.rows_upserted;
+  -- A separate statement: within one, a delete cannot see the rows the upsert just changed.
+  delete from watermark.etl_execution_daily t where t.runs <= 0;
+end
+$$;
+revoke execute on function watermark.count_execution_days(jsonb) from public;
+grant execute on function watermark.count_execution_days(jsonb) to service_role;
+
+create function watermark.count_executions_inserted()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.count_execution_days((
+    select coalesce(jsonb_agg(jsonb_build_object('day', (r.started_at at time zone 'UTC')::date, 'pipeline', r.pipeline,
+             'status', r.status, 'runs', 1, 'x', coalesce(r.processed_fixtures, 0), 'u', coalesce(r.rows_written, 0))), '[]')
+      from new_rows r));
+  return null;
+end
+$$;
+
+create function watermark.count_executions_updated()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.count_execution_days((
+    select coalesce(jsonb_agg(e), '[]') from (
+      select jsonb_build_object('day', (r.started_at at time zone 'UTC')::date, 'pipeline', r.pipeline, 'status', r.status,
+               'runs', -1, 'x', -coalesce(r.processed_fixtures, 0), 'u', -coalesce(r.rows_written, 0)) as e
+        from old_rows r
+      union all
+      select jsonb_build_object('day', (r.started_at at time zone 'UTC')::date, 'pipeline', r.pipeline, 'status', r.status,
+               'runs', 1, 'x', coalesce(r.processed_fixtures, 0), 'u', coalesce(r.rows_written, 0))
+        from new_rows r) d));
+  return null;
+end
+$$;
+
+create function watermark.count_executions_deleted()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.count_execution_days((
+    select coalesce(jsonb_agg(jsonb_build_object('day', (r.started_at at time zone 'UTC')::date, 'pipeline', r.pipeline,
+             'status', r.status, 'runs', -1, 'x', -coalesce(r.processed_fixtures, 0), 'u', -coalesce(r.rows_written, 0))), '[]')
+      from old_rows r));
+  return null;
+end
+$$;
+
+create trigger etl_executions_count_inserted
+  after insert on watermark.etl_executions
+  referencing new table as new_rows
+  for each statement execute function watermark.count_executions_inserted();
+create trigger etl_executions_count_updated
+  after update on watermark.etl_executions
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function watermark.count_executions_updated();
+create trigger etl_executions_count_deleted
+  after delete on watermark.etl_executions
+  referencing old table as old_rows
+  for each statement execute function watermark.count_executions_deleted();
+
+insert into watermark.etl_execution_daily (day, pipeline, status, runs, rows_extracted, rows_upserted)
+select (x.started_at at time zone 'UTC')::date, x.pipeline, x.status, count(*),
+       coalesce(sum(x.processed_fixtures), 0), coalesce(sum(x.rows_written), 0)
+  from watermark.etl_executions x group by 1, 2, 3;
+
+-- Runs, rows extracted and rows upserted per UTC day x pipeline x status over the last `days`
+-- days (today included), every pipeline (a pipeline's page keeps its own). Days without runs
+-- are absent: the page fills them with zeros.
+create function public.get_run_series(days integer default 14)
+returns table (day date, pipeline text, status text, runs bigint, rows_extracted bigint, rows_upserted bigint)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_run_series');
+  if days is null or days not between 1 and 90 then
+    perform watermark.raise_invalid('days', 'must be between 1 and 90');
+  end if;
+  return query
+  select d.day, d.pipeline, d.status, d.runs, d.rows_extracted, d.rows_upserted
+    from watermark.etl_execution_daily d
+   where d.day >= (now() at time zone 'UTC')::date - (get_run_series.days - 1)
+   order by 1, 2, 3;
+end
+$$;
+grant execute on function public.get_run_series(integer) to authenticated, service_role;
+
+-- One run chunk by chunk, from its logs (the collector logs every claim, batch and
+-- release with the chunk id): when it was worked, fixtures extracted, rows upserted,
+-- fixtures failed, warnings and errors, and how the chunk was released.
+create function public.get_run_chunks(execution_id text)
+returns table (
+  chunk_id text, first_at timestamptz, last_at timestamptz, batches bigint, fixtures bigint,
+  rows_upserted bigint, fixtures_failed bigint, warnings bigint, errors bigint, outcome text
+)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_run_chunks');
+  if coalesce(get_run_chunks.execution_id, '') = '' then
+    perform watermark.raise_invalid('execution_id', 'is required; pass an id from list_etl_executions');
+  end if;
+  return query
+  select l.chunk_id, min(l."timestamp"), max(l."timestamp"),
+         count(*) filter (where l.message = 'batch upserted'),
+         coalesce(sum((l.details ->> 'fixtures')::bigint) filter (where l.message = 'batch upserted'), 0)::bigint,
+         coalesce(sum((l.details ->> 'rows_written')::bigint) filter (where l.message = 'batch upserted'), 0)::bigint,
+         coalesce(sum((l.details ->> 'failed')::bigint) filter (where l.message = 'batch upserted'), 0)::bigint,
+         count(*) filter (where l.level = 'WARNING'),
+         count(*) filter (where l.level in ('ERROR', 'CRITICAL')),
+         (array_agg(substr(l.message, length('chunk released ') + 1) order by l.log_id desc)
+            filter (where l.message like 'chunk released %'))[1]
+    from watermark.etl_logs l
+   where l.execution_id = get_run_chunks.execution_id and l.chunk_id is not null
+   group by l.chunk_id
+   order by min(l."timestamp"), l.chunk_id;
+end
+$$;
+grant execute on function public.get_run_chunks(text) to authenticated, service_role;
+
+-- Every pipeline that ever reported, through etl_control or only through executions,
+-- with one status: RUNNING (a run is live), FAILED (its last finished run or control
+-- row failed), STALE (a run stopped heartbeating, or no success within twice its
+-- expected interval), NO_RUN (never ran), else OK.
+create function public.list_pipelines()
+returns table (
+  pipeline text, status text, entities bigint, source_total bigint, target_total bigint,
+  coverage_percent numeric, pending bigint, freshness_minutes numeric, watermark text,
+  last_execution_id text, last_run_status text, last_run_at timestamptz, last_duration_seconds numeric,
+  throughput_rows_per_sec numeric, runs_24h bigint, failures_24h bigint, running bigint
+)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_pipelines');
+  return query
+  -- Distinct pipelines of the executions by skipping along (pipeline, started_at): one probe per pipeline.
+  with recursive seen(name) as (
+    (select x.pipeline from watermark.etl_executions x order by x.pipeline limit 1)
+    union all
+    select (select x.pipeline from watermark.etl_executions x where x.pipeline > s.name order by x.pipeline limit 1)
+      from seen s where s.name is not null
+  ),
+  names as (
+    select s.name from seen s where s.name is not null
+    union
+    select c.pipeline from watermark.etl_control c
+  ),
+  control as (
+    select c.pipeline, count(*) as entities, sum(c.source_total)::bigint as source_total,
+           sum(c.target_total)::bigint as target_total, sum(c.pending_since_watermark)::bigint as pending,
+           max(round((extract(epoch from coalesce(greatest(c.source_max_updated_at - c.target_max_updated_at, interval '0'),
+                                                now() - c.last_success_at)) / 60)::numeric, 1)) as freshness,
+           case when count(*) = 1 then min(c.watermark) end as watermark,
+           max(c.last_run_at) as last_run_at,
+           bool_or(c.last_status = 'FAILED') as failed,
+           bool_or(c.expected_interval_seconds is not null
+                   and coalesce(c.last_success_at, '-infinity') < now() - make_interval(secs => c.expected_interval_seconds * 2)) as overdue,
+           max(c.last_throughput_rows_per_sec) as throughput
+      from watermark.etl_control c group by c.pipeline
+  ),
+  -- One pass over the last 24 h for every pipeline (not one scan of the window per pipeline).
+  day as (
+    select x.pipeline, count(*) as runs, count(*) filter (where x.status in ('FAILED', 'ABANDONED')) as failures
+      from watermark.etl_executions x
+     where x.started_at > now() - interval '24 hours'
+     group by x.pipeline
+  )
+  select n.name,
+         case when live.running > 0 and live.stale = 0 then 'RUNNING'
+              when last.status in ('FAILED', 'ABANDONED') or (last.status is null and coalesce(c.failed, false)) then 'FAILED'
+              when live.stale > 0 or coalesce(c.overdue, false) then 'STALE'
+              when last.execution_id is null and c.last_run_at is null then 'NO_RUN'
+              else 'OK' end,
+         coalesce(c.entities, 0), c.source_total, c.target_total,
+         case when c.source_total > 0 then round(100.0 * coalesce(c.target_total, 0) / c.source_total, 2)
+              when c.source_total = 0 then 100.0 end,
+         c.pending, c.freshness, c.watermark,
+         last.execution_id, last.status, coalesce(last.started_at, c.last_run_at), last.duration_seconds,
+         coalesce(case when last.duration_seconds > 0 then round(coalesce(last.rows_written, 0) / last.duration_seconds, 2) end,
+                  c.throughput),
+         coalesce(day.runs, 0), coalesce(day.failures, 0), live.running
+    from names n
+    left join control c on c.pipeline = n.name
+    left join lateral (
+      select x.execution_id, x.status, x.started_at, x.duration_seconds, x.rows_written
+        from watermark.etl_executions x
+       where x.pipeline = n.name and x.status <> 'RUNNING'
+       order by x.started_at desc limit 1) last on true
+    left join day on day.pipeline = n.name
+    left join lateral (
+      select count(*) as running,
+             count(*) filter (where x.heartbeat_at < now() - make_interval(secs => x.heartbeat_timeout_seconds)) as stale
+        from watermark.etl_executions x
+       where x.pipeline = n.name and x.status = 'RUNNING') live on true
+   order by n.name;
+end
+$$;
+grant execute on function public.list_pipelines() to authenticated, service_role;
+
+-- The most recently collected fixtures (Watermark's own pipeline sample): state and current score.
+create index fixtures_collected_at_idx on watermark.fixtures (collected_at desc) where collected_at is not null;
+
+create function public.list_recent_fixtures(max_rows integer default 20)
+returns table (
+  id bigint, name text, league_id bigint, season_id bigint, starting_at timestamp, state_id integer,
+  result_info text, home_goals integer, away_goals integer, is_final boolean, collected_at timestamptz,
+  last_execution_id text
+)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_recent_fixtures');
+  if max_rows is null or max_rows not between 1 and 200 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 200');
+  end if;
+  return query
+  select f.id, f.name, f.league_id, f.season_id, f.starting_at, f.state_id, f.result_info,
+         -- Sportmonks' scores: one entry per side and description; CURRENT is the live or final score.
+         (select (s -> 'score' ->> 'goals')::integer from jsonb_array_elements(coalesce(f.scores, '[]')) s
+           where s ->> 'description' = 'CURRENT' and s -> 'score' ->> 'participant' = 'home' limit 1),
+         (select (s -> 'score' ->> 'goals')::integer from jsonb_array_elements(coalesce(f.scores, '[]')) s
+           where s ->> 'description' = 'CURRENT' and s -> 'score' ->> 'participant' = 'away' limit 1),
+         f.is_final, f.collected_at, f.last_execution_id
+    from watermark.fixtures f
+   where f.collected_at is not null
+   order by f.collected_at desc, f.id desc
+   limit max_rows;
+end
+$$;
+grant execute on function public.list_recent_fixtures(integer) to authenticated, service_role;
+
+-- Applied migrations, newest first, for the pre-flight "migrations are current" check.
+create function public.list_applied_migrations()
+returns table (version text, name text)
+language plpgsql
+stable
+security definer  -- supabase_migrations is readable only by its owner; versions and names are no secret
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'list_applied_migrations');
+  if to_regclass('supabase_migrations.schema_migrations') is null then
+    return;
+  end if;
+  return query execute
+    'select m.version::text, m.name::text from supabase_migrations.schema_migrations m order by m.version desc';
+end
+$$;
+revoke execute on function public.list_applied_migrations() from public;
+grant execute on function public.list_applied_migrations() to authenticated, service_role;
+
+-- The access audit: who changed what (audit_log: rules, channels, settings; chunk_audit:
+-- checkpoints, requeues), and every recorded call (those changes, runs started, function
+-- invocations) per UTC hour and per caller over the last `hours` hours.
+create function public.get_access_audit(hours integer default 24, max_rows integer default 50)
+returns jsonb
+language plpgsql
+stable
+security definer  -- audit_log is operator-only; viewers get its actor/action/target/details, which hold no secret
+set search_path = ''
+as $$
+declare
+  window_start timestamptz;
+  result jsonb;
+begin
+  perform watermark.require_access(1, 'get_access_audit');
+  if hours is null or hours not between 1 and 168 then
+    perform watermark.raise_invalid('hours', 'must be between 1 and 168');
+  end if;
+  if max_rows is null or max_rows not between 1 and 500 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 500');
+  end if;
+  window_start := date_trunc('hour', now(), 'UTC') - make_interval(hours => get_access_audit.hours - 1);
+
+  with changes as (
+    select a.occurred_at as at, a.actor, a.action, a.target, a.details, 'audit_log' as source
+      from watermark.audit_log a where a.occurred_at >= window_start
+    union all
+    select c.created_at, c.actor, c.action, c.chunk_id, c.details, 'chunk_audit'
+      from watermark.chunk_audit c where c.created_at >= window_start
+  ),
+  calls as (
+    select ch.at, ch.actor, ch.action, ch.target from changes ch
+    union all
+    select x.started_at, x.created_by, 'start_etl_execution', x.pipeline || ' ' || x.execution_id
+      from watermark.etl_executions x where x.started_at >= window_start
+    union all
+    select i.requested_at, case i.trigger when 'schedule' then 'pg_cron' else i.trigger end,
+           'invoke ' || i.function_name, i.status || coalesce(' ' || i.status_code, '')
+      from watermark.function_invocations i where i.requested_at >= window_start
+  )
+  select jsonb_build_object(
+    'window_start', window_start,
+    'per_hour', (
+      select jsonb_agg(jsonb_build_object('hour', h.hour, 'calls', coalesce(n.calls, 0), 'changes', coalesce(n.changes, 0))
+                       order by h.hour)
+        from generate_series(window_start, date_trunc('hour', now(), 'UTC'), interval '1 hour') h(hour)
+        left join (
+          select date_trunc('hour', c.at, 'UTC') as hour, count(*) as calls,
+                 count(*) filter (where c.action not like 'invoke %' and c.action <> 'start_etl_execution') as changes
+            from calls c group by 1) n on n.hour = h.hour),
+    'top_callers', (
+      select coalesce(jsonb_agg(t order by t.calls desc, t.actor), '[]')
+        from (select c.actor, count(*) as calls, max(c.at) as last_at from calls c
+               group by c.actor order by count(*) desc, c.actor limit 10) t),
+    'changes', (
+      select coalesce(jsonb_agg(t order by t.at desc), '[]')
+        from (select * from changes ch order by ch.at desc limit max_rows) t),
+    'recent', (
+      select coalesce(jsonb_agg(t order by t.at desc), '[]')
+        from (select * from calls c order by c.at desc limit max_rows) t)
+  ) into result;
+  return result;
+end
+$$;
+revoke execute on function public.get_access_audit(integer, integer) from public;
+grant execute on function public.get_access_audit(integer, integer) to authenticated, service_role;
+
+-- RFC 4180 CSV of a JSON array of flat objects: the header is the first object's keys;
+-- nested values are written as JSON; cells with a comma, quote or line break are quoted.
+create function watermark.jsonb_rows_to_csv(rows jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  with cols as (
+    select array_agg(k order by o) as names
+      from jsonb_object_keys(coalesce(rows -> 0, '{}')) with ordinality c(k, o)
+  ),
+  cell as (
+    select r.i, c.o, case when v is null or jsonb_typeof(v) = 'null' then ''
+                          when jsonb_typeof(v) = 'string' then v #>> '{}'
+                          else v::text end as t
+      from jsonb_array_elements(rows) with ordinality r(e, i)
+     cross join cols
+     cross join unnest(cols.names) with ordinality c(k, o)
+     cross join lateral (select r.e -> c.k as v) x
+  ),
+  quoted as (
+    select i, o, case when t ~ '[",\r\n]' then '"' || replace(t, '"', '""') || '"' else t end as t from cell
+  )
+  select coalesce((select array_to_string(names, ',') || E'\r\n' from cols where names is not null), '')
+      || coalesce((select string_agg(line, E'\r\n' order by i) || E'\r\n'
+                     from (select i, string_agg(t, ',' order by o) as line from quoted group by i) l), '')
+$$;
+grant execute on function watermark.jsonb_rows_to_csv(jsonb) to authenticated, service_role;
+
+-- Executions, logs, metric samples and alert transitions of a time range as JSON (arrays of
+-- objects) or CSV (one text per kind, header first), for other tools. The range is
+-- [since, until); each kind keeps its newest `max_rows`, and `truncated` names those cut.
+create function public.export_monitoring(
+  since timestamptz,
+  until timestamptz default now(),
+  format text default 'json',
+  max_rows integer default 10000
+)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  kinds jsonb;
+  truncated text[] := '{}';
+  csv jsonb := '{}';
+  k text;
+  n integer;
+begin
+  perform watermark.require_access(1, 'export_monitoring');
+  if since is null then
+    perform watermark.raise_invalid('since', 'is required: the start of the time range');
+  end if;
+  if until is null or until <= since then
+    perform watermark.raise_invalid('until', 'must be later than since');
+  end if;
+  if export_monitoring.format is null or export_monitoring.format not in ('json', 'csv') then
+    perform watermark.raise_invalid('format', 'must be json or csv');
+  end if;
+  if max_rows is null or max_rows not between 1 and 100000 then
+    perform watermark.raise_invalid('max_rows', 'must be between 1 and 100000');
+  end if;
+
+  select jsonb_build_object(
+    'executions', (select coalesce(jsonb_agg(to_jsonb(t) order by t.started_at), '[]') from (
+        select x.execution_id, x.pipeline, x.trigger, x.status, x.started_at, x.finished_at, x.duration_seconds,
+               x.processed_fixtures, x.successful_fixtures, x.failed_fixtures, x.processed_chunks, x.total_chunks,
+               x.rows_written, x.error_message, x.created_by
+          from watermark.etl_executions x
+         where x.started_at >= since and x.started_at < until
+         order by x.started_at desc limit max_rows + 1) t),
+    'logs', (select coalesce(jsonb_agg(to_jsonb(t) order by t.log_id), '[]') from (
+        select l.log_id, l."timestamp", l.level, l.component, l.message, l.details, l.execution_id, l.chunk_id,
+               l.fixture_id, l.duration_ms, l.pipeline
+          from watermark.etl_logs l
+         where l."timestamp" >= since and l."timestamp" < until
+         order by l."timestamp" desc limit max_rows + 1) t),
+    'metrics', (select coalesce(jsonb_agg(to_jsonb(t) order by t.metric_id), '[]') from (
+        select m.metric_id, m."timestamp", m.metric_name, m.metric_value, m.metric_unit, m.metric_kind, m.tags,
+               m.execution_id, m.pipeline
+          from watermark.etl_metrics m
+         where m."timestamp" >= since and m."timestamp" < until
+         order by m."timestamp" desc limit max_rows + 1) t),
+    'alerts', (select coalesce(jsonb_agg(to_jsonb(t) order by t.history_id), '[]') from (
+        select h.history_id, h.at, h.fingerprint, h.rule_id, h.scope_key, h.from_state, h.to_state, h.value, h.threshold
+          from watermark.alert_history h
+         where h.at >= since and h.at < until
+         order by h.at desc limit max_rows + 1) t))
+    into kinds;
+
+  -- One extra row was read per kind to tell a full range from a cut one.
+  foreach k in array array['executions', 'logs', 'metrics', 'alerts'] loop
+    n := jsonb_array_length(kinds -> k);
+    if n > max_rows then
+      truncated := truncated || k;
+      kinds := jsonb_set(kinds, array[k], (select jsonb_agg(e order by i) from jsonb_array_elements(kinds -> k) with ordinality a(e, i) where i > 1));
+    end if;
+  end loop;
+
+  if export_monitoring.format = 'csv' then
+    foreach k in array array['executions', 'logs', 'metrics', 'alerts'] loop
+      csv := csv || jsonb_build_object(k, watermark.jsonb_rows_to_csv(kinds -> k));
+    end loop;
+    kinds := csv;
+  end if;
+  return jsonb_build_object('since', since, 'until', until, 'format', export_monitoring.format,
+                            'truncated', to_jsonb(truncated)) || kinds;
+end
+$$;
+grant execute on function public.export_monitoring(timestamptz, timestamptz, text, integer) to authenticated, service_role;
