@@ -1271,19 +1271,23 @@ begin
   if get_etl_logs.since >= get_etl_logs.until then
     perform watermark.raise_invalid('since', 'must be earlier than until');
   end if;
-  return query
-    select l.log_id, l."timestamp", l.level, l.component, l.message, l.details, l.execution_id, l.chunk_id,
-      l.fixture_id, l.duration_ms, l.pipeline, l.correlation_id
-    from watermark.etl_logs l
-    where l.level = any (wanted)
-      and (get_etl_logs.component is null or l.component = get_etl_logs.component)
-      and (get_etl_logs.execution_id is null or l.execution_id = get_etl_logs.execution_id)
-      and (get_etl_logs.chunk_id is null or l.chunk_id = get_etl_logs.chunk_id)
-      and (get_etl_logs.since is null or l."timestamp" >= get_etl_logs.since)
-      and (get_etl_logs.until is null or l."timestamp" < get_etl_logs.until)
-      and (get_etl_logs.before_log_id is null or l.log_id < get_etl_logs.before_log_id)
-    order by l.log_id desc
-    limit get_etl_logs.max_rows;
+  -- Only the filters given, planned for their values: a cached generic plan with
+  -- "x is null or col = x" reads the whole log by log_id instead of one run's index
+  -- range (570 ms against 2 ms for an old run among 1 M rows).
+  return query execute
+    'select l.log_id, l."timestamp", l.level, l.component, l.message, l.details, l.execution_id, l.chunk_id,
+            l.fixture_id, l.duration_ms, l.pipeline, l.correlation_id
+       from watermark.etl_logs l
+      where l.level = any ($1)'
+    || case when get_etl_logs.component is not null then ' and l.component = $2' else '' end
+    || case when get_etl_logs.execution_id is not null then ' and l.execution_id = $3' else '' end
+    || case when get_etl_logs.chunk_id is not null then ' and l.chunk_id = $4' else '' end
+    || case when get_etl_logs.since is not null then ' and l."timestamp" >= $5' else '' end
+    || case when get_etl_logs.until is not null then ' and l."timestamp" < $6' else '' end
+    || case when get_etl_logs.before_log_id is not null then ' and l.log_id < $7' else '' end
+    || ' order by l.log_id desc limit $8'
+    using wanted, get_etl_logs.component, get_etl_logs.execution_id, get_etl_logs.chunk_id, get_etl_logs.since,
+          get_etl_logs.until, get_etl_logs.before_log_id, get_etl_logs.max_rows;
 end
 $$;
 grant execute on function public.get_etl_logs(text, text, text, text, timestamptz, timestamptz, integer, bigint)
