@@ -292,6 +292,34 @@ describe("web dashboard", () => {
     }
   });
 
+  it("runs & control: an operator requeues a chunk (audited); a viewer's button is disabled with why", async () => {
+    await stack.query(`select public.sync_collection_catalog('[{"id": 9101, "name": "Web League"}]', '[{"id": 9102, "league_id": 9101}]')`);
+    const viewer = await openDashboard(stack.keys.viewer, "#/runs");
+    try {
+      const button = viewer.page.locator("#chunks button[data-chunk='9101_9102']");
+      await button.waitFor();
+      expect(await button.isDisabled()).toBe(true);
+      expect(await viewer.page.textContent("#requeue-note")).toContain("Requeue needs operator access");
+    } finally {
+      await viewer.close();
+    }
+    const operator = await openDashboard(stack.keys.operator, "#/runs");
+    try {
+      const button = operator.page.locator("#chunks button[data-chunk='9101_9102']");
+      await button.waitFor();
+      await button.click();
+      await expect
+        .poll(
+          async () =>
+            (await stack.query("select actor from watermark.chunk_audit where chunk_id = '9101_9102' and action = 'requeue'")).length,
+        )
+        .toBe(1);
+      expect(await operator.page.isHidden("#requeue-error")).toBe(true);
+    } finally {
+      await operator.close();
+    }
+  });
+
   it("alerts: a viewer sees the history and notifications, and the mute buttons disabled with why", async () => {
     const { page, close } = await openDashboard(stack.keys.viewer, "#/alerts");
     try {

@@ -108,7 +108,6 @@ const STATUS_CLASS: Record<string, string> = {
   running: "s-warn",
   timed_out: "s-bad",
   retrying: "s-warn",
-  paused: "s-bad",
   enabled: "s-ok",
   degraded: "s-warn",
   paused: "s-warn",

@@ -3,7 +3,7 @@
 // the rate limits, and the scheduled invocations with their real HTTP outcome.
 import type { PipelineStatus } from "@watermark/core/collector";
 import type { ExecutionRow } from "@watermark/core/rpc";
-import { rpc } from "../api.ts";
+import { RpcError, rpc } from "../api.ts";
 import { ago, badge, byId, el, formatNumber, renderTable, time } from "../render.ts";
 import type { ChunkQueueRow, ChunkRow, InvocationRow, PipelineRow, RateLimitRow, ScheduleRow } from "../types.ts";
 import { openRun, type Page, type PageContext, runColumns, section, select, setOptions, settleAll, table } from "./page.ts";
@@ -45,10 +45,20 @@ export function runsPage(ctx: PageContext): Page {
     older,
     info,
   );
+  // Requeue (collect a chunk again now, schedule included; audited) is an operator's lever.
+  const canOperate = ctx.role === "operator";
+  const requeueNote = el("p", undefined, "muted");
+  requeueNote.id = "requeue-note";
+  requeueNote.textContent = canOperate
+    ? "You are an operator: Requeue makes a chunk's fixtures due now and reads its schedule again (audited)."
+    : `Requeue needs operator access; this page reads as a ${ctx.role === "viewer" ? "viewer" : "user without Watermark rights"}, so the buttons are disabled.`;
+  const requeueError = el("p", undefined, "error");
+  requeueError.id = "requeue-error";
+  requeueError.hidden = true;
   root.append(
     section("Runs", filters, table("runs")),
     section("Control (etl_control)", table("control")),
-    section("Chunks", table("chunks")),
+    section("Chunks", requeueNote, requeueError, table("chunks")),
     section("Claim queue (what the next run takes first)", table("queue")),
     section("Rate limits", table("rate-limits")),
     section("Schedules", table("schedules")),
@@ -123,10 +133,40 @@ export function runsPage(ctx: PageContext): Page {
         },
         { title: "last run", value: (r) => r.last_execution_id },
         { title: "last error", value: (r) => r.last_error, wrap: true },
+        { title: "", value: () => "" },
       ],
       rows,
       { empty: "no chunk discovered yet", onClick: (r) => r.last_execution_id && openRun({ execution_id: r.last_execution_id }) },
     );
+    // The last column holds the action button (renderTable writes text only).
+    byId<HTMLTableElement>("chunks")
+      .tBodies[0]?.querySelectorAll("tr")
+      .forEach((tr, i) => {
+        const chunk = rows[i];
+        const cell = tr.lastElementChild;
+        if (!chunk || !cell) return;
+        const button = el("button", "Requeue");
+        button.type = "button";
+        button.dataset.chunk = chunk.chunk_id;
+        button.disabled = !canOperate;
+        button.title = canOperate ? "" : "needs operator access";
+        button.addEventListener("click", (event) => {
+          event.stopPropagation();
+          void requeue(chunk.chunk_id);
+        });
+        cell.replaceChildren(button);
+      });
+  }
+
+  async function requeue(chunkId: string): Promise<void> {
+    requeueError.hidden = true;
+    try {
+      await rpc(ctx.config, "requeue_collection", { chunk_id: chunkId, reason: "requeued from the web dashboard" });
+    } catch (err) {
+      requeueError.hidden = false;
+      requeueError.textContent = err instanceof RpcError || err instanceof Error ? err.message : String(err);
+    }
+    await settleAll([drawChunks(), drawQueue()]);
   }
 
   async function drawQueue(): Promise<void> {
