@@ -494,3 +494,103 @@ begin
 end
 $$;
 grant execute on function public.export_monitoring(timestamptz, timestamptz, text, integer) to authenticated, service_role;
+
+-- A pipeline's figures over time (the pipeline page's chart): etl_control keeps
+-- only the latest report, so each report also leaves the day's last values here.
+-- One row per pipeline x entity x UTC day; a row older than 400 days is dropped
+-- by the same trigger, so the table stays small without a retention job.
+create table watermark.etl_control_daily (
+  pipeline text not null,
+  entity text not null,
+  day date not null,
+  source_total bigint,
+  target_total bigint,
+  pending bigint,
+  last_success_at timestamptz,
+  source_max_updated_at timestamptz,
+  target_max_updated_at timestamptz,
+  last_duration_seconds numeric,
+  throughput_rows_per_sec numeric,
+  updated_at timestamptz not null,
+  primary key (pipeline, entity, day)
+);
+comment on table watermark.etl_control_daily is
+  'Derived: the last etl_control values of each UTC day per pipeline and entity. Maintained by a trigger; never write it directly.';
+alter table watermark.etl_control_daily enable row level security;
+create policy "viewers can read daily pipeline figures" on watermark.etl_control_daily
+  for select to authenticated using ((select watermark.access_level()) >= 1);
+grant select on watermark.etl_control_daily to authenticated, service_role;
+
+create function watermark.record_control_day()
+returns trigger
+language plpgsql
+-- Definer: report_pipeline_status runs as the service role, which has no write grant here.
+security definer
+set search_path = ''
+as $$
+begin
+  insert into watermark.etl_control_daily as d (pipeline, entity, day, source_total, target_total, pending, last_success_at,
+    source_max_updated_at, target_max_updated_at, last_duration_seconds, throughput_rows_per_sec, updated_at)
+  values (new.pipeline, new.entity, (now() at time zone 'UTC')::date, new.source_total, new.target_total,
+    new.pending_since_watermark, new.last_success_at, new.source_max_updated_at, new.target_max_updated_at,
+    new.last_duration_seconds, new.last_throughput_rows_per_sec, now())
+  on conflict (pipeline, entity, day) do update set
+    source_total = excluded.source_total, target_total = excluded.target_total, pending = excluded.pending,
+    last_success_at = excluded.last_success_at, source_max_updated_at = excluded.source_max_updated_at,
+    target_max_updated_at = excluded.target_max_updated_at, last_duration_seconds = excluded.last_duration_seconds,
+    throughput_rows_per_sec = excluded.throughput_rows_per_sec, updated_at = excluded.updated_at;
+  delete from watermark.etl_control_daily d
+   where d.pipeline = new.pipeline and d.entity = new.entity and d.day < (now() at time zone 'UTC')::date - 400;
+  return null;
+end
+$$;
+create trigger etl_control_record_day after insert or update on watermark.etl_control
+  for each row execute function watermark.record_control_day();
+-- Today's figures for what already reported.
+insert into watermark.etl_control_daily (pipeline, entity, day, source_total, target_total, pending, last_success_at,
+  source_max_updated_at, target_max_updated_at, last_duration_seconds, throughput_rows_per_sec, updated_at)
+select e.pipeline, e.entity, (now() at time zone 'UTC')::date, e.source_total, e.target_total, e.pending_since_watermark,
+       e.last_success_at, e.source_max_updated_at, e.target_max_updated_at, e.last_duration_seconds,
+       e.last_throughput_rows_per_sec, now()
+  from watermark.etl_control e;
+
+-- A pipeline's coverage, pending work, freshness, duration and throughput per UTC
+-- day over the last `days` days (one row per entity and day it reported).
+create function public.get_pipeline_history(pipeline text, days integer default 14)
+returns table (
+  day date,
+  entity text,
+  coverage_percent numeric,
+  pending bigint,
+  freshness_minutes numeric,
+  last_duration_seconds numeric,
+  throughput_rows_per_sec numeric
+)
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(1, 'get_pipeline_history');
+  if get_pipeline_history.pipeline is null or length(get_pipeline_history.pipeline) = 0 then
+    perform watermark.raise_invalid('pipeline', 'is required (list them with list_pipelines)');
+  end if;
+  if get_pipeline_history.days is null or get_pipeline_history.days not between 1 and 400 then
+    perform watermark.raise_invalid('days', format('must be between 1 and 400, got %s', get_pipeline_history.days));
+  end if;
+  return query
+  select d.day, d.entity,
+         case when d.source_total > 0 then round(100.0 * coalesce(d.target_total, 0) / d.source_total, 2)
+              when d.source_total = 0 then 100.0 end,
+         d.pending,
+         -- As get_pipeline_status says it: the target's lag behind the source, else the age of the last success, that day.
+         round((extract(epoch from coalesce(greatest(d.source_max_updated_at - d.target_max_updated_at, interval '0'),
+                                            d.updated_at - d.last_success_at)) / 60)::numeric, 1),
+         d.last_duration_seconds, d.throughput_rows_per_sec
+    from watermark.etl_control_daily d
+   where d.pipeline = get_pipeline_history.pipeline
+     and d.day > (now() at time zone 'UTC')::date - get_pipeline_history.days
+   order by d.day, d.entity;
+end
+$$;
+grant execute on function public.get_pipeline_history(text, integer) to authenticated, service_role;

@@ -46,7 +46,7 @@ function chartSeries(page: Page, id: string) {
     if (!chart) return null;
     return chart.data.datasets.map((d) => ({
       label: String(d.label),
-      data: (d.data as unknown[]).map((v) => (Array.isArray(v) ? v : Number(v))),
+      data: (d.data as unknown[]).map((v) => (Array.isArray(v) || v === null ? v : Number(v))),
     }));
   }, id);
 }
@@ -56,6 +56,7 @@ beforeAll(async () => {
   stack = await createTestStack("web-dashboard");
   await stack.query(`
     select public.start_etl_execution('etl_web_1', '{}'::jsonb, 'watermark', 'manual');
+    select public.report_pipeline_status('watermark', 'fixtures', source_total => 10, target_total => 9, pending_since_watermark => 1);
     select public.log_etl_events(jsonb_build_array(
       jsonb_build_object('level', 'INFO', 'component', 'collector', 'message', 'chunk claimed', 'execution_id', 'etl_web_1', 'chunk_id', '2451_23026'),
       jsonb_build_object('level', 'INFO', 'component', 'collector', 'message', 'batch upserted', 'execution_id', 'etl_web_1', 'chunk_id', '2451_23026',
@@ -152,6 +153,13 @@ describe("web dashboard", () => {
       const series = await chartSeries(page, "chart-pipeline");
       expect(series?.map((s) => s.label)).toEqual(["duration (s)", "rows upserted"]);
       expect(series?.[1]?.data).toEqual([9]);
+      // Coverage and pending per day over 14 days: today from the control row, earlier days without a report are gaps.
+      await page.waitForFunction(() => window.watermarkCharts?.["chart-pipeline-history"]);
+      const history = await chartSeries(page, "chart-pipeline-history");
+      expect(history?.map((s) => s.label)).toEqual(["coverage (%)", "pending"]);
+      expect(history?.map((s) => s.data.length)).toEqual([14, 14]);
+      expect([history?.[0]?.data.at(-1), history?.[1]?.data.at(-1)]).toEqual([90, 1]);
+      expect(history?.[0]?.data.slice(0, 13).every((v) => v === null)).toBe(true);
       await shot(page, "pipeline-watermark");
 
       await page.goBack();

@@ -91,6 +91,11 @@ export type Database = {
 "get_health_report":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_pipeline_history":
+{ Args: { "days"?: number,"pipeline": string }; Returns: {
+              "coverage_percent": number,"day": string,"entity": string,"freshness_minutes": number,"last_duration_seconds": number,"pending": number,"throughput_rows_per_sec": number
+            }[]
+                           },
 "get_pipeline_status":
 { Args: { "pipeline"?: string }; Returns: unknown[]
                           SetofOptions: {

@@ -146,6 +146,17 @@ export interface PipelineRow {
   running: number;
 }
 
+/** get_pipeline_history: one row per entity and UTC day the pipeline reported. */
+export interface PipelineHistoryRow {
+  day: string;
+  entity: string;
+  coverage_percent: number | null;
+  pending: number | null;
+  freshness_minutes: number | null;
+  last_duration_seconds: number | null;
+  throughput_rows_per_sec: number | null;
+}
+
 export interface SeriesRow {
   day: string;
   pipeline: string;

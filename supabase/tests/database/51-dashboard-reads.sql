@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(66);
+select plan(74);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -11,6 +11,7 @@ insert into rpc_calls values
   ('list_recent_fixtures', $$select * from public.list_recent_fixtures()$$),
   ('list_applied_migrations', $$select * from public.list_applied_migrations()$$),
   ('get_access_audit', $$select public.get_access_audit()$$),
+  ('get_pipeline_history', $$select * from public.get_pipeline_history('watermark')$$),
   ('export_monitoring', $$select public.export_monitoring(now() - interval '1 day')$$);
 grant select on rpc_calls to anon, authenticated, service_role;
 
@@ -174,6 +175,23 @@ select is(
   1 + (select count(*) from watermark.etl_logs where "timestamp" >= now() - interval '1 hour'),
   'CSV has a line per log and the header');
 select tests.clear_authentication();
+
+-- A pipeline's figures over time: each report leaves the day's last values; a day older than 400 is dropped.
+insert into watermark.etl_control_daily (pipeline, entity, day, updated_at)
+values ('history_p', 'rows', (now() at time zone 'UTC')::date - 401, now() - interval '401 days');
+select tests.authenticate_as('service');
+select public.report_pipeline_status('history_p', 'rows', source_total => 100, target_total => 40, pending_since_watermark => 60);
+select public.report_pipeline_status('history_p', 'rows', source_total => 100, target_total => 90, pending_since_watermark => 10,
+  duration_seconds => 5, rows_written => 50);
+select tests.clear_authentication();
+select tests.authenticate_as('viewer');
+select results_eq($$select coverage_percent, pending, last_duration_seconds, throughput_rows_per_sec from public.get_pipeline_history('history_p')$$,
+  $$values (90.00::numeric, 10::bigint, 5::numeric, 10.000::numeric)$$, 'get_pipeline_history: one row a day with the day''s last report');
+select throws_ok($$select * from public.get_pipeline_history('history_p', 0)$$, 'WM001', 'days: must be between 1 and 400, got 0',
+  'get_pipeline_history bounds days');
+select tests.clear_authentication();
+select is((select count(*)::integer from watermark.etl_control_daily where pipeline = 'history_p'), 1,
+  'a day older than 400 days is dropped by the next report');
 
 select * from finish();
 rollback;

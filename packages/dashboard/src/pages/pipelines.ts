@@ -3,13 +3,14 @@
 import type { PipelineStatus } from "@watermark/core/collector";
 import type { ExecutionRow } from "@watermark/core/rpc";
 import { rpc } from "../api.ts";
-import { drawChart, lineDataset, type TooltipItem } from "../charts.ts";
+import { dayLabel, dayTitle, drawChart, lineDataset, type TooltipItem, utcDays } from "../charts.ts";
 import { ago, badge, byId, type Column, el, formatDuration, formatNumber, renderCards, renderTable, time } from "../render.ts";
 import { href } from "../router.ts";
-import type { AlertRow, FixtureRow, PipelineRow } from "../types.ts";
+import type { AlertRow, FixtureRow, PipelineHistoryRow, PipelineRow } from "../types.ts";
 import { alertColumns } from "./alerts.ts";
 import { canvas, go, openRun, type Page, type PageContext, runColumns, section, select, setOptions, settleAll, table } from "./page.ts";
 
+const HISTORY_DAYS = 14;
 const percent = (n: number | null) => (n === null ? undefined : `${formatNumber(n, 1)}%`);
 const minutes = (n: number | null) => (n === null ? undefined : `${formatNumber(n, 1)} min`);
 const perSecond = (n: number | null) => (n === null ? undefined : `${formatNumber(n, 1)}/s`);
@@ -75,6 +76,10 @@ export function pipelinePage(ctx: PageContext): Page {
     head,
     cards,
     section("Last 50 runs: duration and rows over time", canvas("chart-pipeline", `duration and rows of ${name}'s runs`)),
+    section(
+      "Coverage and pending work, 14 days",
+      canvas("chart-pipeline-history", `coverage and pending work of ${name} per day over 14 days`),
+    ),
     section("Runs", table("pipeline-runs")),
     section("Alerts", table("pipeline-alerts")),
     section("Control (etl_control)", table("control")),
@@ -82,7 +87,14 @@ export function pipelinePage(ctx: PageContext): Page {
   );
 
   async function refresh(): Promise<void> {
-    await settleAll([drawSummary(), drawRuns(), drawAlerts(), drawControl(), ...(name === "watermark" ? [drawFixtures()] : [])]);
+    await settleAll([
+      drawSummary(),
+      drawRuns(),
+      drawHistory(),
+      drawAlerts(),
+      drawControl(),
+      ...(name === "watermark" ? [drawFixtures()] : []),
+    ]);
   }
 
   async function drawSummary(): Promise<void> {
@@ -149,6 +161,40 @@ export function pipelinePage(ctx: PageContext): Page {
         plugins: {
           legend: { labels: { usePointStyle: true } },
           tooltip: { callbacks: { title: (items: TooltipItem[]) => runTitle(ordered[items[0]?.dataIndex ?? 0]) } },
+        },
+      },
+    });
+  }
+
+  /** Per UTC day, summed over the pipeline's entities: coverage (%) and pending work; a day without a report is a gap. */
+  async function drawHistory(): Promise<void> {
+    const rows = await rpc<PipelineHistoryRow[]>(ctx.config, "get_pipeline_history", { pipeline: name, days: HISTORY_DAYS });
+    if (!ctx.isCurrent()) return;
+    const days = utcDays(HISTORY_DAYS);
+    const ofDay = (day: string) => rows.filter((r) => r.day === day);
+    const coverage = days.map((day) => {
+      const reported = ofDay(day).filter((r) => r.coverage_percent !== null);
+      return reported.length ? reported.reduce((sum, r) => sum + Number(r.coverage_percent), 0) / reported.length : null;
+    });
+    const pending = days.map((day) => (ofDay(day).length ? ofDay(day).reduce((sum, r) => sum + Number(r.pending ?? 0), 0) : null));
+    drawChart(byId<HTMLCanvasElement>("chart-pipeline-history"), {
+      type: "line",
+      data: {
+        labels: days.map(dayLabel),
+        datasets: [
+          { ...lineDataset("coverage (%)", coverage as number[], 0, false), yAxisID: "y", spanGaps: false },
+          { ...lineDataset("pending", pending as number[], 1, true), yAxisID: "pending", spanGaps: false },
+        ],
+      },
+      options: {
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          y: { min: 0, max: 100, position: "left", title: { display: true, text: "coverage %" } },
+          pending: { beginAtZero: true, position: "right", title: { display: true, text: "pending" }, grid: { drawOnChartArea: false } },
+        },
+        plugins: {
+          legend: { labels: { usePointStyle: true } },
+          tooltip: { callbacks: { title: (items: TooltipItem[]) => dayTitle(days[items[0]?.dataIndex ?? 0] ?? "") } },
         },
       },
     });
