@@ -358,6 +358,9 @@ begin
 end
 $$;
 
+-- The service role writes fixtures (the trigger) and rebuilds.
+grant execute on function watermark.derive_sports_data(bigint[]) to service_role;
+
 create function watermark.derive_fixture_trigger()
 returns trigger
 language plpgsql
@@ -418,6 +421,8 @@ as $$
   select row(greatest(0, 100 - coalesce(sum(penalty) filter (where failed), 0))::smallint,
              coalesce(array_agg(reason order by penalty desc, reason) filter (where failed), '{}'))::watermark.fixture_quality_result
     from checks
+   -- A fixture never collected has only its schedule entry: that is the one reason.
+   where reason = 'not_collected' or fixture.collected_at is not null
 $$;
 grant execute on function watermark.fixture_quality(watermark.fixtures) to authenticated, service_role;
 
