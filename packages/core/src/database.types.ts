@@ -60,6 +60,14 @@ export type Database = {
 "get_collection_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_data_quality":
+{ Args: { "league_id"?: number,"season_id"?: number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "data_quality_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "get_etl_execution_summary":
 { Args: { "execution_id": string }; Returns: Json
                            },
@@ -82,14 +90,57 @@ export type Database = {
         isOneToOne: false
         isSetofReturn: true
       } },
+"get_fixture_detail":
+{ Args: { "fixture_id": number }; Returns: Json
+                           },
 "get_health_report":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_league_table":
+{ Args: { "season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "league_table_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_match_events":
+{ Args: { "fixture_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "match_event"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "get_pipeline_status":
 { Args: { "pipeline"?: string }; Returns: unknown[]
                           SetofOptions: {
         from: "*"
         to: "pipeline_status"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_team_form":
+{ Args: { "last_n"?: number,"team_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "team_form_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_team_possession":
+{ Args: { "season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "team_possession"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_top_scorers":
+{ Args: { "max_rows"?: number,"season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "top_scorer"
         isOneToOne: false
         isSetofReturn: true
       } },
@@ -191,6 +242,9 @@ export type Database = {
                            },
 "reap_stale_executions":
 { Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"rebuild_sports_data":
+{ Args: { "season_id"?: number }; Returns: Json
                            },
 "record_etl_metric":
 { Args: { "execution_id": string,"metric_name": string,"metric_unit"?: string,"metric_value": number,"tags"?: Json }; Returns: number
