@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { WatermarkError } from "../../src/errors/index.ts";
-import { rpcClientFromTransport, type RpcTransport } from "../../src/rpc/index.ts";
+import { type RpcTransport, rpcClientFromTransport } from "../../src/rpc/index.ts";
 import { sportsReaderFromClient, sportsRpcs } from "../../src/sports/index.ts";
 
 function recording(result: unknown): { calls: [string, Record<string, unknown>][]; transport: RpcTransport } {
