@@ -478,18 +478,36 @@ grant execute on function public.rebuild_sports_data(bigint) to service_role;
 -- Read RPCs (viewers)
 -- ---------------------------------------------------------------------------
 
+-- The read RPCs are definers so that opening them to a public app is one GRANT
+-- of EXECUTE (docs/data.md) and no table grant: each checks its caller first.
+-- Viewers pass; anon reaches them only through that grant (EXECUTE is the
+-- door); anyone else gets require_access's error.
+create function watermark.require_sports_reader(action text)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if watermark.access_level() < 1 and coalesce(auth.jwt() ->> 'role', '') <> 'anon' then
+    perform watermark.require_access(1, action);
+  end if;
+end
+$$;
+
 -- One fixture with everything the model knows of it; null when it is unknown.
 create function public.get_fixture_detail(fixture_id bigint)
 returns jsonb
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 declare
   f watermark.fixtures;
   quality watermark.fixture_quality_result;
 begin
-  perform watermark.require_access(1, 'get_fixture_detail');
+  perform watermark.require_sports_reader('get_fixture_detail');
   if get_fixture_detail.fixture_id is null then
     perform watermark.raise_invalid('fixture_id', 'is required');
   end if;
@@ -542,10 +560,11 @@ create function public.get_match_events(fixture_id bigint)
 returns setof watermark.match_event
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_match_events');
+  perform watermark.require_sports_reader('get_match_events');
   if get_match_events.fixture_id is null then
     perform watermark.raise_invalid('fixture_id', 'is required');
   end if;
@@ -585,10 +604,11 @@ create function public.get_league_table(season_id bigint)
 returns setof watermark.league_table_row
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_league_table');
+  perform watermark.require_sports_reader('get_league_table');
   if get_league_table.season_id is null then
     perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
   end if;
@@ -629,10 +649,11 @@ create function public.get_top_scorers(season_id bigint, max_rows integer defaul
 returns setof watermark.top_scorer
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_top_scorers');
+  perform watermark.require_sports_reader('get_top_scorers');
   if get_top_scorers.season_id is null then
     perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
   end if;
@@ -674,10 +695,11 @@ create function public.get_team_form(team_id bigint, last_n integer default 5)
 returns setof watermark.team_form_row
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_team_form');
+  perform watermark.require_sports_reader('get_team_form');
   if get_team_form.team_id is null then
     perform watermark.raise_invalid('team_id', 'is required');
   end if;
@@ -712,10 +734,11 @@ create function public.get_team_possession(season_id bigint)
 returns setof watermark.team_possession
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_team_possession');
+  perform watermark.require_sports_reader('get_team_possession');
   if get_team_possession.season_id is null then
     perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
   end if;
@@ -755,10 +778,11 @@ create function public.get_data_quality(league_id bigint default null, season_id
 returns setof watermark.data_quality_row
 language plpgsql
 stable
+security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_access(1, 'get_data_quality');
+  perform watermark.require_sports_reader('get_data_quality');
   return query
   with q as (
     select f.league_id, f.season_id, f.collected_at is not null as collected, coalesce(f.state_id in (5, 7, 8), false) as finished,

@@ -1,7 +1,7 @@
 -- The read RPCs over the sports model, and who may call them: viewers read,
 -- anon and users without a Watermark role get nothing, only the service role rebuilds.
 begin;
-select plan(26);
+select plan(31);
 
 select public.sync_collection_catalog('[{"id": 1, "name": "League"}]', '[{"id": 10, "league_id": 1, "name": "2025"}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -80,6 +80,23 @@ select is((select count(*)::integer from information_schema.routine_privileges
             where grantee = 'anon' and routine_schema = 'public'
               and routine_name in ('get_fixture_detail', 'get_league_table', 'get_top_scorers', 'get_team_form', 'get_match_events',
                                    'get_team_possession', 'get_data_quality', 'rebuild_sports_data')), 0, 'anon holds EXECUTE on none of them');
+
+-- docs/data.md's one statement opens the sports data, and only that, to anon.
+grant execute on function public.get_fixture_detail(bigint), public.get_match_events(bigint), public.get_league_table(bigint),
+  public.get_top_scorers(bigint, integer), public.get_team_form(bigint, integer), public.get_team_possession(bigint),
+  public.get_data_quality(bigint, bigint)
+  to anon;
+select tests.authenticate_as('anon');
+select is((select count(*)::integer from public.get_league_table(10)), 3, 'opened: anon reads the league table');
+select is(jsonb_array_length(public.get_fixture_detail(201) -> 'events'), 2, 'and a fixture with its events');
+select is((select count(*)::integer from public.get_top_scorers(10)), 3, 'and the top scorers');
+select throws_ok($$select * from public.list_chunks()$$, '42501', null, 'but not the collection''s RPCs');
+select throws_ok($$select * from watermark.fixture_events$$, '42501', null, 'nor any table');
+select tests.clear_authentication();
+revoke execute on function public.get_fixture_detail(bigint), public.get_match_events(bigint), public.get_league_table(bigint),
+  public.get_top_scorers(bigint, integer), public.get_team_form(bigint, integer), public.get_team_possession(bigint),
+  public.get_data_quality(bigint, bigint)
+  from anon;
 
 select * from finish();
 rollback;
