@@ -1,12 +1,13 @@
-// npm run bench [-- monitoring | collect] [--quick]: prints the benchmarks' figures.
+// npm run bench [-- monitoring | collect | sports] [--quick]: prints the benchmarks' figures.
 // Each benchmark runs on its own clone of the migrated template, like a test file.
 import { parseArgs } from "node:util";
 import { createTestStack } from "../tests/support/test-stack.ts";
 import { benchCollect } from "./bench/collect.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
+import { benchSports } from "./bench/sports.ts";
 import { stackUp } from "./local/stack-control.ts";
 
-const usage = "usage: npm run bench [-- monitoring | collect] [--quick]";
+const usage = "usage: npm run bench [-- monitoring | collect | sports] [--quick]";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { quick: { type: "boolean" }, help: { type: "boolean" } } });
@@ -14,12 +15,16 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const which = positionals.length ? positionals : ["monitoring", "collect"];
-  const unknown = which.find((w) => !["monitoring", "collect"].includes(w));
+  const which = positionals.length ? positionals : ["monitoring", "collect", "sports"];
+  const unknown = which.find((w) => !["monitoring", "collect", "sports"].includes(w));
   if (unknown) throw new Error(`unknown benchmark ${unknown}: ${usage}`);
   await stackUp((line) => console.error(`stack: ${line}`));
   let allMet = true;
   for (const name of which) {
+    if (name === "sports") {
+      allMet = (await benchSports({ quick: values.quick ?? false })) && allMet;
+      continue;
+    }
     if (name === "collect") {
       allMet = (await benchCollect({ quick: values.quick ?? false })) && allMet;
       continue;
