@@ -187,11 +187,13 @@ grant select on watermark.fixture_results to authenticated, service_role;
 
 -- Payload values as the model stores them: a malformed value becomes null
 -- rather than failing the collection batch (the raw payload keeps it).
+-- No `set search_path` on this one and fixture_items: it would stop Postgres inlining them, and
+-- the derivation calls them for every field of every item. Every name they use
+-- is schema-qualified or in pg_catalog, which is always searched first.
 create function watermark.jsonb_bigint(value jsonb)
 returns bigint
 language sql
 immutable
-set search_path = ''
 as $$
   select case when jsonb_typeof(value) = 'number' and value::text ~ '^-?\d{1,18}$' then value::text::bigint end
 $$;
@@ -202,7 +204,6 @@ create function watermark.fixture_items(fixture_ids bigint[], kinds text[])
 returns table (fixture_id bigint, kind text, item jsonb, ord bigint)
 language sql
 stable
-set search_path = ''
 as $$
   select f.id, k.kind, x.item, x.ord
     from watermark.fixtures f
@@ -224,6 +225,9 @@ security definer
 set search_path = ''
 as $$
 begin
+  if coalesce(cardinality(fixture_ids), 0) = 0 then
+    return;
+  end if;
   insert into watermark.stages (id, season_id, league_id)
   select distinct on (f.stage_id) f.stage_id, f.season_id, f.league_id
     from watermark.fixtures f where f.id = any (fixture_ids) and f.stage_id is not null
@@ -361,27 +365,43 @@ $$;
 -- The service role writes fixtures (the trigger) and rebuilds.
 grant execute on function watermark.derive_sports_data(bigint[]) to service_role;
 
-create function watermark.derive_fixture_trigger()
+-- Statement-level with transition tables: a statement that writes many
+-- fixtures (a set-based batch, a COPY) derives them in one set-based call.
+create function watermark.derive_inserted_fixtures()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
-  perform watermark.derive_sports_data(array[new.id]);
+  perform watermark.derive_sports_data((select array_agg(n.id) from new_fixtures n));
+  return null;
+end
+$$;
+
+-- Only fixtures whose payload changed: the collector's bookkeeping updates
+-- (next_check_at, failures) and unchanged content derive nothing.
+create function watermark.derive_updated_fixtures()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.derive_sports_data((
+    select array_agg(n.id)
+      from new_fixtures n join old_fixtures o on o.id = n.id
+     where (o.events, o.lineups, o.statistics, o.participants, o.scores, o.stage_id, o.round_id, o.season_id) is distinct from
+           (n.events, n.lineups, n.statistics, n.participants, n.scores, n.stage_id, n.round_id, n.season_id)));
   return null;
 end
 $$;
 
 -- Insert: a fixture discovered from the schedule already carries participants and scores.
 create trigger fixtures_derive_insert after insert on watermark.fixtures
-  for each row execute function watermark.derive_fixture_trigger();
--- Update: only when what the model derives from changed (bookkeeping updates skip it).
-create trigger fixtures_derive_update after update of events, lineups, statistics, participants, scores, stage_id, round_id
-  on watermark.fixtures
-  for each row
-  when ((old.events, old.lineups, old.statistics, old.participants, old.scores, old.stage_id, old.round_id) is distinct from
-        (new.events, new.lineups, new.statistics, new.participants, new.scores, new.stage_id, new.round_id))
-  execute function watermark.derive_fixture_trigger();
+  referencing new table as new_fixtures
+  for each statement execute function watermark.derive_inserted_fixtures();
+create trigger fixtures_derive_update after update on watermark.fixtures
+  referencing old table as old_fixtures new table as new_fixtures
+  for each statement execute function watermark.derive_updated_fixtures();
 
 -- ---------------------------------------------------------------------------
 -- Quality

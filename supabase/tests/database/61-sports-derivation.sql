@@ -2,7 +2,7 @@
 -- stores it: a correction replaces a fixture's children exactly, bad elements
 -- are skipped without failing the batch, and the rebuild reproduces the model.
 begin;
-select plan(29);
+select plan(30);
 
 select public.sync_collection_catalog('[{"id": 1, "name": "League"}]', '[{"id": 10, "league_id": 1, "name": "2025"}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -123,6 +123,11 @@ select set_eq($$select t, r from before_model$$,
     union all select 'teams', to_jsonb(x) from watermark.teams x
     union all select 'players', to_jsonb(x) from watermark.players x$$, 'the rebuilt model equals the derived one');
 select is((select count(*)::integer from watermark.fixture_events), 20, 'no duplicates after rebuilding twice');
+
+-- One statement writing many fixtures derives them all (statement-level trigger).
+update watermark.fixtures set events = '[]' where id in (102, 103);
+select is((select count(*)::integer from watermark.fixture_events where fixture_id in (102, 103)), 0,
+  'a statement updating two fixtures replaces the children of both');
 
 select * from finish();
 rollback;
