@@ -185,41 +185,100 @@ grant select on watermark.fixture_results to authenticated, service_role;
 -- Derivation
 -- ---------------------------------------------------------------------------
 
--- Payload values as the model stores them: a malformed value becomes null
--- rather than failing the collection batch (the raw payload keeps it).
--- No `set search_path` on this one and fixture_items: it would stop Postgres inlining them, and
--- the derivation calls them for every field of every item. Every name they use
--- is schema-qualified or in pg_catalog, which is always searched first.
-create function watermark.jsonb_bigint(value jsonb)
-returns bigint
-language sql
-immutable
-as $$
-  -- A whole number in bigint's range (no text round trip: this runs for every field).
-  select case when jsonb_typeof(value) = 'number' and scale(value::numeric) = 0
-                   and value::numeric between -9223372036854775808 and 9223372036854775807
-              then value::numeric::bigint end
-$$;
+-- The payload's arrays as typed rows, one view per include, in payload order.
+-- A malformed value (a string where an id belongs, a fraction) becomes null
+-- rather than failing the collection batch: the raw payload keeps it. Views,
+-- not helper functions: they inline into the derivation's statements, so a
+-- filter on fixture_id reads only those fixtures.
+create view watermark.payload_participants with (security_invoker = true) as
+select f.id as fixture_id, x.ord,
+       case when jsonb_typeof(x.e -> 'id') = 'number' and length(x.e ->> 'id') < 19 then (x.e ->> 'id')::numeric::bigint end as id,
+       x.e ->> 'name' as name,
+       x.e ->> 'short_code' as short_code,
+       case when jsonb_typeof(x.e -> 'country_id') = 'number' and length(x.e ->> 'country_id') < 19 then (x.e ->> 'country_id')::numeric::bigint end as country_id,
+       case when jsonb_typeof(x.e -> 'venue_id') = 'number' and length(x.e ->> 'venue_id') < 19 then (x.e ->> 'venue_id')::numeric::bigint end as venue_id,
+       x.e ->> 'image_path' as image_path,
+       case when jsonb_typeof(x.e -> 'founded') = 'number' and length(x.e ->> 'founded') < 19 then (x.e ->> 'founded')::numeric::bigint end::integer as founded,
+       x.e ->> 'type' as type,
+       x.e ->> 'gender' as gender,
+       case when x.e -> 'meta' ->> 'location' in ('home', 'away') then x.e -> 'meta' ->> 'location' end as location,
+       case when jsonb_typeof(x.e -> 'meta' -> 'winner') = 'boolean' then (x.e -> 'meta' ->> 'winner')::boolean end as winner,
+       case when jsonb_typeof(x.e -> 'meta' -> 'position') = 'number' and length(x.e -> 'meta' ->> 'position') < 19 then (x.e -> 'meta' ->> 'position')::numeric::bigint end::integer as position
+  from watermark.fixtures f
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(f.participants) = 'array' then f.participants else '[]' end)
+        with ordinality x(e, ord)
+ where jsonb_typeof(x.e) = 'object';
 
--- The objects of the payload arrays (kinds: participants, scores, events,
--- lineups, statistics) of these fixtures, in payload order.
-create function watermark.fixture_items(fixture_ids bigint[], kinds text[])
-returns table (fixture_id bigint, kind text, item jsonb, ord bigint)
-language sql
-stable
-as $$
-  select f.id, k.kind, x.item, x.ord
-    from watermark.fixtures f
-   cross join lateral (values ('participants', f.participants), ('scores', f.scores), ('events', f.events),
-                              ('lineups', f.lineups), ('statistics', f.statistics)) k(kind, payload)
-   cross join lateral jsonb_array_elements(case when jsonb_typeof(k.payload) = 'array' then k.payload else '[]' end)
-         with ordinality x(item, ord)
-   where f.id = any (fixture_ids) and k.kind = any (kinds) and jsonb_typeof(x.item) = 'object'
-$$;
+create view watermark.payload_scores with (security_invoker = true) as
+select f.id as fixture_id, x.ord,
+       case when jsonb_typeof(x.e -> 'id') = 'number' and length(x.e ->> 'id') < 19 then (x.e ->> 'id')::numeric::bigint end as id,
+       case when jsonb_typeof(x.e -> 'participant_id') = 'number' and length(x.e ->> 'participant_id') < 19 then (x.e ->> 'participant_id')::numeric::bigint end as team_id,
+       case when jsonb_typeof(x.e -> 'type_id') = 'number' and length(x.e ->> 'type_id') < 19 then (x.e ->> 'type_id')::numeric::bigint end as type_id,
+       x.e ->> 'description' as description,
+       case when jsonb_typeof(x.e -> 'score' -> 'goals') = 'number' and length(x.e -> 'score' ->> 'goals') < 19 then (x.e -> 'score' ->> 'goals')::numeric::bigint end::integer as goals,
+       x.e -> 'score' ->> 'participant' as location
+  from watermark.fixtures f
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(f.scores) = 'array' then f.scores else '[]' end)
+        with ordinality x(e, ord)
+ where jsonb_typeof(x.e) = 'object';
+
+create view watermark.payload_events with (security_invoker = true) as
+select f.id as fixture_id, x.ord,
+       case when jsonb_typeof(x.e -> 'id') = 'number' and length(x.e ->> 'id') < 19 then (x.e ->> 'id')::numeric::bigint end as id,
+       case when jsonb_typeof(x.e -> 'type_id') = 'number' and length(x.e ->> 'type_id') < 19 then (x.e ->> 'type_id')::numeric::bigint end as type_id,
+       case when jsonb_typeof(x.e -> 'sub_type_id') = 'number' and length(x.e ->> 'sub_type_id') < 19 then (x.e ->> 'sub_type_id')::numeric::bigint end as sub_type_id,
+       case when jsonb_typeof(x.e -> 'participant_id') = 'number' and length(x.e ->> 'participant_id') < 19 then (x.e ->> 'participant_id')::numeric::bigint end as team_id,
+       case when jsonb_typeof(x.e -> 'player_id') = 'number' and length(x.e ->> 'player_id') < 19 then (x.e ->> 'player_id')::numeric::bigint end as player_id,
+       case when jsonb_typeof(x.e -> 'related_player_id') = 'number' and length(x.e ->> 'related_player_id') < 19 then (x.e ->> 'related_player_id')::numeric::bigint end as related_player_id,
+       x.e ->> 'player_name' as player_name,
+       x.e ->> 'related_player_name' as related_player_name,
+       case when jsonb_typeof(x.e -> 'minute') = 'number' and length(x.e ->> 'minute') < 19 then (x.e ->> 'minute')::numeric::bigint end::integer as minute,
+       case when jsonb_typeof(x.e -> 'extra_minute') = 'number' and length(x.e ->> 'extra_minute') < 19 then (x.e ->> 'extra_minute')::numeric::bigint end::integer as extra_minute,
+       case when jsonb_typeof(x.e -> 'period_id') = 'number' and length(x.e ->> 'period_id') < 19 then (x.e ->> 'period_id')::numeric::bigint end as period_id,
+       case when jsonb_typeof(x.e -> 'sort_order') = 'number' and length(x.e ->> 'sort_order') < 19 then (x.e ->> 'sort_order')::numeric::bigint end::integer as sort_order,
+       x.e ->> 'result' as result,
+       x.e ->> 'info' as info,
+       x.e ->> 'addition' as addition,
+       x.e -> 'type' as type,
+       x.e -> 'player' as player
+  from watermark.fixtures f
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(f.events) = 'array' then f.events else '[]' end)
+        with ordinality x(e, ord)
+ where jsonb_typeof(x.e) = 'object';
+
+create view watermark.payload_lineups with (security_invoker = true) as
+select f.id as fixture_id, x.ord,
+       case when jsonb_typeof(x.e -> 'id') = 'number' and length(x.e ->> 'id') < 19 then (x.e ->> 'id')::numeric::bigint end as id,
+       case when jsonb_typeof(x.e -> 'team_id') = 'number' and length(x.e ->> 'team_id') < 19 then (x.e ->> 'team_id')::numeric::bigint end as team_id,
+       case when jsonb_typeof(x.e -> 'player_id') = 'number' and length(x.e ->> 'player_id') < 19 then (x.e ->> 'player_id')::numeric::bigint end as player_id,
+       case when jsonb_typeof(x.e -> 'type_id') = 'number' and length(x.e ->> 'type_id') < 19 then (x.e ->> 'type_id')::numeric::bigint end as type_id,
+       case when jsonb_typeof(x.e -> 'position_id') = 'number' and length(x.e ->> 'position_id') < 19 then (x.e ->> 'position_id')::numeric::bigint end as position_id,
+       x.e ->> 'formation_field' as formation_field,
+       case when jsonb_typeof(x.e -> 'formation_position') = 'number' and length(x.e ->> 'formation_position') < 19 then (x.e ->> 'formation_position')::numeric::bigint end::integer as formation_position,
+       case when jsonb_typeof(x.e -> 'jersey_number') = 'number' and length(x.e ->> 'jersey_number') < 19 then (x.e ->> 'jersey_number')::numeric::bigint end::integer as jersey_number,
+       x.e ->> 'player_name' as player_name
+  from watermark.fixtures f
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(f.lineups) = 'array' then f.lineups else '[]' end)
+        with ordinality x(e, ord)
+ where jsonb_typeof(x.e) = 'object';
+
+create view watermark.payload_statistics with (security_invoker = true) as
+select f.id as fixture_id, x.ord,
+       case when jsonb_typeof(x.e -> 'id') = 'number' and length(x.e ->> 'id') < 19 then (x.e ->> 'id')::numeric::bigint end as id,
+       case when jsonb_typeof(x.e -> 'participant_id') = 'number' and length(x.e ->> 'participant_id') < 19 then (x.e ->> 'participant_id')::numeric::bigint end as team_id,
+       case when jsonb_typeof(x.e -> 'type_id') = 'number' and length(x.e ->> 'type_id') < 19 then (x.e ->> 'type_id')::numeric::bigint end as type_id,
+       x.e ->> 'location' as location,
+       case when jsonb_typeof(x.e -> 'data' -> 'value') = 'number' then (x.e -> 'data' ->> 'value')::numeric end as value,
+       x.e -> 'data' as data,
+       x.e -> 'type' as type
+  from watermark.fixtures f
+  cross join lateral jsonb_array_elements(case when jsonb_typeof(f.statistics) = 'array' then f.statistics else '[]' end)
+        with ordinality x(e, ord)
+ where jsonb_typeof(x.e) = 'object';
 
 -- Replaces the model rows of these fixtures with what their payload says:
 -- dimensions upserted, children deleted and inserted, set-based. The one
--- definition used by the trigger and by rebuild_sports_data.
+-- definition used by the triggers and by rebuild_sports_data.
 create function watermark.derive_sports_data(fixture_ids bigint[])
 returns void
 language plpgsql
@@ -244,21 +303,22 @@ begin
     from watermark.fixtures f where f.id = any (fixture_ids) and f.round_id is not null
   on conflict (id) do nothing;
 
+  -- Type names from the payload's `type` include, when it has one.
   insert into watermark.sport_types as t (id, code, name, model_type)
-  select distinct on (id) id, i.item -> 'type' ->> 'code', i.item -> 'type' ->> 'name', i.item -> 'type' ->> 'model_type'
-    from watermark.fixture_items(fixture_ids, '{scores,events,lineups,statistics}') i, watermark.jsonb_bigint(i.item -> 'type' -> 'id') id
-   where id is not null
+  select distinct on (x.id) x.id, x.type ->> 'code', x.type ->> 'name', x.type ->> 'model_type'
+    from (select i.type_id as id, i.type from watermark.payload_events i where i.fixture_id = any (fixture_ids)
+          union all
+          select i.type_id, i.type from watermark.payload_statistics i where i.fixture_id = any (fixture_ids)) x
+   where x.id is not null and jsonb_typeof(x.type) = 'object'
   on conflict (id) do update set code = excluded.code, name = excluded.name, model_type = excluded.model_type
    where (t.code, t.name, t.model_type) is distinct from (excluded.code, excluded.name, excluded.model_type);
 
   -- Teams: full rows from participants; ids seen elsewhere as stubs, so every team_id has its row.
   insert into watermark.teams as t (id, name, short_code, country_id, venue_id, image_path, founded, type, gender)
-  select distinct on (id) id, i.item ->> 'name', i.item ->> 'short_code', watermark.jsonb_bigint(i.item -> 'country_id'),
-         watermark.jsonb_bigint(i.item -> 'venue_id'), i.item ->> 'image_path', watermark.jsonb_bigint(i.item -> 'founded')::integer,
-         i.item ->> 'type', i.item ->> 'gender'
-    from watermark.fixture_items(fixture_ids, '{participants}') i, watermark.jsonb_bigint(i.item -> 'id') id
-   where id is not null
-   order by id, i.fixture_id desc
+  select distinct on (i.id) i.id, i.name, i.short_code, i.country_id, i.venue_id, i.image_path, i.founded, i.type, i.gender
+    from watermark.payload_participants i
+   where i.fixture_id = any (fixture_ids) and i.id is not null
+   order by i.id, i.fixture_id desc
   on conflict (id) do update set name = excluded.name, short_code = excluded.short_code, country_id = excluded.country_id,
     venue_id = excluded.venue_id, image_path = excluded.image_path, founded = excluded.founded, type = excluded.type,
     gender = excluded.gender
@@ -266,31 +326,31 @@ begin
          (excluded.name, excluded.short_code, excluded.country_id, excluded.venue_id, excluded.image_path, excluded.founded,
           excluded.type, excluded.gender);
   insert into watermark.teams (id)
-  select distinct id
-    from watermark.fixture_items(fixture_ids, '{scores,events,lineups,statistics}') i,
-         watermark.jsonb_bigint(coalesce(i.item -> 'participant_id', i.item -> 'team_id')) id
-   where id is not null
+  select distinct x.team_id
+    from (select i.team_id from watermark.payload_scores i where i.fixture_id = any (fixture_ids)
+          union all select i.team_id from watermark.payload_events i where i.fixture_id = any (fixture_ids)
+          union all select i.team_id from watermark.payload_lineups i where i.fixture_id = any (fixture_ids)
+          union all select i.team_id from watermark.payload_statistics i where i.fixture_id = any (fixture_ids)) x
+   where x.team_id is not null
   on conflict (id) do nothing;
 
-  -- Players from lineups, events (player and related player) and the player include; lineups name best.
+  -- Players from lineups, events (player and related player) and the player include; the include names best.
   insert into watermark.players as p (id, name, display_name, position_id, country_id, date_of_birth)
   select distinct on (s.id) s.id, s.name, s.display_name, s.position_id, s.country_id, s.date_of_birth
     from (
-      select watermark.jsonb_bigint(i.item -> 'player_id') as id, i.item ->> 'player_name' as name,
-             null::text as display_name, watermark.jsonb_bigint(i.item -> 'position_id') as position_id,
+      select i.player_id as id, i.player_name as name, null::text as display_name, i.position_id,
              null::bigint as country_id, null::date as date_of_birth, 1 as rank, i.fixture_id
-        from watermark.fixture_items(fixture_ids, '{lineups}') i
+        from watermark.payload_lineups i where i.fixture_id = any (fixture_ids)
       union all
-      select watermark.jsonb_bigint(i.item -> 'player_id'), coalesce(i.item -> 'player' ->> 'name', i.item ->> 'player_name'),
-             i.item -> 'player' ->> 'display_name', watermark.jsonb_bigint(i.item -> 'player' -> 'position_id'),
-             watermark.jsonb_bigint(i.item -> 'player' -> 'country_id'),
-             case when i.item -> 'player' ->> 'date_of_birth' ~ '^\d{4}-\d{2}-\d{2}$' then (i.item -> 'player' ->> 'date_of_birth')::date end,
-             case when i.item ? 'player' then 0 else 2 end, i.fixture_id
-        from watermark.fixture_items(fixture_ids, '{events}') i
+      select i.player_id, coalesce(i.player ->> 'name', i.player_name), i.player ->> 'display_name',
+             case when jsonb_typeof(i.player -> 'position_id') = 'number' then (i.player ->> 'position_id')::numeric::bigint end,
+             case when jsonb_typeof(i.player -> 'country_id') = 'number' then (i.player ->> 'country_id')::numeric::bigint end,
+             case when i.player ->> 'date_of_birth' ~ '^\d{4}-\d{2}-\d{2}$' then (i.player ->> 'date_of_birth')::date end,
+             case when jsonb_typeof(i.player) = 'object' then 0 else 2 end, i.fixture_id
+        from watermark.payload_events i where i.fixture_id = any (fixture_ids)
       union all
-      select watermark.jsonb_bigint(i.item -> 'related_player_id'), i.item ->> 'related_player_name', null, null, null, null, 3,
-             i.fixture_id
-        from watermark.fixture_items(fixture_ids, '{events}') i
+      select i.related_player_id, i.related_player_name, null, null, null, null, 3, i.fixture_id
+        from watermark.payload_events i where i.fixture_id = any (fixture_ids)
     ) s
    where s.id is not null
    order by s.id, s.rank, s.fixture_id desc
@@ -309,20 +369,16 @@ begin
 
   -- distinct on: a payload that repeats a key keeps its first row instead of failing the batch.
   insert into watermark.fixture_participants (fixture_id, team_id, location, winner, position)
-  select distinct on (i.fixture_id, id) i.fixture_id, id,
-         case when i.item -> 'meta' ->> 'location' in ('home', 'away') then i.item -> 'meta' ->> 'location' end,
-         case when jsonb_typeof(i.item -> 'meta' -> 'winner') = 'boolean' then (i.item -> 'meta' ->> 'winner')::boolean end,
-         watermark.jsonb_bigint(i.item -> 'meta' -> 'position')::integer
-    from watermark.fixture_items(fixture_ids, '{participants}') i, watermark.jsonb_bigint(i.item -> 'id') id
-   where id is not null
-   order by i.fixture_id, id, i.ord;
+  select distinct on (i.fixture_id, i.id) i.fixture_id, i.id, i.location, i.winner, i.position
+    from watermark.payload_participants i
+   where i.fixture_id = any (fixture_ids) and i.id is not null
+   order by i.fixture_id, i.id, i.ord;
 
   insert into watermark.fixture_scores (fixture_id, team_id, type_id, score_id, description, goals, location)
-  select distinct on (i.fixture_id, team, type) i.fixture_id, team, type, watermark.jsonb_bigint(i.item -> 'id'),
-         i.item ->> 'description', watermark.jsonb_bigint(i.item -> 'score' -> 'goals')::integer, i.item -> 'score' ->> 'participant'
-    from watermark.fixture_items(fixture_ids, '{scores}') i, watermark.jsonb_bigint(i.item -> 'participant_id') team, watermark.jsonb_bigint(i.item -> 'type_id') type
-   where team is not null and type is not null
-   order by i.fixture_id, team, type, i.ord;
+  select distinct on (i.fixture_id, i.team_id, i.type_id) i.fixture_id, i.team_id, i.type_id, i.id, i.description, i.goals, i.location
+    from watermark.payload_scores i
+   where i.fixture_id = any (fixture_ids) and i.team_id is not null and i.type_id is not null
+   order by i.fixture_id, i.team_id, i.type_id, i.ord;
 
   insert into watermark.fixture_events (fixture_id, id, ordinal, type_id, sub_type_id, team_id, player_id, related_player_id,
     player_name, related_player_name, minute, extra_minute, period_id, sort_order, result, info, addition)
@@ -330,42 +386,24 @@ begin
          row_number() over (partition by e.fixture_id order by e.minute nulls last, coalesce(e.extra_minute, 0), e.sort_order nulls last, e.id),
          e.type_id, e.sub_type_id, e.team_id, e.player_id, e.related_player_id, e.player_name, e.related_player_name,
          e.minute, e.extra_minute, e.period_id, e.sort_order, e.result, e.info, e.addition
-    from (
-      select distinct on (i.fixture_id, id) i.fixture_id, id,
-             watermark.jsonb_bigint(i.item -> 'type_id') as type_id, watermark.jsonb_bigint(i.item -> 'sub_type_id') as sub_type_id,
-             watermark.jsonb_bigint(i.item -> 'participant_id') as team_id, watermark.jsonb_bigint(i.item -> 'player_id') as player_id,
-             watermark.jsonb_bigint(i.item -> 'related_player_id') as related_player_id,
-             i.item ->> 'player_name' as player_name, i.item ->> 'related_player_name' as related_player_name,
-             watermark.jsonb_bigint(i.item -> 'minute')::integer as minute,
-             watermark.jsonb_bigint(i.item -> 'extra_minute')::integer as extra_minute,
-             watermark.jsonb_bigint(i.item -> 'period_id') as period_id,
-             watermark.jsonb_bigint(i.item -> 'sort_order')::integer as sort_order,
-             i.item ->> 'result' as result, i.item ->> 'info' as info, i.item ->> 'addition' as addition
-        from watermark.fixture_items(fixture_ids, '{events}') i, watermark.jsonb_bigint(i.item -> 'id') id
-       where id is not null
-       order by i.fixture_id, id, i.ord
-    ) e;
+    from (select distinct on (i.fixture_id, i.id) i.*
+            from watermark.payload_events i
+           where i.fixture_id = any (fixture_ids) and i.id is not null
+           order by i.fixture_id, i.id, i.ord) e;
 
   insert into watermark.fixture_lineups (fixture_id, id, team_id, player_id, type_id, position_id, formation_field,
     formation_position, jersey_number, player_name)
-  select distinct on (i.fixture_id, id) i.fixture_id, id, watermark.jsonb_bigint(i.item -> 'team_id'),
-         watermark.jsonb_bigint(i.item -> 'player_id'), watermark.jsonb_bigint(i.item -> 'type_id'),
-         watermark.jsonb_bigint(i.item -> 'position_id'), i.item ->> 'formation_field',
-         watermark.jsonb_bigint(i.item -> 'formation_position')::integer, watermark.jsonb_bigint(i.item -> 'jersey_number')::integer,
-         i.item ->> 'player_name'
-    from watermark.fixture_items(fixture_ids, '{lineups}') i, watermark.jsonb_bigint(i.item -> 'id') id
-   where id is not null
-   order by i.fixture_id, id, i.ord;
+  select distinct on (i.fixture_id, i.id) i.fixture_id, i.id, i.team_id, i.player_id, i.type_id, i.position_id, i.formation_field,
+         i.formation_position, i.jersey_number, i.player_name
+    from watermark.payload_lineups i
+   where i.fixture_id = any (fixture_ids) and i.id is not null
+   order by i.fixture_id, i.id, i.ord;
 
   insert into watermark.fixture_statistics (fixture_id, team_id, type_id, stat_id, location, value, data)
-  select distinct on (i.fixture_id, team, type) i.fixture_id, team, type, watermark.jsonb_bigint(i.item -> 'id'),
-         i.item ->> 'location',
-         case when jsonb_typeof(i.item -> 'data' -> 'value') = 'number' then (i.item -> 'data' ->> 'value')::numeric end,
-         i.item -> 'data'
-    from watermark.fixture_items(fixture_ids, '{statistics}') i, watermark.jsonb_bigint(i.item -> 'participant_id') team, watermark.jsonb_bigint(i.item -> 'type_id') type
-   where team is not null and type is not null
-   order by i.fixture_id, team, type, i.ord;
-
+  select distinct on (i.fixture_id, i.team_id, i.type_id) i.fixture_id, i.team_id, i.type_id, i.id, i.location, i.value, i.data
+    from watermark.payload_statistics i
+   where i.fixture_id = any (fixture_ids) and i.team_id is not null and i.type_id is not null
+   order by i.fixture_id, i.team_id, i.type_id, i.ord;
 end
 $$;
 
