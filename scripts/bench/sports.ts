@@ -9,7 +9,7 @@ import { heading, rate, row, timed } from "./measure.ts";
 
 type Payload = Record<string, unknown> & { id: number; league_id: number; season_id: number; events: unknown };
 
-const TRIGGERS = ["fixtures_derive_insert", "fixtures_derive_update"];
+const TRIGGERS = ["fixtures_queue_insert", "fixtures_queue_update", "fixtures_derive_at_commit"];
 
 export async function benchSports(options: { quick: boolean }): Promise<boolean> {
   const env = await collectionEnv("bench-sports", {

@@ -294,6 +294,10 @@ begin
   if coalesce(cardinality(fixture_ids), 0) = 0 then
     return;
   end if;
+  -- Lock order: collectors of one league share teams and players. Each shared
+  -- table is written by one statement in id order, tables always in the same
+  -- order (types, teams, players), and once per transaction (at commit), so
+  -- two deriving transactions cannot wait on each other in a cycle.
   insert into watermark.stages (id, season_id, league_id)
   select distinct on (f.stage_id) f.stage_id, f.season_id, f.league_id
     from watermark.fixtures f where f.id = any (fixture_ids) and f.stage_id is not null
@@ -310,29 +314,31 @@ begin
           union all
           select i.type_id, i.type from watermark.payload_statistics i where i.fixture_id = any (fixture_ids)) x
    where x.id is not null and jsonb_typeof(x.type) = 'object'
+   order by x.id
   on conflict (id) do update set code = excluded.code, name = excluded.name, model_type = excluded.model_type
    where (t.code, t.name, t.model_type) is distinct from (excluded.code, excluded.name, excluded.model_type);
 
-  -- Teams: full rows from participants; ids seen elsewhere as stubs, so every team_id has its row.
+  -- Teams: full rows from participants; ids seen only elsewhere as stubs, so
+  -- every team_id has its row. One statement, in id order (see the lock order below).
   insert into watermark.teams as t (id, name, short_code, country_id, venue_id, image_path, founded, type, gender)
-  select distinct on (i.id) i.id, i.name, i.short_code, i.country_id, i.venue_id, i.image_path, i.founded, i.type, i.gender
-    from watermark.payload_participants i
-   where i.fixture_id = any (fixture_ids) and i.id is not null
-   order by i.id, i.fixture_id desc
+  select distinct on (x.id) x.id, x.name, x.short_code, x.country_id, x.venue_id, x.image_path, x.founded, x.type, x.gender
+    from (select i.id, i.name, i.short_code, i.country_id, i.venue_id, i.image_path, i.founded, i.type, i.gender, 0 as stub, i.fixture_id
+            from watermark.payload_participants i where i.fixture_id = any (fixture_ids)
+          union all
+          select y.team_id, null, null, null, null, null, null, null, null, 1, y.fixture_id
+            from (select i.team_id, i.fixture_id from watermark.payload_scores i where i.fixture_id = any (fixture_ids)
+                  union all select i.team_id, i.fixture_id from watermark.payload_events i where i.fixture_id = any (fixture_ids)
+                  union all select i.team_id, i.fixture_id from watermark.payload_lineups i where i.fixture_id = any (fixture_ids)
+                  union all select i.team_id, i.fixture_id from watermark.payload_statistics i where i.fixture_id = any (fixture_ids)) y) x
+   where x.id is not null
+   order by x.id, x.stub, x.fixture_id desc
   on conflict (id) do update set name = excluded.name, short_code = excluded.short_code, country_id = excluded.country_id,
     venue_id = excluded.venue_id, image_path = excluded.image_path, founded = excluded.founded, type = excluded.type,
     gender = excluded.gender
-   where (t.name, t.short_code, t.country_id, t.venue_id, t.image_path, t.founded, t.type, t.gender) is distinct from
+   where excluded.name is not null
+     and (t.name, t.short_code, t.country_id, t.venue_id, t.image_path, t.founded, t.type, t.gender) is distinct from
          (excluded.name, excluded.short_code, excluded.country_id, excluded.venue_id, excluded.image_path, excluded.founded,
           excluded.type, excluded.gender);
-  insert into watermark.teams (id)
-  select distinct x.team_id
-    from (select i.team_id from watermark.payload_scores i where i.fixture_id = any (fixture_ids)
-          union all select i.team_id from watermark.payload_events i where i.fixture_id = any (fixture_ids)
-          union all select i.team_id from watermark.payload_lineups i where i.fixture_id = any (fixture_ids)
-          union all select i.team_id from watermark.payload_statistics i where i.fixture_id = any (fixture_ids)) x
-   where x.team_id is not null
-  on conflict (id) do nothing;
 
   -- Players from lineups, events (player and related player) and the player include; the include names best.
   insert into watermark.players as p (id, name, display_name, position_id, country_id, date_of_birth)
@@ -410,28 +416,43 @@ $$;
 -- The service role writes fixtures (the trigger) and rebuilds.
 grant execute on function watermark.derive_sports_data(bigint[]) to service_role;
 
--- Statement-level with transition tables: a statement that writes many
--- fixtures (a set-based batch, a COPY) derives them in one set-based call.
-create function watermark.derive_inserted_fixtures()
+-- Deriving waits for commit: the statements that write fixtures queue the ids
+-- whose payload they wrote (transaction-local), and one deferred trigger
+-- derives them all in one set-based call just before the commit. Same
+-- transaction as the payload, one derivation per batch, and the shared rows
+-- (teams, players) locked once and in order (see derive_sports_data).
+create function watermark.queue_derivation(fixture_ids bigint[])
+returns void
+language sql
+set search_path = ''
+as $$
+  select set_config('watermark.derive_fixture_ids',
+    (coalesce(nullif(current_setting('watermark.derive_fixture_ids', true), '')::bigint[], '{}') || fixture_ids)::text, true)
+   where cardinality(fixture_ids) > 0
+$$;
+-- The service role writes fixtures, so its statements queue.
+grant execute on function watermark.queue_derivation(bigint[]) to service_role;
+
+create function watermark.queue_inserted_fixtures()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
-  perform watermark.derive_sports_data((select array_agg(n.id) from new_fixtures n));
+  perform watermark.queue_derivation((select array_agg(n.id) from new_fixtures n));
   return null;
 end
 $$;
 
 -- Only fixtures whose payload changed: the collector's bookkeeping updates
 -- (next_check_at, failures) and unchanged content derive nothing.
-create function watermark.derive_updated_fixtures()
+create function watermark.queue_updated_fixtures()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
-  perform watermark.derive_sports_data((
+  perform watermark.queue_derivation((
     select array_agg(n.id)
       from new_fixtures n join old_fixtures o on o.id = n.id
      where (o.events, o.lineups, o.statistics, o.participants, o.scores, o.stage_id, o.round_id, o.season_id) is distinct from
@@ -440,13 +461,38 @@ begin
 end
 $$;
 
+create function watermark.derive_queued_fixtures()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  queued bigint[] := nullif(current_setting('watermark.derive_fixture_ids', true), '')::bigint[];
+begin
+  -- The first deferred event of the transaction derives the whole queue; the rest find it empty.
+  if queued is not null then
+    perform set_config('watermark.derive_fixture_ids', '', true);
+    perform watermark.derive_sports_data((select array_agg(distinct q) from unnest(queued) q));
+  end if;
+  return null;
+end
+$$;
+
 -- Insert: a fixture discovered from the schedule already carries participants and scores.
-create trigger fixtures_derive_insert after insert on watermark.fixtures
+create trigger fixtures_queue_insert after insert on watermark.fixtures
   referencing new table as new_fixtures
-  for each statement execute function watermark.derive_inserted_fixtures();
-create trigger fixtures_derive_update after update on watermark.fixtures
+  for each statement execute function watermark.queue_inserted_fixtures();
+create trigger fixtures_queue_update after update on watermark.fixtures
   referencing old table as old_fixtures new table as new_fixtures
-  for each statement execute function watermark.derive_updated_fixtures();
+  for each statement execute function watermark.queue_updated_fixtures();
+-- Constraint triggers are per row; a bookkeeping update (no payload column set) queues no event at all.
+-- Left deferred: `set constraints … immediate` before a write would fire it ahead
+-- of that statement's queue (row events precede statement events); setting it
+-- immediate after the writes derives what is queued, as commit would.
+create constraint trigger fixtures_derive_at_commit
+  after insert or update of events, lineups, statistics, participants, scores, stage_id, round_id on watermark.fixtures
+  deferrable initially deferred
+  for each row execute function watermark.derive_queued_fixtures();
 
 -- ---------------------------------------------------------------------------
 -- Quality

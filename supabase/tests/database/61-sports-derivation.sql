@@ -2,6 +2,8 @@
 -- stores it: a correction replaces a fixture's children exactly, bad elements
 -- are skipped without failing the batch, and the rebuild reproduces the model.
 begin;
+-- Derivation runs at commit (a deferred trigger). These tests roll back instead of
+-- committing: `set constraints all immediate` fires what commit would, where it says so.
 select plan(30);
 
 select public.sync_collection_catalog('[{"id": 1, "name": "League"}]', '[{"id": 10, "league_id": 1, "name": "2025"}]');
@@ -37,6 +39,7 @@ grant execute on function pg_temp.fixture(integer, jsonb, jsonb) to service_role
 
 select tests.authenticate_as('service');
 select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(pg_temp.fixture(101), pg_temp.fixture(102)), '{}') from lease;
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select tests.clear_authentication();
 
 select is((select count(*)::integer from watermark.fixture_participants where fixture_id = 101), 2, 'both participants are stored');
@@ -61,6 +64,7 @@ select is(watermark.fixture_quality(f), row(100, '{}')::watermark.fixture_qualit
 select tests.authenticate_as('service');
 select public.upsert_fixture_batch(chunk_id, token,
   jsonb_build_array(pg_temp.fixture(101, '[[14, 60, 2, 601, null], [16, 80, 1, 503, null]]')), '{}') from lease;
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select tests.clear_authentication();
 select is((select array_agg(id order by ordinal) from watermark.fixture_events where fixture_id = 101),
   '{10103,10101,10104,10102}'::bigint[], 'the removed goal is gone and nothing is duplicated');
@@ -76,6 +80,7 @@ select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(
   pg_temp.fixture(104, extra => jsonb_build_object('scores', '[{"type_id": 1525, "participant_id": 1, "score": {"goals": 5}}]'::jsonb)),
   pg_temp.fixture(105, extra => '{"events": [{"id": 1, "type_id": 19, "minute": 3, "participant_id": 1}, "junk", {"id": "x"}], "lineups": [7]}')), '{}')
   from lease;
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select tests.clear_authentication();
 select is(watermark.fixture_quality(f), row(60, '{missing_lineups,no_statistics}')::watermark.fixture_quality_result,
   'missing lineups and statistics') from watermark.fixtures f where f.id = 103;
@@ -90,6 +95,7 @@ select is(watermark.fixture_quality(f), row(0, '{not_collected}')::watermark.fix
 -- A payload column set to the same value re-derives nothing (the trigger's WHEN).
 update watermark.fixture_events set info = 'kept' where fixture_id = 102;
 update watermark.fixtures set events = events, next_check_at = now() where id = 102;
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select is((select count(*)::integer from watermark.fixture_events where fixture_id = 102 and info = 'kept'), 5,
   'a bookkeeping update leaves the model alone');
 update watermark.fixture_events set info = null where fixture_id = 102;
@@ -124,8 +130,9 @@ select set_eq($$select t, r from before_model$$,
     union all select 'players', to_jsonb(x) from watermark.players x$$, 'the rebuilt model equals the derived one');
 select is((select count(*)::integer from watermark.fixture_events), 20, 'no duplicates after rebuilding twice');
 
--- One statement writing many fixtures derives them all (statement-level trigger).
+-- One statement writing many fixtures derives them all (one queue, one derivation at commit).
 update watermark.fixtures set events = '[]' where id in (102, 103);
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select is((select count(*)::integer from watermark.fixture_events where fixture_id in (102, 103)), 0,
   'a statement updating two fixtures replaces the children of both');
 

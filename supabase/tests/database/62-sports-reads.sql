@@ -1,6 +1,8 @@
 -- The read RPCs over the sports model, and who may call them: viewers read,
 -- anon and users without a Watermark role get nothing, only the service role rebuilds.
 begin;
+-- Derivation runs at commit (a deferred trigger). These tests roll back instead of
+-- committing: `set constraints all immediate` fires what commit would, where it says so.
 select plan(31);
 
 select public.sync_collection_catalog('[{"id": 1, "name": "League"}]', '[{"id": 10, "league_id": 1, "name": "2025"}]');
@@ -31,6 +33,7 @@ grant execute on function pg_temp.fixture(integer, integer, integer, integer, in
 select tests.authenticate_as('service');
 select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array(
   pg_temp.fixture(201, 1, 2, 2, 0, 1), pg_temp.fixture(202, 2, 3, 1, 1, 2), pg_temp.fixture(203, 3, 1, 0, 3, 3)), '{}') from lease;
+set constraints all immediate; set constraints all deferred;  -- as at commit
 select tests.clear_authentication();
 
 select tests.authenticate_as('viewer');
