@@ -28,7 +28,7 @@ export type Database = {
 { Args: { "body"?: Json,"cron_expression": string,"enabled"?: boolean,"function_name": string,"timeout_milliseconds"?: number }; Returns: Json
                            },
 "create_alert_rule":
-{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"remediation"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
+{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
                            },
 "create_trigger_credential":
 { Args: { "credential_name": string }; Returns: string
@@ -42,14 +42,8 @@ export type Database = {
 "evaluate_alerts":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
-"export_monitoring":
-{ Args: { "format"?: string,"max_rows"?: number,"since": string,"until"?: string }; Returns: Json
-                           },
 "finish_etl_execution":
 { Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
-                           },
-"get_access_audit":
-{ Args: { "hours"?: number,"max_rows"?: number }; Returns: Json
                            },
 "get_alert_delivery_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
@@ -66,6 +60,14 @@ export type Database = {
 "get_collection_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"get_data_quality":
+{ Args: { "league_id"?: number,"season_id"?: number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "data_quality_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "get_etl_execution_summary":
 { Args: { "execution_id": string }; Returns: Json
                            },
@@ -88,14 +90,28 @@ export type Database = {
         isOneToOne: false
         isSetofReturn: true
       } },
+"get_fixture_detail":
+{ Args: { "fixture_id": number }; Returns: Json
+                           },
 "get_health_report":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
-"get_pipeline_history":
-{ Args: { "days"?: number,"pipeline": string }; Returns: {
-              "coverage_percent": number,"day": string,"entity": string,"freshness_minutes": number,"last_duration_seconds": number,"pending": number,"throughput_rows_per_sec": number
-            }[]
-                           },
+"get_league_table":
+{ Args: { "season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "league_table_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_match_events":
+{ Args: { "fixture_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "match_event"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "get_pipeline_status":
 { Args: { "pipeline"?: string }; Returns: unknown[]
                           SetofOptions: {
@@ -104,16 +120,30 @@ export type Database = {
         isOneToOne: false
         isSetofReturn: true
       } },
-"get_run_chunks":
-{ Args: { "execution_id": string }; Returns: {
-              "batches": number,"chunk_id": string,"errors": number,"first_at": string,"fixtures": number,"fixtures_failed": number,"last_at": string,"outcome": string,"rows_upserted": number,"warnings": number
-            }[]
-                           },
-"get_run_series":
-{ Args: { "days"?: number }; Returns: {
-              "day": string,"pipeline": string,"rows_extracted": number,"rows_upserted": number,"runs": number,"status": string
-            }[]
-                           },
+"get_team_form":
+{ Args: { "last_n"?: number,"team_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "team_form_row"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_team_possession":
+{ Args: { "season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "team_possession"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
+"get_top_scorers":
+{ Args: { "max_rows"?: number,"season_id": number }; Returns: unknown[]
+                          SetofOptions: {
+        from: "*"
+        to: "top_scorer"
+        isOneToOne: false
+        isSetofReturn: true
+      } },
 "harvest_function_invocations":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
@@ -137,11 +167,6 @@ export type Database = {
 "list_api_rate_limits":
 { Args: Record<PropertyKey, never>; Returns: {
               "entity": string,"remaining": number,"resets_at": string,"updated_at": string
-            }[]
-                           },
-"list_applied_migrations":
-{ Args: Record<PropertyKey, never>; Returns: {
-              "name": string,"version": string
             }[]
                            },
 "list_chunk_queue":
@@ -192,16 +217,6 @@ export type Database = {
               "body": Json,"cron_active": boolean,"cron_expression": string,"cron_job": string,"enabled": boolean,"function_name": string,"last_error": string,"last_invocation_at": string,"last_status": string,"last_status_code": number,"last_success_at": string,"paused_at": string,"paused_reason": string,"timeout_milliseconds": number,"updated_at": string
             }[]
                            },
-"list_pipelines":
-{ Args: Record<PropertyKey, never>; Returns: {
-              "coverage_percent": number,"entities": number,"failures_24h": number,"freshness_minutes": number,"last_duration_seconds": number,"last_execution_id": string,"last_run_at": string,"last_run_status": string,"pending": number,"pipeline": string,"running": number,"runs_24h": number,"source_total": number,"status": string,"target_total": number,"throughput_rows_per_sec": number,"watermark": string
-            }[]
-                           },
-"list_recent_fixtures":
-{ Args: { "max_rows"?: number }; Returns: {
-              "away_goals": number,"collected_at": string,"home_goals": number,"id": number,"is_final": boolean,"last_execution_id": string,"league_id": number,"name": string,"result_info": string,"season_id": number,"starting_at": string,"state_id": number
-            }[]
-                           },
 "list_trigger_credentials":
 { Args: Record<PropertyKey, never>; Returns: {
               "created_at": string,"created_by": string,"last_used_at": string,"name": string,"revoked_at": string,"used_by_schedules": boolean
@@ -227,6 +242,9 @@ export type Database = {
                            },
 "reap_stale_executions":
 { Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"rebuild_sports_data":
+{ Args: { "season_id"?: number }; Returns: Json
                            },
 "record_etl_metric":
 { Args: { "execution_id": string,"metric_name": string,"metric_unit"?: string,"metric_value": number,"tags"?: Json }; Returns: number

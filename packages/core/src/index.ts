@@ -7,3 +7,4 @@ export * from "./errors/index.ts";
 export * from "./monitoring/index.ts";
 export * from "./rpc/index.ts";
 export * from "./sportmonks/index.ts";
+export * from "./sports/index.ts";
