@@ -28,7 +28,7 @@ export type Database = {
 { Args: { "body"?: Json,"cron_expression": string,"enabled"?: boolean,"function_name": string,"timeout_milliseconds"?: number }; Returns: Json
                            },
 "create_alert_rule":
-{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
+{ Args: { "channel"?: string,"description"?: string,"enabled"?: boolean,"for_seconds"?: number,"kind": string,"params"?: Json,"pipeline"?: string,"remediation"?: string,"repeat_seconds"?: number,"rule_id": string,"severity"?: string,"threshold": number,"window_seconds"?: number }; Returns: Json
                            },
 "create_trigger_credential":
 { Args: { "credential_name": string }; Returns: string
@@ -42,8 +42,14 @@ export type Database = {
 "evaluate_alerts":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
+"export_monitoring":
+{ Args: { "format"?: string,"max_rows"?: number,"since": string,"until"?: string }; Returns: Json
+                           },
 "finish_etl_execution":
 { Args: { "error_message"?: string,"execution_id": string,"failed_fixtures"?: number,"processed_chunks"?: number,"processed_fixtures"?: number,"rows_written"?: number,"status": string,"successful_fixtures"?: number,"total_chunks"?: number,"total_fixtures"?: number }; Returns: Json
+                           },
+"get_access_audit":
+{ Args: { "hours"?: number,"max_rows"?: number }; Returns: Json
                            },
 "get_alert_delivery_settings":
 { Args: Record<PropertyKey, never>; Returns: Json
@@ -112,6 +118,11 @@ export type Database = {
         isOneToOne: false
         isSetofReturn: true
       } },
+"get_pipeline_history":
+{ Args: { "days"?: number,"pipeline": string }; Returns: {
+              "coverage_percent": number,"day": string,"entity": string,"freshness_minutes": number,"last_duration_seconds": number,"pending": number,"throughput_rows_per_sec": number
+            }[]
+                           },
 "get_pipeline_status":
 { Args: { "pipeline"?: string }; Returns: unknown[]
                           SetofOptions: {
@@ -120,6 +131,16 @@ export type Database = {
         isOneToOne: false
         isSetofReturn: true
       } },
+"get_run_chunks":
+{ Args: { "execution_id": string }; Returns: {
+              "batches": number,"chunk_id": string,"errors": number,"first_at": string,"fixtures": number,"fixtures_failed": number,"last_at": string,"outcome": string,"rows_upserted": number,"warnings": number
+            }[]
+                           },
+"get_run_series":
+{ Args: { "days"?: number }; Returns: {
+              "day": string,"pipeline": string,"rows_extracted": number,"rows_upserted": number,"runs": number,"status": string
+            }[]
+                           },
 "get_team_form":
 { Args: { "last_n"?: number,"team_id": number }; Returns: unknown[]
                           SetofOptions: {
@@ -169,6 +190,11 @@ export type Database = {
               "entity": string,"remaining": number,"resets_at": string,"updated_at": string
             }[]
                            },
+"list_applied_migrations":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "name": string,"version": string
+            }[]
+                           },
 "list_chunk_queue":
 { Args: { "league_id"?: number,"max_rows"?: number,"min_fixtures"?: number,"season_id"?: number }; Returns: unknown[]
                           SetofOptions: {
@@ -215,6 +241,16 @@ export type Database = {
 "list_function_schedules":
 { Args: Record<PropertyKey, never>; Returns: {
               "body": Json,"cron_active": boolean,"cron_expression": string,"cron_job": string,"enabled": boolean,"function_name": string,"last_error": string,"last_invocation_at": string,"last_status": string,"last_status_code": number,"last_success_at": string,"paused_at": string,"paused_reason": string,"timeout_milliseconds": number,"updated_at": string
+            }[]
+                           },
+"list_pipelines":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "coverage_percent": number,"entities": number,"failures_24h": number,"freshness_minutes": number,"last_duration_seconds": number,"last_execution_id": string,"last_run_at": string,"last_run_status": string,"pending": number,"pipeline": string,"running": number,"runs_24h": number,"source_total": number,"status": string,"target_total": number,"throughput_rows_per_sec": number,"watermark": string
+            }[]
+                           },
+"list_recent_fixtures":
+{ Args: { "max_rows"?: number }; Returns: {
+              "away_goals": number,"collected_at": string,"home_goals": number,"id": number,"is_final": boolean,"last_execution_id": string,"league_id": number,"name": string,"result_info": string,"season_id": number,"starting_at": string,"state_id": number
             }[]
                            },
 "list_trigger_credentials":
