@@ -1450,6 +1450,15 @@ begin
     updated_at = now(), updated_by = watermark.caller()
   where s.id
   returning * into result;
+  -- Who changed which setting, for the access audit (only the settings passed).
+  perform watermark.audit('set_collection_settings', 'collection_settings', jsonb_strip_nulls(jsonb_build_object(
+    'priority_per_pending_fixture', priority_per_pending_fixture, 'min_fixtures', min_fixtures,
+    'default_lease_seconds', default_lease_seconds, 'fixture_backoff_base_seconds', fixture_backoff_base_seconds,
+    'fixture_backoff_max_seconds', fixture_backoff_max_seconds, 'chunk_backoff_base_seconds', chunk_backoff_base_seconds,
+    'chunk_backoff_max_seconds', chunk_backoff_max_seconds, 'rediscover_after_seconds', rediscover_after_seconds,
+    'final_state_ids', final_state_ids, 'settle_after_seconds', settle_after_seconds, 'parked_state_ids', parked_state_ids,
+    'live_recollect_seconds', live_recollect_seconds, 'catalog_refresh_seconds', catalog_refresh_seconds,
+    'plan_recheck_seconds', plan_recheck_seconds)));
   -- The strategy changed: place every collected, healthy fixture's next check
   -- by the new rules (failing ones keep their backoff, due ones stay due).
   if num_nonnulls(settle_after_seconds, final_state_ids, parked_state_ids, live_recollect_seconds, rediscover_after_seconds) > 0 then
@@ -1486,6 +1495,8 @@ begin
     raise exception 'chunk % not found', set_chunk_priority_boost.chunk_id using errcode = 'WM002';
   end if;
   perform watermark.refresh_chunk(set_chunk_priority_boost.chunk_id);
+  perform watermark.audit('set_chunk_priority_boost', set_chunk_priority_boost.chunk_id,
+    jsonb_build_object('priority_boost', set_chunk_priority_boost.priority_boost));
   select ch.priority into result from watermark.chunks ch where ch.chunk_id = set_chunk_priority_boost.chunk_id;
   return result;
 end

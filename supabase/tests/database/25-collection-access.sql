@@ -1,7 +1,7 @@
 -- Who may call what: anon and users without a Watermark role get nothing,
 -- viewers read, operators clear checkpoints and tune settings, the service role writes.
 begin;
-select plan(32);
+select plan(33);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 update watermark.chunks set checkpoint = '{"last_fixture_id": 5}', discovered_at = now() - interval '1 day';
@@ -54,6 +54,11 @@ select tests.clear_authentication();
 select results_eq($$select chunk_id, action, actor, details from watermark.chunk_audit$$,
   $$values ('1_10', 'clear_checkpoint', '00000000-0000-4000-8000-000000000003', '{"reason": "restart league 1"}'::jsonb)$$,
   'the clear is audited with the operator and the reason');
+select results_eq($$select action, target, actor, details from watermark.audit_log
+                     where action in ('set_collection_settings', 'set_chunk_priority_boost') order by audit_id$$,
+  $$values ('set_collection_settings', 'collection_settings', '00000000-0000-4000-8000-000000000003', '{"priority_per_pending_fixture": 3}'::jsonb),
+           ('set_chunk_priority_boost', '1_10', '00000000-0000-4000-8000-000000000003', '{"priority_boost": 50}'::jsonb)$$,
+  'setting changes and boosts are audited with the operator and only what changed');
 
 -- service: writes, but settings and the chunk audit only through the operator RPCs.
 select table_privs_are('watermark', 'collection_settings', 'service_role', array['SELECT'],
