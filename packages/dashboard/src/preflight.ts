@@ -128,11 +128,22 @@ function cronCheck(health: HealthReport, now: number): Check {
   if (jobs.length === 0)
     return { name, state: "FAILING", reason: "no watermark-* job is scheduled", fix: "re-apply the migrations: they schedule the jobs" };
   const problems: string[] = [];
+  const notYet: string[] = [];
   for (const j of jobs) {
     if (!j.active) problems.push(`${j.job} is inactive`);
-    else if (!j.last_run_at) problems.push(`${j.job} (${j.schedule}) has never run`);
+    else if (!j.last_run_at) notYet.push(`${j.job} (${j.schedule})`);
     else if (j.last_status === "failed") problems.push(`${j.job} failed its last run: ${j.last_message ?? "no message"}`);
   }
+  // Right after the database starts no job has run yet: that is not a failure until one should have.
+  if (problems.length === 0 && notYet.length === jobs.length) {
+    return {
+      name,
+      state: "UNKNOWN",
+      reason: `${notYet.length} jobs scheduled, none has run yet (pg_cron starts them on the next minute)`,
+      fix,
+    };
+  }
+  problems.push(...notYet.map((job) => `${job} has never run`));
   const newest = Math.min(...jobs.map((j) => ageMs(j.last_run_at, now)));
   if (newest > 5 * MINUTE) problems.push(`no job has run for ${Number.isFinite(newest) ? `${Math.round(newest / MINUTE)} min` : "ever"}`);
   if (problems.length > 0) return { name, state: "FAILING", reason: problems.join("; "), fix };
