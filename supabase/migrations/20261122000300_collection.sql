@@ -162,7 +162,9 @@ create table watermark.fixtures (
   -- When the content was last written from fixtures/multi (null: discovered, never collected).
   collected_at timestamptz,
   content_hash text,
+  -- watermark.fixture_quality of the row, stored by trigger fixtures_quality on every write.
   quality_score smallint check (quality_score between 0 and 100),
+  quality_reasons text[],
   is_final boolean not null default false,
   -- Full time as Watermark saw it: the first collection in a final state, or
   -- kickoff + 2 h when that is earlier (a fixture first collected long after it
@@ -577,23 +579,156 @@ begin
 end
 $$;
 
--- Seed 001 logs a quality score per fixture: share of the expected parts present.
-create function watermark.fixture_quality_score(fixture jsonb)
-returns smallint
+-- ---------------------------------------------------------------------------
+-- Quality: the one definition of a fixture's quality and of a season's completeness
+-- ---------------------------------------------------------------------------
+
+create type watermark.fixture_quality_result as (score smallint, reasons text[]);
+
+-- What is missing or inconsistent in one fixture's payload, and a score from 100
+-- down. Read from the payload the sports model is derived from, with the
+-- derivation's rules (an element counts when its ids are numbers), so it is
+-- known when the fixture is written and stored with it (fixtures_quality).
+-- Checks on match data apply once the fixture finished with a result. Goals
+-- are compared in total: which team an own goal's participant_id names is not
+-- documented, so a per-team comparison could blame correct data.
+create function watermark.fixture_quality(fixture watermark.fixtures)
+returns watermark.fixture_quality_result
 language sql
 immutable
 set search_path = ''
 as $$
-  select round(100.0 * (
-      (fixture ->> 'name' is not null)::integer
-    + (fixture ->> 'starting_at' is not null)::integer
-    + (fixture ->> 'state_id' is not null)::integer
-    + (coalesce(jsonb_array_length(case when jsonb_typeof(fixture -> 'participants') = 'array' then fixture -> 'participants' end), 0) >= 2)::integer
-    + (coalesce(jsonb_array_length(case when jsonb_typeof(fixture -> 'scores') = 'array' then fixture -> 'scores' end), 0) > 0)::integer
-    + (coalesce(jsonb_array_length(case when jsonb_typeof(fixture -> 'events') = 'array' then fixture -> 'events' end), 0) > 0)::integer
-    + (coalesce(jsonb_array_length(case when jsonb_typeof(fixture -> 'lineups') = 'array' then fixture -> 'lineups' end), 0) > 0)::integer
-    + (coalesce(jsonb_array_length(case when jsonb_typeof(fixture -> 'statistics') = 'array' then fixture -> 'statistics' end), 0) > 0)::integer
-  ) / 8)::smallint
+  with payload as (
+    select coalesce(fixture.state_id in (5, 7, 8), false) as finished,
+           case when jsonb_typeof(fixture.participants) = 'array' then fixture.participants else '[]' end as participants,
+           case when jsonb_typeof(fixture.scores) = 'array' then fixture.scores else '[]' end as scores,
+           case when jsonb_typeof(fixture.events) = 'array' then fixture.events else '[]' end as events,
+           case when jsonb_typeof(fixture.lineups) = 'array' then fixture.lineups else '[]' end as lineups,
+           case when jsonb_typeof(fixture.statistics) = 'array' then fixture.statistics else '[]' end as statistics
+  ), counted as (
+    select p.*,
+           -- The result: each team's first CURRENT score (type 1525), as the model keeps it.
+           (select sum(c.goals) from (
+              select distinct on (e -> 'participant_id') case when jsonb_typeof(e -> 'score' -> 'goals') = 'number'
+                       then (e -> 'score' ->> 'goals')::numeric end as goals
+                from jsonb_array_elements(p.scores) with ordinality x(e, ord)
+               where e -> 'type_id' = '1525' and jsonb_typeof(e -> 'participant_id') = 'number'
+               order by e -> 'participant_id', ord) c) as score_goals,
+           -- Goal, own goal and penalty events (14, 15, 16), each event id once.
+           (select count(distinct e -> 'id') from jsonb_array_elements(p.events) e
+             where jsonb_typeof(e -> 'id') = 'number' and e -> 'type_id' in ('14', '15', '16')) as goal_events
+      from payload p
+  ), checks(reason, penalty, failed) as (
+    select v.* from counted c cross join lateral (values
+      ('not_collected', 100, fixture.collected_at is null),
+      ('missing_participants', 30,
+        (select count(distinct e -> 'id') from jsonb_array_elements(c.participants) e where jsonb_typeof(e -> 'id') = 'number') < 2),
+      ('missing_scores', 20, c.finished and c.score_goals is null),
+      ('missing_lineups', 20, c.finished and not jsonb_path_exists(c.lineups, '$[*] ? (@.id.type() == "number")')),
+      ('no_statistics', 20, c.finished
+        and not jsonb_path_exists(c.statistics, '$[*] ? (@.type_id.type() == "number" && @.participant_id.type() == "number")')),
+      ('events_without_players', 10, c.finished
+        and jsonb_path_exists(c.events, '$[*] ? (@.id.type() == "number" && !(@.player_id.type() == "number"))')),
+      -- Only a result there is can disagree (no result is missing_scores).
+      ('score_events_disagree', 30, c.finished and c.score_goals <> c.goal_events)
+    ) v(reason, penalty, failed)
+  )
+  select row(greatest(0, 100 - coalesce(sum(penalty) filter (where failed), 0))::smallint,
+             coalesce(array_agg(reason order by penalty desc, reason) filter (where failed), '{}'))::watermark.fixture_quality_result
+    from checks
+   -- A fixture never collected has only its schedule entry: that is the one reason.
+   where reason = 'not_collected' or fixture.collected_at is not null
+$$;
+
+-- Every write of a fixture's payload, state or collection stores its quality, so
+-- readers (overview, completeness, alert rules) aggregate columns, not payloads.
+create function watermark.store_fixture_quality()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  quality watermark.fixture_quality_result := watermark.fixture_quality(new);
+begin
+  new.quality_score := quality.score;
+  new.quality_reasons := quality.reasons;
+  return new;
+end
+$$;
+create trigger fixtures_quality
+  before insert or update of events, lineups, statistics, participants, scores, state_id, collected_at on watermark.fixtures
+  for each row execute function watermark.store_fixture_quality();
+
+create type watermark.data_completeness as (
+  league_id bigint,
+  league_name text,
+  season_id bigint,
+  season_name text,
+  -- Known: registered from the schedule or collected.
+  fixtures integer,
+  collected integer,
+  collected_percent numeric,
+  -- Finished with a result (FT, AET, FT_PEN), collected or not: the match-data checks apply to them.
+  finished integer,
+  -- Shares of the collected finished fixtures, in percent.
+  with_lineups_percent numeric,
+  with_statistics_percent numeric,
+  events_with_players_percent numeric,
+  scores_agree_percent numeric,
+  -- Finished fixtures collected with every check passed (score 100), in percent of
+  -- the finished ones: the figure the data_completeness alert rule watches.
+  complete_percent numeric,
+  avg_quality_score numeric,
+  min_quality_score integer,
+  -- Collected fixtures scoring below the threshold, and their reasons, commonest first:
+  -- [{"reason": "missing_lineups", "fixtures": 3}, …].
+  below_threshold integer,
+  below_threshold_reasons jsonb
+);
+
+-- Per league and season (or one of them): how complete the collected data is,
+-- from the stored quality (watermark.fixture_quality).
+create function watermark.data_completeness(league_id bigint, season_id bigint, below_score integer)
+returns setof watermark.data_completeness
+language sql
+stable
+set search_path = ''
+as $$
+  with f as (
+    select x.league_id, x.season_id, x.collected_at is not null as collected, coalesce(x.state_id in (5, 7, 8), false) as finished,
+           x.quality_score as score, coalesce(x.quality_reasons, '{}') as reasons
+      from watermark.fixtures x
+     where (data_completeness.league_id is null or x.league_id = data_completeness.league_id)
+       and (data_completeness.season_id is null or x.season_id = data_completeness.season_id)
+  ), share as (
+    -- Percent of the collected finished fixtures a reason does not apply to.
+    select f.league_id, f.season_id, count(*) filter (where f.collected and f.finished) as checked,
+           count(*) filter (where f.collected and f.finished and 'missing_lineups' = any (f.reasons)) as no_lineups,
+           count(*) filter (where f.collected and f.finished and 'no_statistics' = any (f.reasons)) as no_statistics,
+           count(*) filter (where f.collected and f.finished and 'events_without_players' = any (f.reasons)) as no_players,
+           count(*) filter (where f.collected and f.finished and 'score_events_disagree' = any (f.reasons)) as disagree,
+           count(*) as fixtures, count(*) filter (where f.collected) as collected, count(*) filter (where f.finished) as finished,
+           count(*) filter (where f.finished and f.collected and f.score = 100) as complete,
+           round(avg(f.score) filter (where f.collected), 1) as avg_score, min(f.score) filter (where f.collected) as min_score,
+           count(*) filter (where f.collected and f.score < below_score) as below
+      from f group by f.league_id, f.season_id
+  )
+  select s.league_id, l.name, s.season_id, se.name, s.fixtures::integer, s.collected::integer,
+         round(100.0 * s.collected / s.fixtures, 1), s.finished::integer,
+         round(100.0 * (s.checked - s.no_lineups) / nullif(s.checked, 0), 1),
+         round(100.0 * (s.checked - s.no_statistics) / nullif(s.checked, 0), 1),
+         round(100.0 * (s.checked - s.no_players) / nullif(s.checked, 0), 1),
+         round(100.0 * (s.checked - s.disagree) / nullif(s.checked, 0), 1),
+         round(100.0 * s.complete / nullif(s.finished, 0), 1),
+         s.avg_score, s.min_score::integer, s.below::integer,
+         (select coalesce(jsonb_agg(jsonb_build_object('reason', r.reason, 'fixtures', r.n) order by r.n desc, r.reason), '[]')
+            from (select reason, count(*) as n from f, unnest(f.reasons) reason
+                   where f.league_id = s.league_id and f.season_id = s.season_id and f.collected and f.score < below_score
+                   group by reason) r)
+    from share s
+    left join watermark.leagues l on l.id = s.league_id
+    left join watermark.seasons se on se.id = s.season_id
+   order by s.league_id, s.season_id
 $$;
 
 -- Per-fixture failures with exponential backoff; shared by upsert_fixture_batch
@@ -682,7 +817,8 @@ grant execute on function watermark.json_timestamp(jsonb, text, integer, text) t
 grant execute on function watermark.json_integer(jsonb, text, integer, text, bigint, bigint) to service_role;
 grant execute on function watermark.json_boolean(jsonb, text, integer, text) to service_role;
 grant execute on function watermark.json_date(jsonb, text, integer, text) to service_role;
-grant execute on function watermark.fixture_quality_score(jsonb) to service_role;
+grant execute on function watermark.fixture_quality(watermark.fixtures) to authenticated, service_role;
+grant execute on function watermark.data_completeness(bigint, bigint, integer) to authenticated, service_role;
 grant execute on function watermark.apply_fixture_failures(watermark.chunks, jsonb, text) to service_role;
 grant execute on function watermark.require_checkpoint(jsonb) to service_role;
 
@@ -1170,12 +1306,12 @@ begin
     insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, state_id,
       venue_id, name, starting_at, starting_at_timestamp, result_info, leg, length, placeholder, has_odds,
       events, lineups, statistics, participants, scores,
-      collected_at, content_hash, quality_score, is_final, final_at, discovered_at,
+      collected_at, content_hash, is_final, final_at, discovered_at,
       next_check_at, attempts, last_error, last_execution_id)
     select b.id, c.league_id, c.season_id, b.stage, b.grp, b.tie, b.round, b.state, b.venue, b.element ->> 'name',
            b.kickoff, b.stamp, b.element ->> 'result_info', b.element ->> 'leg', b.len, b.placeholder, b.odds,
            b.element -> 'events', b.element -> 'lineups', b.element -> 'statistics', b.element -> 'participants',
-           b.element -> 'scores', now(), b.hash, watermark.fixture_quality_score(b.element),
+           b.element -> 'scores', now(), b.hash,
            coalesce(b.state = any (cfg.final_state_ids), false), ft.at, now(),
            watermark.next_check_at(b.state, b.kickoff, ft.at, cfg), 0, null, upsert_fixture_batch.execution_id
       from batch b
@@ -1189,7 +1325,7 @@ begin
       leg = excluded.leg, length = excluded.length, placeholder = excluded.placeholder, has_odds = excluded.has_odds,
       events = excluded.events, lineups = excluded.lineups, statistics = excluded.statistics,
       participants = excluded.participants, scores = excluded.scores,
-      collected_at = now(), content_hash = excluded.content_hash, quality_score = excluded.quality_score,
+      collected_at = now(), content_hash = excluded.content_hash,
       is_final = excluded.is_final, final_at = excluded.final_at, next_check_at = excluded.next_check_at,
       attempts = 0, last_error = null, last_execution_id = excluded.last_execution_id
     returning f.id
@@ -1905,7 +2041,7 @@ begin
         'next_check_at', min(f.next_check_at) filter (where f.next_check_at > now()),
         'coverage_percent', case when count(*) > 0
           then round(100.0 * count(*) filter (where f.collected_at is not null) / count(*), 2) end,
-        'avg_quality_score', round(avg(f.quality_score), 1),
+        'avg_quality_score', round(avg(f.quality_score) filter (where f.collected_at is not null), 1),
         'last_collected_at', max(f.collected_at),
         'freshness_minutes', round((extract(epoch from now() - max(f.collected_at)) / 60)::numeric, 1),
         'collected_last_hour', count(*) filter (where f.collected_at > now() - interval '1 hour'))

@@ -495,49 +495,6 @@ create constraint trigger fixtures_derive_at_commit
   for each row execute function watermark.derive_queued_fixtures();
 
 -- ---------------------------------------------------------------------------
--- Quality
--- ---------------------------------------------------------------------------
-
-create type watermark.fixture_quality_result as (score smallint, reasons text[]);
-
--- What is missing or inconsistent in one fixture's model, and a score from 100
--- down. Checks on match data apply once the fixture finished with a result.
--- Goals are compared in total: which team an own goal's participant_id names is
--- not documented, so a per-team comparison could blame correct data.
-create function watermark.fixture_quality(fixture watermark.fixtures)
-returns watermark.fixture_quality_result
-language sql
-stable
-set search_path = ''
-as $$
-  with checks(reason, penalty, failed) as (
-    select * from (values
-      ('not_collected', 100, fixture.collected_at is null),
-      ('missing_participants', 30,
-        (select count(*) from watermark.fixture_participants p where p.fixture_id = fixture.id) < 2),
-      ('missing_scores', 20, fixture.state_id in (5, 7, 8)
-        and not exists (select from watermark.fixture_scores s where s.fixture_id = fixture.id and s.type_id = 1525)),
-      ('missing_lineups', 20, fixture.state_id in (5, 7, 8)
-        and not exists (select from watermark.fixture_lineups l where l.fixture_id = fixture.id)),
-      ('no_statistics', 20, fixture.state_id in (5, 7, 8)
-        and not exists (select from watermark.fixture_statistics s where s.fixture_id = fixture.id)),
-      ('events_without_players', 10, fixture.state_id in (5, 7, 8)
-        and exists (select from watermark.fixture_events e where e.fixture_id = fixture.id and e.player_id is null)),
-      ('score_events_disagree', 30, fixture.state_id in (5, 7, 8)
-        and (select sum(s.goals) from watermark.fixture_scores s where s.fixture_id = fixture.id and s.type_id = 1525)
-            is distinct from
-            (select count(*) from watermark.fixture_events e where e.fixture_id = fixture.id and e.type_id in (14, 15, 16)))
-    ) v
-  )
-  select row(greatest(0, 100 - coalesce(sum(penalty) filter (where failed), 0))::smallint,
-             coalesce(array_agg(reason order by penalty desc, reason) filter (where failed), '{}'))::watermark.fixture_quality_result
-    from checks
-   -- A fixture never collected has only its schedule entry: that is the one reason.
-   where reason = 'not_collected' or fixture.collected_at is not null
-$$;
-grant execute on function watermark.fixture_quality(watermark.fixtures) to authenticated, service_role;
-
--- ---------------------------------------------------------------------------
 -- Rebuild
 -- ---------------------------------------------------------------------------
 
@@ -593,7 +550,7 @@ grant execute on function public.rebuild_sports_data(bigint) to service_role;
 -- of EXECUTE (docs/data.md) and no table grant: each checks its caller first.
 -- Viewers pass; anon reaches them only through that grant (EXECUTE is the
 -- door); anyone else gets require_access's error.
-create function watermark.require_sports_reader(action text)
+create function watermark.begin_sports_read(action text, field text default null, value bigint default null)
 returns void
 language plpgsql
 stable
@@ -602,6 +559,25 @@ as $$
 begin
   if watermark.access_level() < 1 and coalesce(auth.jwt() ->> 'role', '') <> 'anon' then
     perform watermark.require_access(1, action);
+  end if;
+  -- The argument the read is keyed on (field names it in the error).
+  if field is not null and value is null then
+    perform watermark.raise_invalid(field, case field when 'season_id' then 'is required (list seasons with list_chunks)'
+                                                     else 'is required' end);
+  end if;
+end
+$$;
+
+-- A read's row limit: between 1 and max_value.
+create function watermark.require_row_limit(field text, value integer, max_value integer)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if value is null or value not between 1 and max_value then
+    perform watermark.raise_invalid(field, format('must be between 1 and %s', max_value));
   end if;
 end
 $$;
@@ -616,17 +592,12 @@ set search_path = ''
 as $$
 declare
   f watermark.fixtures;
-  quality watermark.fixture_quality_result;
 begin
-  perform watermark.require_sports_reader('get_fixture_detail');
-  if get_fixture_detail.fixture_id is null then
-    perform watermark.raise_invalid('fixture_id', 'is required');
-  end if;
+  perform watermark.begin_sports_read('get_fixture_detail', 'fixture_id', get_fixture_detail.fixture_id);
   select * into f from watermark.fixtures x where x.id = get_fixture_detail.fixture_id;
   if not found then
     return null;
   end if;
-  quality := watermark.fixture_quality(f);
   return jsonb_build_object(
     'fixture', jsonb_build_object('id', f.id, 'league_id', f.league_id, 'season_id', f.season_id, 'stage_id', f.stage_id,
       'round_id', f.round_id, 'aggregate_id', f.aggregate_id, 'leg', f.leg, 'name', f.name, 'starting_at', f.starting_at,
@@ -646,7 +617,7 @@ begin
     'statistics', (select coalesce(jsonb_agg(jsonb_build_object('team_id', s.team_id, 'type_id', s.type_id, 'type', st.name,
         'value', s.value, 'location', s.location) order by s.type_id, s.location desc nulls last), '[]')
       from watermark.fixture_statistics s left join watermark.sport_types st on st.id = s.type_id where s.fixture_id = f.id),
-    'quality', jsonb_build_object('score', quality.score, 'reasons', to_jsonb(quality.reasons)));
+    'quality', jsonb_build_object('score', f.quality_score, 'reasons', to_jsonb(coalesce(f.quality_reasons, '{}'))));
 end
 $$;
 
@@ -675,10 +646,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_match_events');
-  if get_match_events.fixture_id is null then
-    perform watermark.raise_invalid('fixture_id', 'is required');
-  end if;
+  perform watermark.begin_sports_read('get_match_events', 'fixture_id', get_match_events.fixture_id);
   return query
   select e.ordinal, e.id, e.type_id, st.name, e.minute, e.extra_minute, e.team_id, t.name, e.player_id,
          coalesce(e.player_name, p.name), e.related_player_id, coalesce(e.related_player_name, rp.name), e.result, e.info
@@ -719,10 +687,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_league_table');
-  if get_league_table.season_id is null then
-    perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
-  end if;
+  perform watermark.begin_sports_read('get_league_table', 'season_id', get_league_table.season_id);
   return query
   with sides as (
     select r.home_team_id as team_id, r.home_goals as gf, r.away_goals as ga
@@ -764,13 +729,8 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_top_scorers');
-  if get_top_scorers.season_id is null then
-    perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
-  end if;
-  if max_rows is null or max_rows not between 1 and 1000 then
-    perform watermark.raise_invalid('max_rows', 'must be between 1 and 1000');
-  end if;
+  perform watermark.begin_sports_read('get_top_scorers', 'season_id', get_top_scorers.season_id);
+  perform watermark.require_row_limit('max_rows', max_rows, 1000);
   return query
   select e.player_id, coalesce(max(p.name), max(e.player_name)),
          -- The team of the newest goal: a player who moved mid-season is listed once.
@@ -810,13 +770,8 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_team_form');
-  if get_team_form.team_id is null then
-    perform watermark.raise_invalid('team_id', 'is required');
-  end if;
-  if last_n is null or last_n not between 1 and 100 then
-    perform watermark.raise_invalid('last_n', 'must be between 1 and 100');
-  end if;
+  perform watermark.begin_sports_read('get_team_form', 'team_id', get_team_form.team_id);
+  perform watermark.require_row_limit('last_n', last_n, 100);
   return query
   select r.fixture_id, r.starting_at, r.season_id, p.location,
          case when p.location = 'home' then r.away_team_id else r.home_team_id end, o.name,
@@ -849,10 +804,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_team_possession');
-  if get_team_possession.season_id is null then
-    perform watermark.raise_invalid('season_id', 'is required (list seasons with list_chunks)');
-  end if;
+  perform watermark.begin_sports_read('get_team_possession', 'season_id', get_team_possession.season_id);
   return query
   select s.team_id, t.name, count(*)::integer, round(avg(s.value), 1)
     from watermark.fixture_statistics s
@@ -865,63 +817,21 @@ end
 $$;
 grant execute on function public.get_team_possession(bigint) to authenticated, service_role;
 
-create type watermark.data_quality_row as (
-  league_id bigint,
-  league_name text,
-  season_id bigint,
-  season_name text,
-  fixtures integer,
-  collected integer,
-  finished integer,
-  with_lineups integer,
-  with_statistics integer,
-  with_events integer,
-  -- Finished fixtures that pass every check (fixture_quality score 100), in percent.
-  complete_percent numeric,
-  avg_quality_score numeric,
-  min_quality_score integer,
-  -- {"missing_lineups": 3, …}: how many fixtures each reason applies to.
-  reasons jsonb
-);
-
--- Per league and season: how complete the collected data is (watermark.fixture_quality).
-create function public.get_data_quality(league_id bigint default null, season_id bigint default null)
-returns setof watermark.data_quality_row
+-- Per league and season: how complete the collected data is (watermark.data_completeness
+-- over the stored watermark.fixture_quality), and which fixtures score below
+-- below_score and why.
+create function public.get_data_quality(league_id bigint default null, season_id bigint default null,
+                                        below_score integer default 80)
+returns setof watermark.data_completeness
 language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
 begin
-  perform watermark.require_sports_reader('get_data_quality');
-  return query
-  with q as (
-    select f.league_id, f.season_id, f.collected_at is not null as collected, coalesce(f.state_id in (5, 7, 8), false) as finished,
-           exists (select from watermark.fixture_lineups l where l.fixture_id = f.id) as has_lineups,
-           exists (select from watermark.fixture_statistics s where s.fixture_id = f.id) as has_statistics,
-           exists (select from watermark.fixture_events e where e.fixture_id = f.id) as has_events,
-           watermark.fixture_quality(f) as quality
-      from watermark.fixtures f
-     where (get_data_quality.league_id is null or f.league_id = get_data_quality.league_id)
-       and (get_data_quality.season_id is null or f.season_id = get_data_quality.season_id)
-  )
-  select q.league_id, l.name, q.season_id, s.name, count(*)::integer, count(*) filter (where q.collected)::integer,
-         count(*) filter (where q.finished)::integer,
-         count(*) filter (where q.finished and q.has_lineups)::integer,
-         count(*) filter (where q.finished and q.has_statistics)::integer,
-         count(*) filter (where q.finished and q.has_events)::integer,
-         case when count(*) filter (where q.finished) > 0 then
-           round(100.0 * count(*) filter (where q.finished and (q.quality).score = 100) / count(*) filter (where q.finished), 1) end,
-         round(avg((q.quality).score) filter (where q.collected), 1),
-         (min((q.quality).score) filter (where q.collected))::integer,
-         coalesce((select jsonb_object_agg(r.reason, r.n) from (
-             select reason, count(*) as n from q q2, unnest((q2.quality).reasons) reason
-              where q2.league_id = q.league_id and q2.season_id = q.season_id group by reason) r), '{}')
-    from q
-    left join watermark.leagues l on l.id = q.league_id
-    left join watermark.seasons s on s.id = q.season_id
-   group by q.league_id, l.name, q.season_id, s.name
-   order by q.league_id, q.season_id;
+  perform watermark.begin_sports_read('get_data_quality');
+  perform watermark.require_row_limit('below_score', below_score, 100);
+  return query select * from watermark.data_completeness(league_id, season_id, below_score);
 end
 $$;
-grant execute on function public.get_data_quality(bigint, bigint) to authenticated, service_role;
+grant execute on function public.get_data_quality(bigint, bigint, integer) to authenticated, service_role;
