@@ -58,8 +58,12 @@ select is((select public.upsert_fixture_batch(chunk_id, token, jsonb_build_array
   '{"failed": 1, "updated": 0, "inserted": 2, "unchanged": 0, "checkpoint": {"last_fixture_id": 103}, "rows_written": 2}'::jsonb,
   'the batch reports inserted, updated, unchanged and failed counts');
 select is((select checkpoint from watermark.chunks where chunk_id = '1_10'), '{"last_fixture_id": 103}'::jsonb, 'the checkpoint advanced with it');
-select results_eq($$select id::integer, is_final, quality_score::integer, last_execution_id from watermark.fixtures where id in (101, 102) order by id$$,
-  $$values (101, true, 100, 'exec_1'), (102, false, 100, 'exec_1')$$, 'finality from the state, a quality score per fixture, the execution');
+-- Quality (watermark.fixture_quality): 101 finished without a CURRENT score, statistics
+-- or players in its events; 102 is live, so only the match-data checks wait.
+select results_eq($$select id::integer, is_final, quality_score::integer, quality_reasons, last_execution_id
+                      from watermark.fixtures where id in (101, 102) order by id$$,
+  $$values (101, true, 50, '{missing_scores,no_statistics,events_without_players}'::text[], 'exec_1'),
+           (102, false, 100, '{}'::text[], 'exec_1')$$, 'finality from the state, a quality score and its reasons per fixture, the execution');
 select ok((select attempts = 1 and last_error = 'not returned by fixtures/multi' and next_check_at > now()
   from watermark.fixtures where id = 103), 'a failed fixture backs off');
 select is((select public.record_fixture_failures(chunk_id, token, '[{"fixture_id": 103, "error": "again"}]') from lease), 1,

@@ -126,7 +126,7 @@ reset enable_seqscan;
 
 -- validation
 select throws_ok($$select public.create_alert_rule('x-1', 'nope', 1)$$, 'WM001',
-  'kind: unknown kind ''nope''; use one of consecutive_failures, data_freshness, delivery_failing, error_rate, invocation_failed, missed_schedule, run_duration, stuck_run, success_rate, volume_anomaly, zero_rows',
+  'kind: unknown kind ''nope''; use one of consecutive_failures, data_completeness, data_freshness, delivery_failing, error_rate, invocation_failed, missed_schedule, run_duration, stuck_run, success_rate, volume_anomaly, zero_rows',
   'an unknown kind names the valid ones');
 select throws_ok($$select public.create_alert_rule('x-1', 'error_rate', 150)$$, 'WM001', 'threshold: is a percentage: use 0 to 100', 'percent thresholds are 0..100');
 select throws_ok($$select public.create_alert_rule('X 1', 'error_rate', 5)$$, 'WM001',

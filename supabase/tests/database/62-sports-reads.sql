@@ -57,8 +57,9 @@ select is(jsonb_array_length(public.get_fixture_detail(201) -> 'statistics'), 2,
 select is(public.get_fixture_detail(201) -> 'participants' -> 0 ->> 'location', 'home', 'participants, home first');
 select is(public.get_fixture_detail(201) -> 'quality', '{"score": 100, "reasons": []}', 'and its quality');
 select is(public.get_fixture_detail(999), null, 'an unknown fixture is null');
-select is((select (fixtures, finished, with_lineups, complete_percent, min_quality_score, reasons)::text from public.get_data_quality(1, 10)),
-  '(3,3,3,100.0,100,{})', 'data quality per league and season');
+select is((select (fixtures, collected, finished, with_lineups_percent, complete_percent, min_quality_score, below_threshold,
+                   below_threshold_reasons)::text from public.get_data_quality(1, 10)),
+  '(3,3,3,100.0,100.0,100,0,[])', 'data quality per league and season');
 select throws_ok($$select * from public.get_top_scorers(10, 0)$$, 'WM001', 'max_rows: must be between 1 and 1000', 'max_rows is checked');
 select throws_ok($$select * from public.get_league_table(null)$$, 'WM001', 'season_id: is required (list seasons with list_chunks)',
   'the season is required');
@@ -87,7 +88,7 @@ select is((select count(*)::integer from information_schema.routine_privileges
 -- docs/data.md's one statement opens the sports data, and only that, to anon.
 grant execute on function public.get_fixture_detail(bigint), public.get_match_events(bigint), public.get_league_table(bigint),
   public.get_top_scorers(bigint, integer), public.get_team_form(bigint, integer), public.get_team_possession(bigint),
-  public.get_data_quality(bigint, bigint)
+  public.get_data_quality(bigint, bigint, integer)
   to anon;
 select tests.authenticate_as('anon');
 select is((select count(*)::integer from public.get_league_table(10)), 3, 'opened: anon reads the league table');
@@ -98,7 +99,7 @@ select throws_ok($$select * from watermark.fixture_events$$, '42501', null, 'nor
 select tests.clear_authentication();
 revoke execute on function public.get_fixture_detail(bigint), public.get_match_events(bigint), public.get_league_table(bigint),
   public.get_top_scorers(bigint, integer), public.get_team_form(bigint, integer), public.get_team_possession(bigint),
-  public.get_data_quality(bigint, bigint)
+  public.get_data_quality(bigint, bigint, integer)
   from anon;
 
 select * from finish();
