@@ -1,12 +1,14 @@
-// npm run dashboard -- [--execution-id ID | --logs | --metrics | --alerts | --export FILE] [options]
+// npm run dashboard -- [--execution-id ID | --logs | --metrics | --alerts | --data | --export FILE] [options]
 // The seed's etl_dashboard.py over the viewer RPCs. Exit codes: 0 ok, 1 failure, 2 bad flags.
 import { alertRpcs } from "../packages/core/src/alerts/index.ts";
 import { describeError, isWatermarkError } from "../packages/core/src/errors/index.ts";
 import { createRpcClient } from "../packages/core/src/rpc/index.ts";
+import { sportsRpcs } from "../packages/core/src/sports/index.ts";
 import { renderAlerts } from "./dashboard/alerts.ts";
 import { parseDashboardArgs, UsageError, usage } from "./dashboard/args.ts";
 import type { DashboardContext } from "./dashboard/context.ts";
 import { resolveCredentials } from "./dashboard/credentials.ts";
+import { renderData } from "./dashboard/data.ts";
 import { runExport } from "./dashboard/export.ts";
 import { dashboardReadRpcs } from "./dashboard/reads.ts";
 import { makeStyle } from "./dashboard/style.ts";
@@ -25,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
     rpc: createRpcClient(credentials),
     alerts: createRpcClient({ ...credentials, registry: alertRpcs }),
     reads: createRpcClient({ ...credentials, registry: dashboardReadRpcs }),
+    sports: createRpcClient({ ...credentials, registry: sportsRpcs }),
     style: makeStyle(process.stdout, process.env),
     print: (lines) => process.stdout.write(`${lines.join("\n")}\n`),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
@@ -44,6 +47,9 @@ async function main(argv: string[]): Promise<number> {
       break;
     case "alerts":
       await renderAlerts(ctx);
+      break;
+    case "data":
+      await renderData(ctx);
       break;
     case "export":
       await runExport(ctx, args.exportFile as string);

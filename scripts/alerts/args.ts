@@ -50,6 +50,9 @@ export function parseWholeNumber(text: string, flag: string): number {
  */
 export function messageWithFlag(message: string, flagOfField: Record<string, string>): string {
   const match = /^(changes\.)?([a-z_]+)(\.([a-z_]+))?: /.exec(message);
+  // A nested field with a flag of its own (params.league_id → --league) is named by it.
+  const own = match?.[4] ? flagOfField[`${match[2]}.${match[4]}`] : undefined;
+  if (match && own) return `${own}: ${message.slice(match[0].length)}`;
   const flag = match && flagOfField[match[2] as string];
   if (!match || !flag) return message;
   return `${flag}${match[4] ? ` ${match[4]}` : ""}: ${message.slice(match[0].length)}`;

@@ -3,7 +3,7 @@
 // (the error names the flag and the accepted forms); the rest (kinds, ranges,
 // channel names) is checked by the RPC, whose field names map back to flags.
 import { remediations } from "../../packages/core/src/alerts/index.ts";
-import { parseNumber, take, takeAll, takeSwitch } from "./args.ts";
+import { parseNumber, parseWholeNumber, take, takeAll, takeSwitch } from "./args.ts";
 import { DURATION_FORMS, type DurationRange, parseDuration } from "./duration.ts";
 
 const FOR_RANGE: DurationRange = { min: 0, max: 7 * 86400 };
@@ -12,9 +12,12 @@ const WINDOW_RANGE: DurationRange = { min: 60, max: 30 * 86400 };
 
 export const ruleFlagsUsage = `rule flags:
   --kind KIND             create only: error_rate, run_duration, success_rate, consecutive_failures, stuck_run,
-                          missed_schedule, data_freshness, zero_rows, volume_anomaly, invocation_failed, delivery_failing
+                          missed_schedule, data_freshness, zero_rows, volume_anomaly, invocation_failed, delivery_failing,
+                          data_completeness (per league and season; --league, --season instead of --pipeline)
   --threshold N           the value the kind's comparison fires at (npm run alerts -- list shows it)
   --pipeline NAME|all     one pipeline (invocation_failed: one function), or all of them
+  --league ID|all         data_completeness: one league, or all of them
+  --season ID|all         data_completeness: one season, or all of them
   --severity LEVEL        info, warning or critical
   --window DUR|default    the kind's window: 1m to 30d
   --for DUR               how long a breach lasts before it fires: 0s to 7d
@@ -39,6 +42,8 @@ export const ruleFlagOfField: Record<string, string> = {
   channel: "--channel",
   description: "--description",
   params: "--param",
+  "params.league_id": "--league",
+  "params.season_id": "--season",
   remediation: "--remediation",
   rule_id: "<rule>",
 };
@@ -94,7 +99,15 @@ export function takeRuleFlags(args: string[], mode: "create" | "edit"): RuleChan
     }
     fields.remediation = remediation === "none" ? null : remediation;
   }
-  const params = Object.fromEntries(takeAll(args, "--param").map(parseParam));
+  const params: Record<string, number | null> = Object.fromEntries(takeAll(args, "--param").map(parseParam));
+  // data_completeness's scope: params the RPC checks (a positive id, only for that kind).
+  for (const [flag, key] of [
+    ["--league", "league_id"],
+    ["--season", "season_id"],
+  ] as const) {
+    const value = take(args, flag);
+    if (value !== undefined) params[key] = value === "all" ? null : parseWholeNumber(value, flag);
+  }
   const enable = takeSwitch(args, mode === "create" ? "--enabled" : "--enable");
   const disable = takeSwitch(args, mode === "create" ? "--disabled" : "--disable");
   if (enable && disable) throw new Error("--enable and --disable: give one of them");

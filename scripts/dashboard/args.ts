@@ -1,9 +1,9 @@
 // Dashboard flags: parsed and validated up front; a bad flag names itself (exit 2).
 import { LOG_LEVELS, type LogLevel } from "../../packages/core/src/rpc/index.ts";
 
-export type View = "overview" | "execution" | "logs" | "metrics" | "alerts" | "export" | "help";
+export type View = "overview" | "execution" | "logs" | "metrics" | "alerts" | "data" | "export" | "help";
 export type ExportFormat = "json" | "csv";
-export const EXPORT_EXTRAS = ["alerts", "chunks", "audit"] as const;
+export const EXPORT_EXTRAS = ["alerts", "chunks", "audit", "data"] as const;
 export type ExportExtra = (typeof EXPORT_EXTRAS)[number];
 
 export interface DashboardArgs {
@@ -14,6 +14,10 @@ export interface DashboardArgs {
   level?: LogLevel;
   component?: string;
   pipeline?: string;
+  /** --data (and --export --include data): one league or season, and the quality score counted as low. */
+  leagueId?: number;
+  seasonId?: number;
+  belowScore: number;
   exportFile?: string;
   format?: ExportFormat;
   /** What --export adds to executions, logs and metrics. */
@@ -33,6 +37,7 @@ views (default: the health overview)
   --logs                recent logs, newest first (--limit, --level, --component, --execution-id)
   --metrics             metric summaries (--hours)
   --alerts              alert status
+  --data                how complete the collected data is, per league and season (--league, --season, --below)
   --export FILE         write executions, logs and metrics to FILE (.json, or .csv → FILE.<kind>.csv)
 
 options
@@ -41,6 +46,9 @@ options
   --level LEVEL         lowest log level: ${LOG_LEVELS.join(", ")}
   --component NAME      only logs of this component
   --pipeline NAME       only this pipeline (health, executions, metrics)
+  --league ID           --data: only this league
+  --season ID           --data: only this season
+  --below N             --data: count fixtures scoring below N, 1-100 (default 80), with their reasons
   --format json|csv     export format (default from FILE's extension, else json)
   --include LIST        --export also writes these, comma-separated: ${EXPORT_EXTRAS.join(", ")}
   --json                machine-readable JSON on stdout
@@ -57,11 +65,14 @@ const withValue = new Set([
   "--level",
   "--component",
   "--pipeline",
+  "--league",
+  "--season",
+  "--below",
   "--export",
   "--format",
   "--include",
 ]);
-const booleans = new Set(["--logs", "--metrics", "--alerts", "--json", "--verbose", "--help", "-h"]);
+const booleans = new Set(["--logs", "--metrics", "--alerts", "--data", "--json", "--verbose", "--help", "-h"]);
 
 function intIn(flag: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -97,7 +108,7 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
     }
   }
 
-  const views = (["--logs", "--metrics", "--alerts"] as const).filter((f) => flags.has(f));
+  const views = (["--logs", "--metrics", "--alerts", "--data"] as const).filter((f) => flags.has(f));
   if (values.has("--export")) views.push("--export" as never);
   if (views.length > 1) throw new UsageError(`${views.join(" and ")}: choose one view at a time`);
 
@@ -139,15 +150,23 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
         ? "metrics"
         : flags.has("--alerts")
           ? "alerts"
-          : exportFile !== undefined
-            ? "export"
-            : values.has("--execution-id")
-              ? "execution"
-              : "overview";
+          : flags.has("--data")
+            ? "data"
+            : exportFile !== undefined
+              ? "export"
+              : values.has("--execution-id")
+                ? "execution"
+                : "overview";
 
   if (values.has("--level") && view !== "logs" && view !== "export") throw new UsageError("--level: only applies to --logs and --export");
   if (values.has("--component") && view !== "logs" && view !== "export")
     throw new UsageError("--component: only applies to --logs and --export");
+
+  const dataFilters = view === "data" || (view === "export" && include.includes("data"));
+  for (const name of ["--league", "--season", "--below"]) {
+    if (values.has(name) && !dataFilters) throw new UsageError(`${name}: only applies to --data and --export --include data`);
+  }
+  const id = (name: string) => (values.has(name) ? intIn(name, values.get(name) as string, 1, Number.MAX_SAFE_INTEGER) : undefined);
 
   return {
     view,
@@ -157,6 +176,9 @@ export function parseDashboardArgs(argv: readonly string[]): DashboardArgs {
     level,
     component: values.get("--component"),
     pipeline: values.get("--pipeline"),
+    leagueId: id("--league"),
+    seasonId: id("--season"),
+    belowScore: values.has("--below") ? intIn("--below", values.get("--below") as string, 1, 100) : 80,
     exportFile,
     format,
     include: [...new Set(include)] as ExportExtra[],

@@ -1,6 +1,7 @@
 // What every dashboard view gets.
 import type { alertRpcs } from "../../packages/core/src/alerts/index.ts";
 import type { RpcClient } from "../../packages/core/src/rpc/index.ts";
+import type { SportsRpcs } from "../../packages/core/src/sports/index.ts";
 import type { DashboardArgs } from "./args.ts";
 import type { dashboardReadRpcs } from "./reads.ts";
 import type { Style } from "./style.ts";
@@ -13,6 +14,8 @@ export interface DashboardContext {
   alerts: RpcClient<typeof alertRpcs>;
   /** The web dashboard's reads the CLI also uses (same credentials). */
   reads: RpcClient<typeof dashboardReadRpcs>;
+  /** Typed client for the sports data reads (data completeness). */
+  sports: RpcClient<SportsRpcs>;
   style: Style;
   /** Prints lines of human output (not used with --json). */
   print(lines: string[]): void;

@@ -1,9 +1,11 @@
 // --export FILE: executions, logs and metric summaries as one JSON document,
 // or as CSV (one file per kind: FILE.executions.csv, FILE.logs.csv, FILE.metrics.csv);
-// --include adds alerts, chunks and the access audit's changes (FILE.<kind>.csv).
+// --include adds alerts, chunks, the access audit's changes and the data completeness per
+// league and season (FILE.<kind>.csv).
 import { writeFile } from "node:fs/promises";
 import { EXPORT_EXTRAS, type ExportExtra } from "./args.ts";
 import type { DashboardContext } from "./context.ts";
+import { dataQualityArgs } from "./data.ts";
 
 /** RFC 4180 CSV: header from the first row's keys; objects as JSON; quotes where needed. */
 function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
@@ -28,10 +30,11 @@ async function readExtras(ctx: DashboardContext): Promise<Partial<Record<ExportE
   const read = async (kind: ExportExtra): Promise<Record<string, unknown>[]> => {
     if (kind === "alerts") return ctx.alerts.call("list_alerts", { pipeline: args.pipeline, max_rows: args.limit });
     if (kind === "chunks") return ctx.reads.call("list_chunks", { max_rows: args.limit });
+    if (kind === "data") return ctx.sports.call("get_data_quality", dataQualityArgs(ctx));
     const hours = Math.min(168, Math.ceil(args.hours));
     return (await ctx.reads.call("get_access_audit", { hours, max_rows: Math.min(500, args.limit) })).changes;
   };
-  // Always in the documented order (alerts, chunks, audit), whichever answers first.
+  // Always in the documented order (alerts, chunks, audit, data), whichever answers first.
   const kinds = EXPORT_EXTRAS.filter((k) => args.include.includes(k));
   const rows = await Promise.all(kinds.map(read));
   return Object.fromEntries(kinds.map((k, i) => [k, rows[i] ?? []]));
@@ -73,7 +76,9 @@ export async function runExport(ctx: DashboardContext, file: string): Promise<vo
   const counts = { executions: executions.length, logs: logs.length, metrics: metrics.length };
   const extraCounts = Object.fromEntries(Object.entries(extras).map(([kind, rows]) => [kind, rows.length]));
   if (args.json) return ctx.printJson({ files: written, ...counts, ...extraCounts });
-  const more = Object.entries(extraCounts).map(([kind, n]) => `, ${n} ${kind === "audit" ? "audit changes" : kind}`);
+  const more = Object.entries(extraCounts).map(
+    ([kind, n]) => `, ${n} ${kind === "audit" ? "audit changes" : kind === "data" ? "league seasons of data completeness" : kind}`,
+  );
   ctx.print([
     `exported ${counts.executions} executions, ${counts.logs} logs and ${counts.metrics} metric summaries${more.join("")} to ${written.join(", ")}`,
   ]);

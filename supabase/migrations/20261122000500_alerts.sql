@@ -1392,7 +1392,7 @@ begin
   for key in select jsonb_object_keys(rule.params) loop
     if key in ('league_id', 'season_id') then
       if k.scope <> 'season' then
-        perform watermark.raise_invalid('params.' || key, format('only data_completeness rules take a league or season; a %s rule does not', k.kind));
+        perform watermark.raise_invalid('params.' || key, format('only data_completeness rules take a league or season; %s rules do not', k.kind));
       end if;
       if jsonb_typeof(rule.params -> key) <> 'number' or (rule.params ->> key)::numeric <> floor((rule.params ->> key)::numeric)
          or (rule.params ->> key)::numeric not between 1 and 9223372036854775807 then
@@ -1401,7 +1401,7 @@ begin
       continue;
     end if;
     if key not in ('min_samples', 'samples', 'interval_seconds') then
-      perform watermark.raise_invalid('params.' || key, 'unknown parameter; use min_samples, samples or interval_seconds (data_completeness: league_id, season_id)');
+      perform watermark.raise_invalid('params.' || key, 'unknown parameter; use min_samples, samples or interval_seconds');
     end if;
     if jsonb_typeof(rule.params -> key) <> 'number' or (rule.params ->> key)::numeric <> floor((rule.params ->> key)::numeric)
        or (rule.params ->> key)::numeric not between 1 and 2592000 then

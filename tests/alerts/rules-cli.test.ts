@@ -203,7 +203,9 @@ describe("npm run alerts: rules", () => {
   it("what the database refuses is reported under the flag that set it", { timeout: 60_000 }, async () => {
     const kind = await alerts("create", "r3", "--kind", "nope", "--threshold", "1");
     expect(kind.code).toBe(1);
-    expect(kind.stderr.trim()).toMatch(/^--kind: unknown kind 'nope'; use one of consecutive_failures, data_freshness, /);
+    expect(kind.stderr.trim()).toMatch(
+      /^--kind: unknown kind 'nope'; use one of consecutive_failures, data_completeness, data_freshness, /,
+    );
     const threshold = await alerts("edit", "error-rate", "--threshold", "150");
     expect(threshold.stderr.trim()).toBe("--threshold: is a percentage: use 0 to 100");
     const notNumber = await alerts("edit", "error-rate", "--threshold", "lots");
@@ -217,6 +219,53 @@ describe("npm run alerts: rules", () => {
     const kindChange = await alerts("edit", "error-rate", "--kind", "run_duration");
     expect(kindChange.stderr.trim()).toBe("--kind: a rule's kind cannot change; create a new rule with `npm run alerts -- create`");
     expect(await rule("error-rate")).toMatchObject({ threshold: 5, severity: "warning" });
+  });
+});
+
+describe("npm run alerts: data completeness", () => {
+  it("creates a data_completeness rule for a league and season from --league and --season", { timeout: 60_000 }, async () => {
+    await stack.query(`select public.sync_collection_catalog('[{"id": 8, "name": "Premier League"}]',
+                                                             '[{"id": 23614, "league_id": 8, "name": "2024/2025"}]')`);
+    const run = await alerts(
+      "create",
+      "epl-complete",
+      "--kind",
+      "data_completeness",
+      "--threshold",
+      "95",
+      "--league",
+      "8",
+      "--season",
+      "23614",
+      "--for",
+      "1h",
+    );
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(await rule("epl-complete")).toMatchObject({
+      kind: "data_completeness",
+      threshold: 95,
+      pipeline: null,
+      for_seconds: 3600,
+      params: { league_id: 8, season_id: 23614 },
+    });
+    const edit = await alerts("edit", "epl-complete", "--season", "all");
+    expect(edit.code).toBe(0);
+    expect((await rule("epl-complete"))?.params).toEqual({ league_id: 8 });
+    const list = await alerts("list");
+    expect(list.stdout.split("\n").find((l) => l.startsWith("epl-complete "))).toMatch(/< 95 % \(league_id=8\)\s+all\s+1h/);
+  });
+
+  it("its flags are checked: ids, no pipeline, and no league on other kinds", { timeout: 60_000 }, async () => {
+    const notId = await alerts("create", "c1", "--kind", "data_completeness", "--threshold", "90", "--season", "2024/25");
+    expect(notId.stderr.trim()).toBe('--season: "2024/25" is not a whole number; e.g. 3');
+    const zero = await alerts("create", "c1", "--kind", "data_completeness", "--threshold", "90", "--league", "0");
+    expect(zero.stderr.trim()).toBe("--league: must be a positive id (list_chunks shows the leagues and seasons)");
+    const pipeline = await alerts("create", "c1", "--kind", "data_completeness", "--threshold", "90", "--pipeline", "watermark");
+    expect(pipeline.stderr.trim()).toMatch(/^--pipeline: data_completeness rules watch leagues and seasons, not pipelines/);
+    const otherKind = await alerts("edit", "error-rate", "--league", "8");
+    expect(otherKind.stderr.trim()).toBe("--league: only data_completeness rules take a league or season; error_rate rules do not");
+    expect(await rule("c1")).toBeUndefined();
   });
 });
 

@@ -67,10 +67,10 @@ export type Database = {
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
 "get_data_quality":
-{ Args: { "league_id"?: number,"season_id"?: number }; Returns: unknown[]
+{ Args: { "below_score"?: number,"league_id"?: number,"season_id"?: number }; Returns: unknown[]
                           SetofOptions: {
         from: "*"
-        to: "data_quality_row"
+        to: "data_completeness"
         isOneToOne: false
         isSetofReturn: true
       } },

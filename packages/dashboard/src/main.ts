@@ -3,6 +3,7 @@
 import { type DashboardConfig, tokenRole } from "./api.ts";
 import { alertsPage } from "./pages/alerts.ts";
 import { auditPage } from "./pages/audit.ts";
+import { dataPage } from "./pages/data.ts";
 import { overviewPage } from "./pages/overview.ts";
 import type { Page, PageContext } from "./pages/page.ts";
 import { pipelinePage, pipelinesPage } from "./pages/pipelines.ts";
@@ -19,6 +20,7 @@ const pages: Record<PageName, (ctx: PageContext) => Page> = {
   runs: runsPage,
   run: runPage,
   alerts: alertsPage,
+  data: dataPage,
   audit: auditPage,
 };
 

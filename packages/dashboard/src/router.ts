@@ -1,7 +1,7 @@
 // Hash routes: each page has its own URL (#/runs/<id>?level=ERROR), so links, reloads and the
 // back button work on a static page. Filters live in the query part and change it in place.
 
-export type PageName = "overview" | "pipelines" | "pipeline" | "runs" | "run" | "alerts" | "audit";
+export type PageName = "overview" | "pipelines" | "pipeline" | "runs" | "run" | "alerts" | "data" | "audit";
 
 export interface Route {
   page: PageName;
@@ -15,6 +15,7 @@ const sections: Record<string, [PageName, PageName]> = {
   pipelines: ["pipelines", "pipeline"],
   runs: ["runs", "run"],
   alerts: ["alerts", "alerts"],
+  data: ["data", "data"],
   audit: ["audit", "audit"],
 };
 

@@ -49,7 +49,7 @@ select throws_ok($$select public.create_alert_rule('x-1', 'data_completeness', 1
 select throws_ok($$select public.create_alert_rule('x-1', 'data_completeness', 90, params => '{"season_id": "10"}')$$, 'WM001',
   'params.season_id: must be a positive id (list_chunks shows the leagues and seasons)', 'a season is an id');
 select throws_ok($$select public.create_alert_rule('x-1', 'error_rate', 5, params => '{"league_id": 1}')$$, 'WM001',
-  'params.league_id: only data_completeness rules take a league or season; a error_rate rule does not',
+  'params.league_id: only data_completeness rules take a league or season; error_rate rules do not',
   'other kinds take no league');
 select tests.clear_authentication();
 

@@ -32,7 +32,8 @@ export interface SportsReader {
   topScorers(seasonId: number, maxRows?: number): Promise<TopScorer[]>;
   teamForm(teamId: number, lastN?: number): Promise<TeamFormRow[]>;
   teamPossession(seasonId: number): Promise<TeamPossession[]>;
-  dataQuality(filter?: { leagueId?: number; seasonId?: number }): Promise<DataQualityRow[]>;
+  /** Completeness per league and season; fixtures scoring below belowScore (default 80) are counted with their reasons. */
+  dataQuality(filter?: { leagueId?: number; seasonId?: number; belowScore?: number }): Promise<DataQualityRow[]>;
 }
 
 export function sportsReaderFromClient(rpc: RpcClient<SportsRpcs>): SportsReader {
@@ -49,6 +50,7 @@ export function sportsReaderFromClient(rpc: RpcClient<SportsRpcs>): SportsReader
       rpc.call("get_data_quality", {
         ...(filter.leagueId === undefined ? {} : { league_id: filter.leagueId }),
         ...(filter.seasonId === undefined ? {} : { season_id: filter.seasonId }),
+        ...(filter.belowScore === undefined ? {} : { below_score: filter.belowScore }),
       }),
   };
 }

@@ -153,21 +153,32 @@ export const teamPossessionSchema = z.object({
 });
 export type TeamPossession = z.output<typeof teamPossessionSchema>;
 
+const percent = numeric.nullable();
+
+/** Per league and season: how complete the collected data is (watermark.data_completeness). */
 export const dataQualityRowSchema = z.object({
   league_id: bigId,
   league_name: z.string().nullable(),
   season_id: bigId,
   season_name: z.string().nullable(),
+  /** Known: registered from the schedule or collected. */
   fixtures: count,
   collected: count,
+  collected_percent: percent,
+  /** Finished with a result, collected or not. */
   finished: count,
-  with_lineups: count,
-  with_statistics: count,
-  with_events: count,
-  complete_percent: numeric.nullable(),
+  /** Shares of the collected finished fixtures. */
+  with_lineups_percent: percent,
+  with_statistics_percent: percent,
+  events_with_players_percent: percent,
+  scores_agree_percent: percent,
+  /** Finished fixtures collected with every check passed: what the data_completeness alert rule watches. */
+  complete_percent: percent,
   avg_quality_score: numeric.nullable(),
   min_quality_score: z.number().int().nullable(),
-  reasons: z.partialRecord(qualityReason, count),
+  /** Collected fixtures scoring below the threshold (below_score, default 80), and their reasons, commonest first. */
+  below_threshold: count,
+  below_threshold_reasons: z.array(z.object({ reason: qualityReason, fixtures: count })),
 });
 export type DataQualityRow = z.output<typeof dataQualityRowSchema>;
 
@@ -200,7 +211,7 @@ export const sportsRpcs = {
     result: z.array(teamPossessionSchema),
   },
   get_data_quality: {
-    args: z.object({ league_id: id.optional(), season_id: id.optional() }),
+    args: z.object({ league_id: id.optional(), season_id: id.optional(), below_score: z.number().int().min(1).max(100).optional() }),
     result: z.array(dataQualityRowSchema),
   },
   rebuild_sports_data: {
