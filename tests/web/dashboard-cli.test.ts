@@ -80,7 +80,7 @@ describe("dashboard CLI (issue 8)", () => {
   it("--include names what it accepts", async () => {
     const bad = await dashboard(["--export", "x.json", "--include", "alerts,votes"]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--include: use a comma-separated list of alerts, chunks, audit, got "alerts,votes"');
+    expect(bad.stderr).toContain('--include: use a comma-separated list of alerts, chunks, audit, data, got "alerts,votes"');
     const alone = await dashboard(["--include", "alerts"]);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain("--include: only applies to --export FILE");

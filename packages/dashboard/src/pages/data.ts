@@ -68,7 +68,11 @@ export function dataPage(ctx: PageContext): Page {
         { title: "events with players", value: (r) => percent(r.events_with_players_percent), numeric: true },
         { title: "scores agree", value: (r) => percent(r.scores_agree_percent), numeric: true },
         { title: "complete", value: (r) => complete(r.complete_percent), numeric: true },
-        { title: "avg quality", value: (r) => (r.avg_quality_score === null ? undefined : String(r.avg_quality_score)), numeric: true },
+        {
+          title: "avg quality",
+          value: (r) => (r.avg_quality_score === null ? undefined : formatNumber(Number(r.avg_quality_score), 1)),
+          numeric: true,
+        },
         { title: `below ${threshold}`, value: (r) => formatNumber(r.below_threshold), numeric: true },
         {
           title: "commonest reasons",
