@@ -27,7 +27,7 @@ const QUERIES = {
   lastFive: blockWith("limit 5"),
   matchEvents: blockWith("e.fixture_id = :fixture_id"),
   possession: blockWith("avg_possession"),
-  quality: blockWith("fixture_quality(f)"),
+  quality: blockWith("f.quality_reasons as reasons"),
 };
 
 /** psql-style `:name` variables, as docs/data.md runs them with `psql -v`. */
