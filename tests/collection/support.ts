@@ -3,7 +3,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
 import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
-import { STORED_FIXTURE_FIELDS } from "../../packages/core/src/collector/plan.ts";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -61,6 +60,32 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
     },
   };
 }
+
+/** The fixture columns and includes upsert_fixture_response stores from an answer (migration 0003). */
+export const STORED_FIXTURE_FIELDS = [
+  "id",
+  "league_id",
+  "season_id",
+  "stage_id",
+  "group_id",
+  "aggregate_id",
+  "round_id",
+  "state_id",
+  "venue_id",
+  "name",
+  "starting_at",
+  "starting_at_timestamp",
+  "result_info",
+  "leg",
+  "length",
+  "placeholder",
+  "has_odds",
+  "events",
+  "lineups",
+  "statistics",
+  "participants",
+  "scores",
+] as const;
 
 /** Bigint columns, read back as numbers like the API sends them. */
 const NUMERIC_IDS = new Set(["id", "league_id", "season_id", "stage_id", "group_id", "aggregate_id", "round_id", "venue_id"]);

@@ -357,6 +357,9 @@ export type Database = {
 "upsert_fixture_batch":
 { Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"failures"?: Json,"fixtures": Json,"lease_token": string }; Returns: Json
                            },
+"upsert_fixture_response":
+{ Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"fixture_ids": (number)[],"lease_token": string,"response": Json }; Returns: Json
+                           },
 "verify_trigger_token":
 { Args: { "token": string }; Returns: string
                            }

@@ -33,6 +33,7 @@ import {
   type League,
   leagueSchema,
   type RateLimit,
+  rateLimitSchema,
   type ScheduleStage,
   type Season,
   scheduleStageSchema,
@@ -159,6 +160,13 @@ export interface SeasonOptions extends CatalogOptions {
   leagueId?: number;
 }
 
+/** An HTTP answer with its body as received. */
+interface RawResponse {
+  status: number;
+  body: Uint8Array;
+  retryAfter: string | null;
+}
+
 /** Facts about one attempt, gathered as it goes so failures are reported too. */
 interface Attempt {
   status: number | null;
@@ -229,17 +237,30 @@ export class SportmonksClient {
 
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids: readonly number[], options: IncludeOption = {}): Promise<Fixture[]> {
-    if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
-    const unique = [...new Set(ids.map((id, i) => positiveId(`ids[${i}]`, id)))];
-    if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
-      throw new SportmonksInvalidArgument(
-        `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
-        { endpoint: ENDPOINTS.fixturesMulti.name },
-      );
-    }
+    const unique = multiIds(ids);
     if (unique.length === 0) return [];
     const params = includeParams(options);
     return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
+  }
+
+  /**
+   * fixtures/multi's HTTP 200 body for these ids (at most 50), as bytes: for a
+   * caller that stores the answer without reading it (the collector's pipe to
+   * Postgres). Errors, limits and retries as fixturesByIds; the answer's
+   * `rate_limit` is the reader's to hand back through recordRateLimit.
+   */
+  fixturesByIdsRaw(ids: readonly number[], options: IncludeOption = {}): Promise<Uint8Array> {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));
+  }
+
+  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
+  async recordRateLimit(rateLimit: RateLimit): Promise<void> {
+    const parsed = rateLimitSchema.safeParse(rateLimit);
+    if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data);
   }
 
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
@@ -296,13 +317,50 @@ export class SportmonksClient {
     });
   }
 
-  /** One logical GET: budget check, attempts with retries, parsing. */
-  async #get<S extends z.ZodType>(
+  /** One logical GET whose data is parsed with `dataSchema`. */
+  #get<S extends z.ZodType>(
     spec: EndpointSpec,
     path: string,
     params: URLSearchParams,
     dataSchema: S,
   ): Promise<{ data: z.output<S>; envelope: Envelope }> {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      const envelope = await this.#interpret(spec, response, includes, facts);
+      const data = dataSchema.safeParse(envelope.data);
+      if (!data.success) {
+        const issue = data.error.issues[0];
+        throw new SportmonksMalformedResponse(
+          `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+          { endpoint: spec.name, status: facts.status },
+        );
+      }
+      return { data: data.data, envelope };
+    });
+  }
+
+  /**
+   * One logical GET whose HTTP 200 body is returned as the bytes received, never
+   * decoded: whoever stores it parses it (the collector hands it to Postgres).
+   * Any other status is read and thrown as the typed error #get would throw.
+   */
+  #getRaw(spec: EndpointSpec, path: string, params: URLSearchParams): Promise<Uint8Array> {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      if (response.status === 200) return response.body;
+      await this.#interpret(spec, response, includes, facts);
+      throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+        endpoint: spec.name,
+        status: response.status,
+      });
+    });
+  }
+
+  /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
+  async #request<T>(
+    spec: EndpointSpec,
+    path: string,
+    params: URLSearchParams,
+    read: (response: RawResponse, includes: readonly string[], facts: Attempt) => Promise<T>,
+  ): Promise<T> {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -312,17 +370,11 @@ export class SportmonksClient {
       const facts: Attempt = { status: null, rateLimit: null };
       const started = this.#now();
       try {
-        const envelope = await this.#attempt(spec, url, includes, facts);
-        const data = dataSchema.safeParse(envelope.data);
-        if (!data.success) {
-          const issue = data.error.issues[0];
-          throw new SportmonksMalformedResponse(
-            `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
-            { endpoint: spec.name, status: facts.status },
-          );
-        }
+        const response = await this.#send(spec, url);
+        facts.status = response.status;
+        const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
-        return { data: data.data, envelope };
+        return result;
       } catch (caught) {
         const error = this.#normalise(spec, caught);
         // A miss (200, "no result") is an answer, not a failed call: the caller reads it as an empty list.
@@ -333,10 +385,8 @@ export class SportmonksClient {
     }
   }
 
-  /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec: EndpointSpec, url: string, includes: readonly string[], facts: Attempt): Promise<Envelope> {
-    const response = await this.#send(spec, url);
-    facts.status = response.status;
+  /** Turn a response into an envelope or a typed error. */
+  async #interpret(spec: EndpointSpec, response: RawResponse, includes: readonly string[], facts: Attempt): Promise<Envelope> {
     const json = parseJson(response.body);
     const parsed = json === undefined ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
@@ -392,7 +442,7 @@ export class SportmonksClient {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
     if (json === undefined) {
-      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.length} bytes)`, details);
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.byteLength} bytes)`, details);
     }
     if (!envelope) {
       const issue = parsed?.success === false ? parsed.error.issues[0] : undefined;
@@ -410,7 +460,7 @@ export class SportmonksClient {
   }
 
   /** fetch with a per-attempt timeout covering headers and body. */
-  async #send(spec: EndpointSpec, url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
+  async #send(spec: EndpointSpec, url: string): Promise<RawResponse> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
     try {
@@ -419,7 +469,7 @@ export class SportmonksClient {
         headers: { Authorization: this.#apiKey, Accept: "application/json" },
         signal: controller.signal,
       });
-      const body = await response.text();
+      const body = new Uint8Array(await response.arrayBuffer());
       return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
     } catch (error) {
       if (controller.signal.aborted) {
@@ -508,12 +558,25 @@ export class SportmonksClient {
   }
 }
 
-function parseJson(body: string): unknown {
+function parseJson(body: Uint8Array): unknown {
   try {
-    return JSON.parse(body);
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     return undefined;
   }
+}
+
+/** The distinct ids of one fixtures/multi call (at most 50). */
+function multiIds(ids: readonly number[]): number[] {
+  if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
+  const unique = [...new Set(ids.map((id, i) => positiveId(`ids[${i}]`, id)))];
+  if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
+    throw new SportmonksInvalidArgument(
+      `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
+      { endpoint: ENDPOINTS.fixturesMulti.name },
+    );
+  }
+  return unique;
 }
 
 function errorName(error: unknown): string {
