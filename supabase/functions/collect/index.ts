@@ -1370,17 +1370,28 @@ var SportmonksClient = class {
   }
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids, options = {}) {
-    if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
-    const unique = [...new Set(ids.map((id4, i) => positiveId(`ids[${i}]`, id4)))];
-    if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
-      throw new SportmonksInvalidArgument(
-        `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
-        { endpoint: ENDPOINTS.fixturesMulti.name }
-      );
-    }
+    const unique = multiIds(ids);
     if (unique.length === 0) return [];
     const params = includeParams(options);
     return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
+  }
+  /**
+   * fixtures/multi's HTTP 200 body for these ids (at most 50), as bytes: for a
+   * caller that stores the answer without reading it (the collector's pipe to
+   * Postgres). Errors, limits and retries as fixturesByIds; the answer's
+   * `rate_limit` is the reader's to hand back through recordRateLimit.
+   */
+  fixturesByIdsRaw(ids, options = {}) {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));
+  }
+  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
+  async recordRateLimit(rateLimit) {
+    const parsed = rateLimitSchema.safeParse(rateLimit);
+    if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data);
   }
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
   fixturesBetween(start, end, options = {}) {
@@ -1433,8 +1444,38 @@ var SportmonksClient = class {
       }
     });
   }
-  /** One logical GET: budget check, attempts with retries, parsing. */
-  async #get(spec, path, params, dataSchema) {
+  /** One logical GET whose data is parsed with `dataSchema`. */
+  #get(spec, path, params, dataSchema) {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      const envelope = await this.#interpret(spec, response, includes, facts);
+      const data = dataSchema.safeParse(envelope.data);
+      if (!data.success) {
+        const issue = data.error.issues[0];
+        throw new SportmonksMalformedResponse(
+          `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+          { endpoint: spec.name, status: facts.status }
+        );
+      }
+      return { data: data.data, envelope };
+    });
+  }
+  /**
+   * One logical GET whose HTTP 200 body is returned as the bytes received, never
+   * decoded: whoever stores it parses it (the collector hands it to Postgres).
+   * Any other status is read and thrown as the typed error #get would throw.
+   */
+  #getRaw(spec, path, params) {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      if (response.status === 200) return response.body;
+      await this.#interpret(spec, response, includes, facts);
+      throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+        endpoint: spec.name,
+        status: response.status
+      });
+    });
+  }
+  /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
+  async #request(spec, path, params, read) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -1444,17 +1485,11 @@ var SportmonksClient = class {
       const facts = { status: null, rateLimit: null };
       const started = this.#now();
       try {
-        const envelope = await this.#attempt(spec, url, includes, facts);
-        const data = dataSchema.safeParse(envelope.data);
-        if (!data.success) {
-          const issue = data.error.issues[0];
-          throw new SportmonksMalformedResponse(
-            `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
-            { endpoint: spec.name, status: facts.status }
-          );
-        }
+        const response = await this.#send(spec, url);
+        facts.status = response.status;
+        const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
-        return { data: data.data, envelope };
+        return result;
       } catch (caught) {
         const error = this.#normalise(spec, caught);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
@@ -1463,10 +1498,8 @@ var SportmonksClient = class {
       }
     }
   }
-  /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec, url, includes, facts) {
-    const response = await this.#send(spec, url);
-    facts.status = response.status;
+  /** Turn a response into an envelope or a typed error. */
+  async #interpret(spec, response, includes, facts) {
     const json = parseJson(response.body);
     const parsed = json === void 0 ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
@@ -1518,7 +1551,7 @@ var SportmonksClient = class {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
     if (json === void 0) {
-      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.length} bytes)`, details);
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.byteLength} bytes)`, details);
     }
     if (!envelope) {
       const issue = parsed?.success === false ? parsed.error.issues[0] : void 0;
@@ -1544,7 +1577,7 @@ var SportmonksClient = class {
         headers: { Authorization: this.#apiKey, Accept: "application/json" },
         signal: controller.signal
       });
-      const body = await response.text();
+      const body = new Uint8Array(await response.arrayBuffer());
       return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
     } catch (error) {
       if (controller.signal.aborted) {
@@ -1623,10 +1656,21 @@ var SportmonksClient = class {
 };
 function parseJson(body) {
   try {
-    return JSON.parse(body);
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     return void 0;
   }
+}
+function multiIds(ids) {
+  if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
+  const unique = [...new Set(ids.map((id4, i) => positiveId(`ids[${i}]`, id4)))];
+  if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
+    throw new SportmonksInvalidArgument(
+      `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
+      { endpoint: ENDPOINTS.fixturesMulti.name }
+    );
+  }
+  return unique;
 }
 function errorName(error) {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -1882,6 +1926,17 @@ var collectionRpcs = {
     }),
     result: batchResultSchema
   },
+  /** The collector's write: fixtureResponseWriter sends `response` as the raw bytes the API answered. */
+  upsert_fixture_response: {
+    args: z4.object({
+      ...leaseArgs,
+      fixture_ids: z4.array(id2).min(1).max(50),
+      checkpoint: checkpointSchema,
+      response: z4.looseObject({}),
+      execution_id: text.optional()
+    }),
+    result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() })
+  },
   requeue_collection: {
     args: z4.object({
       league_id: id2.optional(),
@@ -1947,6 +2002,44 @@ var collectionRpcs = {
 };
 var collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
 
+// packages/core/src/collector/fixture-pipe.ts
+var resultSchema = collectionRpcs.upsert_fixture_response.result;
+function fixtureResponseWriter(options) {
+  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/upsert_fixture_response`;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  return async (args, response) => {
+    const prefix = JSON.stringify({ ...args }).slice(0, -1);
+    const body = new Blob([`${prefix},"response":`, response, "}"], { type: "application/json" });
+    const answer = await send(endpoint, {
+      method: "POST",
+      headers: {
+        apikey: options.serviceRoleKey,
+        Authorization: `Bearer ${options.serviceRoleKey}`,
+        "Content-Type": "application/json",
+        Accept: "application/json"
+      },
+      body
+    });
+    const text2 = await answer.text();
+    let json;
+    try {
+      json = JSON.parse(text2);
+    } catch {
+      throw new Error(`upsert_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+    }
+    if (!answer.ok) throw fromApiError(json, answer.status);
+    const result = resultSchema.safeParse(json);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new Error(
+        `upsert_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
+        { cause: result.error }
+      );
+    }
+    return result.data;
+  };
+}
+
 // packages/core/src/collector/deps.ts
 function collectorRpcClient(supabaseUrl, serviceRoleKey) {
   return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
@@ -1969,6 +2062,8 @@ function createCollectorDeps(settings) {
       fetch: settings.fetch ?? settings.sportmonks?.fetch,
       ...hooks
     }),
+    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    resources: settings.resources,
     console: settings.console,
     signal: settings.signal,
     onProgress: settings.onProgress
@@ -2005,6 +2100,14 @@ var collectOptionsSchema = z5.object({
   leaseSeconds: z5.number().int().min(10).max(3600).default(120),
   /** Read the whole catalog now, not only ids above the known ones. */
   refreshCatalog: z5.boolean().default(false),
+  /**
+   * CPU milliseconds the run may use before it stops cleanly (stop reason
+   * cpu_budget). The collect function sets it under the platform's 2 s per
+   * request; unset, CPU is only measured (CLI runs have no such limit).
+   */
+  cpuBudgetMs: z5.number().int().min(1).max(36e5).optional(),
+  /** Megabytes the run may hold before it stops cleanly (stop reason memory_budget); the function's limit is 256. */
+  memoryBudgetMb: z5.number().int().min(1).max(65536).optional(),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
   /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
@@ -2019,35 +2122,6 @@ function resolveCollectOptions(input = {}) {
 }
 
 // packages/core/src/collector/plan.ts
-var STORED_FIXTURE_FIELDS = [
-  "id",
-  "league_id",
-  "season_id",
-  "stage_id",
-  "group_id",
-  "aggregate_id",
-  "round_id",
-  "state_id",
-  "venue_id",
-  "name",
-  "starting_at",
-  "starting_at_timestamp",
-  "result_info",
-  "leg",
-  "length",
-  "placeholder",
-  "has_odds",
-  "events",
-  "lineups",
-  "statistics",
-  "participants",
-  "scores"
-];
-function toFixtureRow(fixture) {
-  const row = {};
-  for (const field of STORED_FIXTURE_FIELDS) row[field] = fixture[field] ?? null;
-  return row;
-}
 function toScheduleRow(fixture) {
   return {
     id: fixture.id,
@@ -2062,19 +2136,6 @@ function toScheduleRow(fixture) {
     starting_at: fixture.starting_at ?? null,
     starting_at_timestamp: fixture.starting_at_timestamp ?? null
   };
-}
-function splitBatch(requested, fetched, seasonId) {
-  const byId = new Map(fetched.map((f) => [f.id, f]));
-  const rows = [];
-  const failures = [];
-  for (const id4 of requested) {
-    const fixture = byId.get(id4);
-    if (!fixture) failures.push({ fixture_id: id4, error: "not returned by fixtures/multi (deleted or not in the plan)" });
-    else if (fixture.season_id !== seasonId) {
-      failures.push({ fixture_id: id4, error: `fixtures/multi reports season ${fixture.season_id}, not ${seasonId}` });
-    } else rows.push(toFixtureRow(fixture));
-  }
-  return { rows, failures };
 }
 var TimeBudget = class {
   constructor(now, budgetMs, initialBatchEstimateMs = 5e3, closingReserveMs = 3e3) {
@@ -2156,6 +2217,108 @@ function shouldSave(last, next, lowWater, saveEvery, resetToleranceMs) {
   return last.remaining - next.remaining >= saveEvery;
 }
 
+// packages/core/src/collector/resource-budget.ts
+function runtimeResourceProbe() {
+  const proc = globalThis.process;
+  const usage = proc?.threadCpuUsage ?? proc?.cpuUsage;
+  return {
+    cpuMs() {
+      if (!usage || !proc) return null;
+      try {
+        const u = usage.call(proc);
+        return (u.user + u.system) / 1e3;
+      } catch {
+        return null;
+      }
+    },
+    memoryBytes() {
+      try {
+        const m = proc?.memoryUsage?.();
+        return m ? m.heapUsed + m.external : null;
+      } catch {
+        return null;
+      }
+    }
+  };
+}
+var CPU_ESTIMATE_MS = { batch: 15, discovery: 60 };
+var CLOSING_CPU_MS = 150;
+var ResourceBudget = class {
+  #probe;
+  #limits;
+  #startCpu;
+  #estimatedMs = 0;
+  #batchStart = null;
+  #maxBatchMs = 0;
+  #batches = 0;
+  #peakMemory = null;
+  constructor(probe, limits = {}) {
+    this.#probe = probe;
+    this.#limits = limits;
+    this.#startCpu = probe.cpuMs();
+    this.#sampleMemory();
+  }
+  #sampleMemory() {
+    const bytes = this.#probe.memoryBytes();
+    if (bytes !== null) this.#peakMemory = Math.max(this.#peakMemory ?? 0, bytes);
+    return bytes;
+  }
+  #cpuUsed() {
+    const now = this.#startCpu === null ? null : this.#probe.cpuMs();
+    return now === null || this.#startCpu === null ? this.#estimatedMs : now - this.#startCpu;
+  }
+  /** A season schedule was read and parsed (the only large answer the function parses). */
+  recordDiscovery() {
+    this.#estimatedMs += CPU_ESTIMATE_MS.discovery;
+    this.#sampleMemory();
+  }
+  startBatch() {
+    this.#batchStart = this.#cpuUsed();
+  }
+  endBatch() {
+    this.#estimatedMs += CPU_ESTIMATE_MS.batch;
+    const used = this.#cpuUsed();
+    if (this.#batchStart !== null) this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    this.#batchStart = null;
+    this.#batches++;
+    this.#sampleMemory();
+  }
+  /** Why the run must stop before its next batch, or null while another batch fits. */
+  check() {
+    const memory = this.#sampleMemory();
+    const { cpuMs, memoryBytes } = this.#limits;
+    if (memoryBytes !== void 0 && memory !== null && memory > memoryBytes) {
+      return {
+        reason: "memory_budget",
+        message: `memory budget reached: ${mb(memory)} MB held, budget ${mb(memoryBytes)} MB; the next run resumes from the checkpoint`
+      };
+    }
+    if (cpuMs !== void 0) {
+      const used = this.#cpuUsed();
+      const next = 2 * Math.max(this.#maxBatchMs, CPU_ESTIMATE_MS.batch) + CLOSING_CPU_MS;
+      if (used + next > cpuMs) {
+        return {
+          reason: "cpu_budget",
+          message: `CPU budget reached: ${Math.round(used)} ms used${this.#startCpu === null ? " (estimated)" : ""}, budget ${cpuMs} ms; the next run resumes from the checkpoint`
+        };
+      }
+    }
+    return null;
+  }
+  use() {
+    return {
+      cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
+      cpuEstimated: this.#startCpu === null,
+      maxBatchCpuMs: Math.round(this.#maxBatchMs * 10) / 10,
+      batches: this.#batches,
+      peakMemoryBytes: this.#peakMemory
+    };
+  }
+};
+function mb(bytes) {
+  return Math.round(bytes / 1024 / 1024);
+}
+
 // packages/core/src/collector/result.ts
 function emptyCounters() {
   return {
@@ -2214,6 +2377,10 @@ var ApiUsageMeter = class {
     }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
+  /** `rate_limit.remaining` read from an answer the client passed on unread (the fixtures pipe). */
+  noteRemaining(entity, remaining) {
+    this.usage.remainingByEntity[entity] = remaining;
+  }
   onWait = (event) => {
     this.usage.waitedMs += event.waitMs;
   };
@@ -2246,12 +2413,17 @@ var CollectionRun = class {
     this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
+    this.resources = new ResourceBudget(deps.resources ?? runtimeResourceProbe(), {
+      cpuMs: options.cpuBudgetMs,
+      memoryBytes: options.memoryBudgetMb === void 0 ? void 0 : options.memoryBudgetMb * 1024 * 1024
+    });
   }
   deps;
   options;
   now;
   started;
   budget;
+  resources;
   meter;
   counters = emptyCounters();
   errors = [];
@@ -2440,6 +2612,8 @@ var CollectionRun = class {
         return new StopRun("max_fixtures", `fetched ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached");
+      const limit = this.resources.check();
+      if (limit) return new StopRun(limit.reason, limit.message);
       const claim = await this.deps.rpc.call("claim_chunk", {
         owner: `${o.owner}/${this.executionId}`,
         lease_seconds: o.leaseSeconds,
@@ -2579,6 +2753,7 @@ var CollectionRun = class {
         let stages;
         try {
           stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          this.resources.recordDiscovery();
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
@@ -2620,6 +2795,11 @@ var CollectionRun = class {
           await release("pending");
           return new StopRun("time_budget", "time budget reached; the next run resumes from the checkpoint");
         }
+        const limit = this.resources.check();
+        if (limit) {
+          await release("pending");
+          return new StopRun(limit.reason, limit.message);
+        }
         const ids = await this.deps.rpc.call("list_chunk_work", {
           chunk_id: claim.chunk_id,
           after_fixture_id: after,
@@ -2634,17 +2814,11 @@ var CollectionRun = class {
           leaseExpiresAt = this.now() + o.leaseSeconds * 1e3;
         }
         const batchStarted = this.now();
-        const fetched = await this.fetchBatch(ids, claim.chunk_id);
-        const split = fetched.ok ? splitBatch(ids, fetched.fixtures, claim.season_id) : { rows: [], failures: fetched.failures };
+        this.resources.startBatch();
         const lastId = ids[ids.length - 1];
-        const upsert = () => this.deps.rpc.call("upsert_fixture_batch", {
-          ...lease,
-          fixtures: split.rows,
-          checkpoint: { last_fixture_id: lastId },
-          execution_id: this.executionId ?? void 0,
-          failures: split.failures
-        });
-        const result = o.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", upsert) : await upsert();
+        const batch = { ids, chunkId: claim.chunk_id, lease, checkpoint: { last_fixture_id: lastId } };
+        const result = await this.writeBatch(batch);
+        this.resources.endBatch();
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;
@@ -2686,19 +2860,60 @@ var CollectionRun = class {
       throw err;
     }
   }
-  /** fixtures/multi for one batch. Retries exhausted → every id fails with backoff; run-level errors throw StopRun. */
+  /**
+   * One batch: fixtures/multi, its answer piped unread to upsert_fixture_response
+   * with the checkpoint. A fetch that failed (retries exhausted) or an answer
+   * Postgres rejected (WM001, nothing written) fails every id of the batch with
+   * backoff and still moves the checkpoint; run-level errors throw StopRun.
+   */
+  async writeBatch(batch) {
+    const executionId = this.executionId ?? void 0;
+    const fetched = await this.fetchBatch(batch.ids, batch.chunkId);
+    let failure = fetched.ok ? null : fetched.error;
+    if (fetched.ok) {
+      try {
+        const body = fetched.body;
+        const write = () => this.deps.writeFixtureResponse(
+          { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId },
+          body
+        );
+        const written = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", write) : await write();
+        if (written.rate_limit) {
+          await this.sportmonks.recordRateLimit(written.rate_limit);
+          this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
+        }
+        return written;
+      } catch (err) {
+        if (!isWatermarkError(err, "invalid_parameter")) throw err;
+        failure = `fixtures/multi answer rejected: ${describeError(err)}`;
+        await this.logger.warning("batch answer rejected by the database; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure
+        });
+      }
+    }
+    this.errors.push(`${batch.chunkId}: ${failure}`);
+    return this.deps.rpc.call("upsert_fixture_batch", {
+      ...batch.lease,
+      fixtures: [],
+      checkpoint: batch.checkpoint,
+      execution_id: executionId,
+      failures: batch.ids.map((id4) => ({ fixture_id: id4, error: failure ?? "" }))
+    });
+  }
+  /** fixtures/multi for one batch, as the bytes received. Retries exhausted → the error; run-level errors throw StopRun. */
   async fetchBatch(ids, chunkId) {
-    const fetch2 = () => this.sportmonks.fixturesByIds(ids, { include: FIXTURE_INCLUDES });
+    const fetch2 = () => this.sportmonks.fixturesByIdsRaw(ids, { include: FIXTURE_INCLUDES });
     try {
-      const fixtures = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch2) : await fetch2();
-      return { ok: true, fixtures };
+      const body = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch2) : await fetch2();
+      return { ok: true, body };
     } catch (err) {
       this.rethrowIfRunStopping(err);
       if (err instanceof SportmonksPlanError) throw err;
       const message = `fixtures/multi: ${describeError(err)}`;
-      this.errors.push(`${chunkId}: ${message}`);
       await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
-      return { ok: false, failures: ids.map((id4) => ({ fixture_id: id4, error: message })) };
+      return { ok: false, error: message };
     }
   }
   // ------------------------------------------------------------------ dry run
@@ -2799,7 +3014,9 @@ var CollectionRun = class {
     return new StopRun("no_work", "dry run planned");
   }
   result(status, stop, durationMs) {
-    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cancelled"].includes(stop.reason);
+    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cpu_budget", "memory_budget", "cancelled"].includes(
+      stop.reason
+    );
     return {
       executionId: this.executionId,
       status,
@@ -2811,6 +3028,7 @@ var CollectionRun = class {
       counters: { ...this.counters },
       api: structuredClone(this.meter.usage),
       errors: [...this.errors],
+      resources: this.resources.use(),
       ...this.metrics && this.options.trackPerformance ? { performance: this.metrics.snapshot() } : {}
     };
   }
@@ -3026,6 +3244,8 @@ function triggerAuthenticator(options) {
 import { z as z8 } from "npm:zod@^4.6.7";
 var MAX_WALL_CLOCK_SECONDS = 400;
 var WALL_CLOCK_MARGIN_SECONDS = 15;
+var FUNCTION_CPU_BUDGET_MS = 1500;
+var FUNCTION_MEMORY_BUDGET_MB = 150;
 var collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
@@ -3095,6 +3315,8 @@ function createCollectHandler(options = {}) {
       { ...deps, onStarted },
       {
         timeBudgetMs: body.time_budget_seconds * 1e3,
+        cpuBudgetMs: FUNCTION_CPU_BUDGET_MS,
+        memoryBudgetMb: FUNCTION_MEMORY_BUDGET_MB,
         leagueId: body.league_id,
         seasonId: body.season_id,
         maxChunks: body.max_chunks,
@@ -3112,7 +3334,13 @@ function createCollectHandler(options = {}) {
       run.then((result) => {
         options.onFinished?.(result);
         console.log(
-          JSON.stringify({ event: "collect finished", execution_id: result.executionId, status: result.status, stop: result.stopReason })
+          JSON.stringify({
+            event: "collect finished",
+            execution_id: result.executionId,
+            status: result.status,
+            stop: result.stopReason,
+            resources: result.resources
+          })
         );
       })
     );

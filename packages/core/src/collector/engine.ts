@@ -634,7 +634,9 @@ class CollectionRun {
             body,
           );
         const written =
-          this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", write) : await write();
+          this.options.trackPerformance && this.metrics
+            ? await this.metrics.trackOperation("collector.upsert_batch", write)
+            : await write();
         if (written.rate_limit) {
           await this.sportmonks.recordRateLimit(written.rate_limit);
           this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
