@@ -1188,7 +1188,7 @@ var seasonSchema = z2.looseObject({
   starting_at: z2.string().nullish(),
   ending_at: z2.string().nullish()
 });
-var FIXTURE_INCLUDES = ["events", "lineups", "statistics", "participants", "scores"];
+var FIXTURE_INCLUDES = ["events", "lineups", "lineups.details", "statistics", "participants", "scores"];
 var fixtureSchema = z2.looseObject({
   id,
   sport_id: z2.number().int().optional(),
@@ -1381,7 +1381,7 @@ var SportmonksClient = class {
    * Postgres). Errors, limits and retries as fixturesByIds; the answer's
    * `rate_limit` is the reader's to hand back through recordRateLimit.
    */
-  fixturesByIdsRaw(ids, options = {}) {
+  async fixturesByIdsRaw(ids, options = {}) {
     const unique = multiIds(ids);
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
     return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));

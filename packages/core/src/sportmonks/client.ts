@@ -249,7 +249,7 @@ export class SportmonksClient {
    * Postgres). Errors, limits and retries as fixturesByIds; the answer's
    * `rate_limit` is the reader's to hand back through recordRateLimit.
    */
-  fixturesByIdsRaw(ids: readonly number[], options: IncludeOption = {}): Promise<Uint8Array> {
+  async fixturesByIdsRaw(ids: readonly number[], options: IncludeOption = {}): Promise<Uint8Array> {
     const unique = multiIds(ids);
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
     return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));

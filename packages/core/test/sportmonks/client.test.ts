@@ -49,7 +49,7 @@ describe("requests", () => {
     expect(fixtures.map((f) => f.id)).toEqual([1, 2]);
     const [request] = server.requests;
     expect(request?.path).toBe("/v3/football/fixtures/multi/1,2");
-    expect(request?.query.get("include")).toBe("events;lineups;statistics;participants;scores");
+    expect(request?.query.get("include")).toBe("events;lineups;lineups.details;statistics;participants;scores");
   });
 
   it("filters seasons by league", async () => {
@@ -245,6 +245,49 @@ describe("pagination", () => {
     server.handle(() => ({ body: miss() }));
     expect(await client().fixturesBetween("2023-03-01", "2023-03-02").toArray()).toEqual([]);
     expect(await client().fixturesByIds([404])).toEqual([]);
+  });
+});
+
+describe("fixtures/multi as bytes (the collector's pipe)", () => {
+  it("returns a 200 body byte for byte, unread, even one no schema would accept", async () => {
+    const body = '{"data":[{"id":1,"state_id":"not a number"}],"rate_limit":{"remaining":"?"}}';
+    server.handle(() => ({ body }));
+    const bytes = await client().fixturesByIdsRaw([1, 1], { include: FIXTURE_INCLUDES });
+    expect(new TextDecoder().decode(bytes)).toBe(body);
+    expect(server.requests[0]?.path).toBe("/v3/football/fixtures/multi/1");
+    expect(server.requests[0]?.query.get("include")).toBe("events;lineups;lineups.details;statistics;participants;scores");
+  });
+
+  it("reads any other answer as fixturesByIds does: typed errors, retries, limits", async () => {
+    server.handle(() => ({ status: 403, body: { message: "Insufficient includes.", code: 5002 } }));
+    const include = await client()
+      .fixturesByIdsRaw([1], { include: ["events"] })
+      .catch((e) => e);
+    expect(include).toBeInstanceOf(SportmonksIncludeError);
+    server.handle((_, i) => (i < 2 ? { status: 503, body: { message: "busy" } } : { body: envelope([fixture(1)]) }));
+    server.requests.length = 0;
+    const bytes = await client().fixturesByIdsRaw([1]);
+    expect(server.requests).toHaveLength(3);
+    expect(JSON.parse(new TextDecoder().decode(bytes)).data[0].id).toBe(1);
+  });
+
+  it("takes the answer's rate_limit back through recordRateLimit and pauses at the reserve", async () => {
+    const now = Date.parse("2026-11-22T12:00:00Z");
+    const waits: number[] = [];
+    const c = client({ now: () => now, rateLimitReserve: 10, onWait: (e) => waits.push(e.waitMs) });
+    await c.recordRateLimit({ remaining: 10, resets_in_seconds: 30, requested_entity: "Fixture" });
+    server.handle(() => ({ body: envelope([fixture(1)]) }));
+    await c.fixturesByIdsRaw([1]);
+    expect(waits).toEqual([30_000]);
+    await expect(c.recordRateLimit({ remaining: 1, resets_in_seconds: -1, requested_entity: "Fixture" })).rejects.toBeInstanceOf(
+      SportmonksInvalidArgument,
+    );
+  });
+
+  it("refuses an empty batch and more than 50 ids before any request", async () => {
+    await expect(client().fixturesByIdsRaw([])).rejects.toBeInstanceOf(SportmonksInvalidArgument);
+    await expect(client().fixturesByIdsRaw(Array.from({ length: 51 }, (_, i) => i + 1))).rejects.toBeInstanceOf(SportmonksInvalidArgument);
+    expect(server.requests).toHaveLength(0);
   });
 });
 
