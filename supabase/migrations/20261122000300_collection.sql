@@ -1356,6 +1356,46 @@ end
 $$;
 grant execute on function public.upsert_fixture_response(text, uuid, bigint[], jsonb, jsonb, text) to service_role;
 
+-- The pipe's HTTP entry. PostgREST hands a function whose only parameter is an
+-- unnamed jsonb the request body as it came, so the collector streams the
+-- fixtures/multi answer straight from the API into this call without reading
+-- it; the batch's own arguments (chunk_id, lease_token, fixture_ids,
+-- checkpoint, execution_id) travel as JSON in the x-watermark-batch header.
+create function public.pipe_fixture_response(jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  batch jsonb;
+  token uuid;
+begin
+  perform watermark.require_access(3, 'pipe_fixture_response');
+  begin
+    batch := (current_setting('request.headers', true)::jsonb ->> 'x-watermark-batch')::jsonb;
+  exception when others then
+    batch := null;
+  end;
+  if batch is null or jsonb_typeof(batch) <> 'object' then
+    perform watermark.raise_invalid('x-watermark-batch', 'header must hold the batch as JSON: {"chunk_id": …, "lease_token": …, "fixture_ids": […], "checkpoint": {…}}');
+  end if;
+  if jsonb_typeof(batch -> 'fixture_ids') is distinct from 'array' or exists (
+      select 1 from jsonb_array_elements(batch -> 'fixture_ids') i(v)
+       where jsonb_typeof(i.v) <> 'number' or (i.v #>> '{}')::numeric <> trunc((i.v #>> '{}')::numeric)) then
+    perform watermark.raise_invalid('x-watermark-batch.fixture_ids', 'must list the fixture ids sent to fixtures/multi');
+  end if;
+  begin
+    token := (batch ->> 'lease_token')::uuid;
+  exception when invalid_text_representation then
+    perform watermark.raise_invalid('x-watermark-batch.lease_token', 'must be the lease_token claim_chunk returned');
+  end;
+  return public.upsert_fixture_response(batch ->> 'chunk_id', token,
+    array(select (i.v #>> '{}')::bigint from jsonb_array_elements(batch -> 'fixture_ids') with ordinality i(v, ord) order by i.ord),
+    batch -> 'checkpoint', $1, batch ->> 'execution_id');
+end
+$$;
+grant execute on function public.pipe_fixture_response(jsonb) to service_role;
+
 create function public.record_fixture_failures(chunk_id text, lease_token uuid, failures jsonb, execution_id text default null)
 returns integer
 language plpgsql

@@ -276,6 +276,9 @@ export type Database = {
 "mute_alert_rule":
 { Args: { "duration_seconds": number,"rule_id": string }; Returns: Json
                            },
+"pipe_fixture_response":
+{ Args: { "": Json }; Returns: Json
+                           },
 "reap_stale_executions":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },

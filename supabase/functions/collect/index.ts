@@ -1311,6 +1311,11 @@ var ENDPOINTS = {
   fixturesBetween: { name: "fixtures/between/{start}/{end}", entity: "Fixture" },
   fixturesLatest: { name: "fixtures/latest", entity: "Fixture" }
 };
+var SinkError = class extends Error {
+  constructor(cause) {
+    super("the sink failed", { cause });
+  }
+};
 var SportmonksClient = class {
   baseUrl;
   #apiKey;
@@ -1376,15 +1381,19 @@ var SportmonksClient = class {
     return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
   }
   /**
-   * fixtures/multi's HTTP 200 body for these ids (at most 50), as bytes: for a
-   * caller that stores the answer without reading it (the collector's pipe to
-   * Postgres). Errors, limits and retries as fixturesByIds; the answer's
-   * `rate_limit` is the reader's to hand back through recordRateLimit.
+   * fixtures/multi for these ids (at most 50), its HTTP 200 body handed unread
+   * to `sink` as the stream that is still arriving: for a caller that stores
+   * the answer without parsing it (the collector pipes it into Postgres). The
+   * sink's result is returned. Errors, limits and retries as fixturesByIds: a
+   * sink that fails with a SportmonksError (a cut-off body, an answer the
+   * store found not to be JSON) is retried like a failed request; any other
+   * error of the sink is thrown as it is. The answer's `rate_limit` is the
+   * sink's to hand back through recordRateLimit.
    */
-  async fixturesByIdsRaw(ids, options = {}) {
+  async fixturesByIdsPiped(ids, options, sink) {
     const unique = multiIds(ids);
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
-    return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));
+    return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
   }
   /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
   async recordRateLimit(rateLimit) {
@@ -1459,23 +1468,32 @@ var SportmonksClient = class {
       return { data: data.data, envelope };
     });
   }
-  /**
-   * One logical GET whose HTTP 200 body is returned as the bytes received, never
-   * decoded: whoever stores it parses it (the collector hands it to Postgres).
-   * Any other status is read and thrown as the typed error #get would throw.
-   */
-  #getRaw(spec, path, params) {
-    return this.#request(spec, path, params, async (response, includes, facts) => {
-      if (response.status === 200) return response.body;
-      await this.#interpret(spec, response, includes, facts);
-      throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
-        endpoint: spec.name,
-        status: response.status
-      });
-    });
+  /** One logical GET whose HTTP 200 body streams, unread, into `sink`. */
+  #getPiped(spec, path, params, sink) {
+    return this.#request(
+      spec,
+      path,
+      params,
+      async (response, includes, facts) => {
+        if (response.stream) {
+          try {
+            return await sink(response.stream);
+          } catch (error) {
+            if (error instanceof SportmonksError) throw error;
+            throw new SinkError(error);
+          }
+        }
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status
+        });
+      },
+      true
+    );
   }
   /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
-  async #request(spec, path, params, read) {
+  async #request(spec, path, params, read, pipe = false) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -1484,17 +1502,26 @@ var SportmonksClient = class {
       await this.#awaitBudget(spec, entity, attempt);
       const facts = { status: null, rateLimit: null };
       const started = this.#now();
+      let release = () => {
+      };
       try {
-        const response = await this.#send(spec, url);
+        const response = await this.#send(spec, url, pipe);
+        release = response.release;
         facts.status = response.status;
         const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
         return result;
       } catch (caught) {
+        if (caught instanceof SinkError) {
+          this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
+          throw caught.cause;
+        }
         const error = this.#normalise(spec, caught);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
+      } finally {
+        release();
       }
     }
   }
@@ -1567,18 +1594,30 @@ var SportmonksClient = class {
     }
     return envelope;
   }
-  /** fetch with a per-attempt timeout covering headers and body. */
-  async #send(spec, url) {
+  /**
+   * fetch with a per-attempt timeout covering headers and body. With `pipe`, a
+   * 200's body is left unread as `stream` and the timeout keeps running until
+   * `release()`, so a body that stalls while the sink reads it is cut off too.
+   */
+  async #send(spec, url, pipe = false) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
+    const release = () => clearTimeout(timer);
+    let piped = false;
     try {
       const response = await this.#fetch(url, {
         method: "GET",
-        headers: { Authorization: this.#apiKey, Accept: "application/json" },
+        // identity: a compressed answer would have to be inflated here, costing the function CPU per byte.
+        headers: { Authorization: this.#apiKey, Accept: "application/json", ...pipe ? { "Accept-Encoding": "identity" } : {} },
         signal: controller.signal
       });
+      const retryAfter = response.headers.get("retry-after");
+      if (pipe && response.status === 200 && response.body) {
+        piped = true;
+        return { status: 200, body: new Uint8Array(0), stream: response.body, retryAfter, release };
+      }
       const body = new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+      return { status: response.status, body, stream: null, retryAfter, release };
     } catch (error) {
       if (controller.signal.aborted) {
         throw new SportmonksTimeout(`${spec.name}: no complete response within ${this.#options.timeoutMs} ms`, {
@@ -1590,7 +1629,7 @@ var SportmonksClient = class {
         cause: error
       });
     } finally {
-      clearTimeout(timer);
+      if (!piped) release();
     }
   }
   /** Pause while the entity is down to its reserve; refuse when the reset is too far away. */
@@ -2004,40 +2043,65 @@ var collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
 
 // packages/core/src/collector/fixture-pipe.ts
 var resultSchema = collectionRpcs.upsert_fixture_response.result;
+var BATCH_HEADER = "x-watermark-batch";
+var NOT_JSON = /* @__PURE__ */ new Set(["22P02", "PGRST102"]);
 function fixtureResponseWriter(options) {
-  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/upsert_fixture_response`;
+  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/pipe_fixture_response`;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   return async (args, response) => {
-    const prefix = JSON.stringify({ ...args }).slice(0, -1);
-    const body = new Blob([`${prefix},"response":`, response, "}"], { type: "application/json" });
-    const answer = await send(endpoint, {
-      method: "POST",
-      headers: {
-        apikey: options.serviceRoleKey,
-        Authorization: `Bearer ${options.serviceRoleKey}`,
-        "Content-Type": "application/json",
-        Accept: "application/json"
-      },
-      body
-    });
+    let answer;
+    try {
+      answer = await send(endpoint, {
+        method: "POST",
+        headers: {
+          apikey: options.serviceRoleKey,
+          Authorization: `Bearer ${options.serviceRoleKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          [BATCH_HEADER]: JSON.stringify(args)
+        },
+        body: response,
+        duplex: "half"
+      });
+    } catch (error) {
+      throw new SportmonksNetworkError(
+        `fixtures/multi/{ids}: the answer broke off while it streamed to the database (${describe(error)})`,
+        {
+          endpoint: "fixtures/multi/{ids}",
+          cause: error
+        }
+      );
+    }
     const text2 = await answer.text();
     let json;
     try {
       json = JSON.parse(text2);
     } catch {
-      throw new Error(`upsert_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+      throw new Error(`pipe_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
     }
-    if (!answer.ok) throw fromApiError(json, answer.status);
+    if (!answer.ok) {
+      const error = fromApiError(json, answer.status);
+      if (error instanceof WatermarkError && NOT_JSON.has(error.code)) {
+        throw new SportmonksMalformedResponse(`fixtures/multi/{ids}: body is not JSON (${error.message})`, {
+          endpoint: "fixtures/multi/{ids}",
+          status: 200
+        });
+      }
+      throw error;
+    }
     const result = resultSchema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(
-        `upsert_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
+        `pipe_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
         { cause: result.error }
       );
     }
     return result.data;
   };
+}
+function describe(error) {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 // packages/core/src/collector/deps.ts
@@ -2250,6 +2314,7 @@ var ResourceBudget = class {
   #estimatedMs = 0;
   #batchStart = null;
   #maxBatchMs = 0;
+  #batchMs = 0;
   #batches = 0;
   #peakMemory = null;
   constructor(probe, limits = {}) {
@@ -2278,7 +2343,10 @@ var ResourceBudget = class {
   endBatch() {
     this.#estimatedMs += CPU_ESTIMATE_MS.batch;
     const used = this.#cpuUsed();
-    if (this.#batchStart !== null) this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    if (this.#batchStart !== null) {
+      this.#batchMs += used - this.#batchStart;
+      this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    }
     this.#batchStart = null;
     this.#batches++;
     this.#sampleMemory();
@@ -2309,6 +2377,7 @@ var ResourceBudget = class {
     return {
       cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
       cpuEstimated: this.#startCpu === null,
+      batchCpuMs: Math.round(this.#batchMs * 10) / 10,
       maxBatchCpuMs: Math.round(this.#maxBatchMs * 10) / 10,
       batches: this.#batches,
       peakMemoryBytes: this.#peakMemory
@@ -2391,6 +2460,7 @@ function isRateLimited(event) {
 
 // packages/core/src/collector/engine.ts
 var CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR" };
+var WORK_BATCHES_PER_QUERY = 10;
 var StopRun = class extends Error {
   constructor(reason, message, fatal = false) {
     super(message);
@@ -2728,6 +2798,7 @@ var CollectionRun = class {
     let after = claim.checkpoint.last_fixture_id;
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
+    let queued = [];
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -2800,11 +2871,15 @@ var CollectionRun = class {
           await release("pending");
           return new StopRun(limit.reason, limit.message);
         }
-        const ids = await this.deps.rpc.call("list_chunk_work", {
-          chunk_id: claim.chunk_id,
-          after_fixture_id: after,
-          max_rows: Math.min(o.batchSize, left)
-        });
+        this.resources.startBatch();
+        if (queued.length === 0) {
+          queued = await this.deps.rpc.call("list_chunk_work", {
+            chunk_id: claim.chunk_id,
+            after_fixture_id: after,
+            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left)
+          });
+        }
+        const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
           await release("done");
           return null;
@@ -2814,11 +2889,9 @@ var CollectionRun = class {
           leaseExpiresAt = this.now() + o.leaseSeconds * 1e3;
         }
         const batchStarted = this.now();
-        this.resources.startBatch();
         const lastId = ids[ids.length - 1];
         const batch = { ids, chunkId: claim.chunk_id, lease, checkpoint: { last_fixture_id: lastId } };
         const result = await this.writeBatch(batch);
-        this.resources.endBatch();
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;
@@ -2837,6 +2910,7 @@ var CollectionRun = class {
           checkpoint: void 0,
           duration_ms: this.now() - batchStarted
         });
+        this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {
@@ -2861,32 +2935,36 @@ var CollectionRun = class {
     }
   }
   /**
-   * One batch: fixtures/multi, its answer piped unread to upsert_fixture_response
+   * One batch: fixtures/multi, its answer piped unread into pipe_fixture_response
    * with the checkpoint. A fetch that failed (retries exhausted) or an answer
    * Postgres rejected (WM001, nothing written) fails every id of the batch with
    * backoff and still moves the checkpoint; run-level errors throw StopRun.
    */
   async writeBatch(batch) {
     const executionId = this.executionId ?? void 0;
-    const fetched = await this.fetchBatch(batch.ids, batch.chunkId);
-    let failure = fetched.ok ? null : fetched.error;
-    if (fetched.ok) {
-      try {
-        const body = fetched.body;
-        const write = () => this.deps.writeFixtureResponse(
-          { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId },
-          body
-        );
-        const written = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", write) : await write();
-        if (written.rate_limit) {
-          await this.sportmonks.recordRateLimit(written.rate_limit);
-          this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
-        }
-        return written;
-      } catch (err) {
-        if (!isWatermarkError(err, "invalid_parameter")) throw err;
+    const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
+    const pipe = () => this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, (body) => this.deps.writeFixtureResponse(args, body));
+    let failure;
+    try {
+      const written = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", pipe) : await pipe();
+      if (written.rate_limit) {
+        await this.sportmonks.recordRateLimit(written.rate_limit);
+        this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
+      }
+      return written;
+    } catch (err) {
+      if (isWatermarkError(err, "invalid_parameter")) {
         failure = `fixtures/multi answer rejected: ${describeError(err)}`;
         await this.logger.warning("batch answer rejected by the database; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure
+        });
+      } else {
+        this.rethrowIfRunStopping(err);
+        if (err instanceof SportmonksPlanError) throw err;
+        failure = `fixtures/multi: ${describeError(err)}`;
+        await this.logger.warning("batch fetch failed; its fixtures back off", {
           chunk_id: batch.chunkId,
           fixtures: batch.ids.length,
           error: failure
@@ -2899,22 +2977,8 @@ var CollectionRun = class {
       fixtures: [],
       checkpoint: batch.checkpoint,
       execution_id: executionId,
-      failures: batch.ids.map((id4) => ({ fixture_id: id4, error: failure ?? "" }))
+      failures: batch.ids.map((id4) => ({ fixture_id: id4, error: failure }))
     });
-  }
-  /** fixtures/multi for one batch, as the bytes received. Retries exhausted → the error; run-level errors throw StopRun. */
-  async fetchBatch(ids, chunkId) {
-    const fetch2 = () => this.sportmonks.fixturesByIdsRaw(ids, { include: FIXTURE_INCLUDES });
-    try {
-      const body = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch2) : await fetch2();
-      return { ok: true, body };
-    } catch (err) {
-      this.rethrowIfRunStopping(err);
-      if (err instanceof SportmonksPlanError) throw err;
-      const message = `fixtures/multi: ${describeError(err)}`;
-      await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
-      return { ok: false, error: message };
-    }
   }
   // ------------------------------------------------------------------ dry run
   /**

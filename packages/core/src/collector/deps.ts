@@ -41,6 +41,8 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
       trigger: settings.trigger ?? "manual",
       component: "collector",
       console: settings.console,
+      // Fewer, larger log and metric writes: each costs the function CPU, which is capped at 2 s a request.
+      batching: { maxAgeMs: 10_000 },
     }),
     sportmonks: (hooks) =>
       new SportmonksClient({

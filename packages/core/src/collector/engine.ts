@@ -99,6 +99,9 @@ const CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR"
   LogLevel
 >;
 
+/** Batches of work ids one list_chunk_work call fetches. */
+const WORK_BATCHES_PER_QUERY = 10;
+
 /** Thrown inside a run to stop it with a reason; never escapes collect(). */
 class StopRun extends Error {
   constructor(
@@ -472,6 +475,7 @@ class CollectionRun {
     let after = claim.checkpoint.last_fixture_id;
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
+    let queued: number[] = [];
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -547,11 +551,17 @@ class CollectionRun {
           await release("pending");
           return new StopRun(limit.reason, limit.message);
         }
-        const ids = await this.deps.rpc.call("list_chunk_work", {
-          chunk_id: claim.chunk_id,
-          after_fixture_id: after,
-          max_rows: Math.min(o.batchSize, left),
-        });
+        // A batch's CPU is all of it: the work query, the pipe, the log line.
+        this.resources.startBatch();
+        // Work ids for several batches per query (the lease keeps the chunk ours): one call fewer per batch.
+        if (queued.length === 0) {
+          queued = await this.deps.rpc.call("list_chunk_work", {
+            chunk_id: claim.chunk_id,
+            after_fixture_id: after,
+            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === undefined ? Number.POSITIVE_INFINITY : left),
+          });
+        }
+        const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
           await release("done");
           return null;
@@ -561,11 +571,9 @@ class CollectionRun {
           leaseExpiresAt = this.now() + o.leaseSeconds * 1000;
         }
         const batchStarted = this.now();
-        this.resources.startBatch();
         const lastId = ids[ids.length - 1] as number;
         const batch = { ids, chunkId: claim.chunk_id, lease, checkpoint: { last_fixture_id: lastId } };
         const result = await this.writeBatch(batch);
-        this.resources.endBatch();
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;
@@ -584,6 +592,7 @@ class CollectionRun {
           checkpoint: undefined,
           duration_ms: this.now() - batchStarted,
         });
+        this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {
@@ -611,7 +620,7 @@ class CollectionRun {
   }
 
   /**
-   * One batch: fixtures/multi, its answer piped unread to upsert_fixture_response
+   * One batch: fixtures/multi, its answer piped unread into pipe_fixture_response
    * with the checkpoint. A fetch that failed (retries exhausted) or an answer
    * Postgres rejected (WM001, nothing written) fails every id of the batch with
    * backoff and still moves the checkpoint; run-level errors throw StopRun.
@@ -623,29 +632,33 @@ class CollectionRun {
     checkpoint: { last_fixture_id: number };
   }) {
     const executionId = this.executionId ?? undefined;
-    const fetched = await this.fetchBatch(batch.ids, batch.chunkId);
-    let failure = fetched.ok ? null : fetched.error;
-    if (fetched.ok) {
-      try {
-        const body = fetched.body;
-        const write = () =>
-          this.deps.writeFixtureResponse(
-            { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId },
-            body,
-          );
-        const written =
-          this.options.trackPerformance && this.metrics
-            ? await this.metrics.trackOperation("collector.upsert_batch", write)
-            : await write();
-        if (written.rate_limit) {
-          await this.sportmonks.recordRateLimit(written.rate_limit);
-          this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
-        }
-        return written;
-      } catch (err) {
-        if (!isWatermarkError(err, "invalid_parameter")) throw err;
+    const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
+    // The answer streams from the API into the database; the client retries the whole pipe when it breaks off.
+    const pipe = () =>
+      this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, (body) => this.deps.writeFixtureResponse(args, body));
+    let failure: string;
+    try {
+      const written =
+        this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", pipe) : await pipe();
+      if (written.rate_limit) {
+        await this.sportmonks.recordRateLimit(written.rate_limit);
+        this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
+      }
+      return written;
+    } catch (err) {
+      if (isWatermarkError(err, "invalid_parameter")) {
         failure = `fixtures/multi answer rejected: ${describeError(err)}`;
         await this.logger.warning("batch answer rejected by the database; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure,
+        });
+      } else {
+        this.rethrowIfRunStopping(err);
+        // The season is outside the plan: workChunk sets the chunk aside rather than backing off each fixture.
+        if (err instanceof SportmonksPlanError) throw err;
+        failure = `fixtures/multi: ${describeError(err)}`;
+        await this.logger.warning("batch fetch failed; its fixtures back off", {
           chunk_id: batch.chunkId,
           fixtures: batch.ids.length,
           error: failure,
@@ -658,25 +671,8 @@ class CollectionRun {
       fixtures: [],
       checkpoint: batch.checkpoint,
       execution_id: executionId,
-      failures: batch.ids.map((id) => ({ fixture_id: id, error: failure ?? "" })),
+      failures: batch.ids.map((id) => ({ fixture_id: id, error: failure })),
     });
-  }
-
-  /** fixtures/multi for one batch, as the bytes received. Retries exhausted → the error; run-level errors throw StopRun. */
-  private async fetchBatch(ids: number[], chunkId: string): Promise<{ ok: true; body: Uint8Array } | { ok: false; error: string }> {
-    const fetch = () => this.sportmonks.fixturesByIdsRaw(ids, { include: FIXTURE_INCLUDES });
-    try {
-      const body =
-        this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch) : await fetch();
-      return { ok: true, body };
-    } catch (err) {
-      this.rethrowIfRunStopping(err);
-      // The season is outside the plan: workChunk sets the chunk aside rather than backing off each fixture.
-      if (err instanceof SportmonksPlanError) throw err;
-      const message = `fixtures/multi: ${describeError(err)}`;
-      await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
-      return { ok: false, error: message };
-    }
   }
 
   // ------------------------------------------------------------------ dry run

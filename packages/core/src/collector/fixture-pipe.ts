@@ -1,10 +1,13 @@
-// The collector's write path as a pipe: the bytes of a fixtures/multi answer go
-// to upsert_fixture_response as they came, inside a request body built around
-// them ({"chunk_id": …, "response": <bytes>}), so the function never decodes,
-// parses or re-serialises a payload; Postgres parses it once and owns every
-// rule about it (migration 0003).
-import { fromApiError } from "../errors/index.ts";
+// The collector's write path as a pipe: a fixtures/multi answer streams from
+// the API straight into pipe_fixture_response as the request body, unread, so
+// the function neither decodes, parses nor re-serialises a payload, nor holds
+// one in memory; Postgres parses it once and owns every rule about it
+// (migration 0003, upsert_fixture_response). The batch's own arguments travel
+// in the x-watermark-batch header. PostgREST passes the body of a function
+// whose only parameter is an unnamed jsonb as it came.
+import { fromApiError, WatermarkError } from "../errors/index.ts";
 import { formatPath } from "../rpc/client.ts";
+import { SportmonksMalformedResponse, SportmonksNetworkError } from "../sportmonks/errors.ts";
 import type { Checkpoint } from "./rpcs.ts";
 import { collectionRpcs } from "./rpcs.ts";
 
@@ -20,8 +23,13 @@ export interface FixtureResponseArgs {
 const resultSchema = collectionRpcs.upsert_fixture_response.result;
 export type FixtureResponseResult = ReturnType<typeof resultSchema.parse>;
 
-/** Writes one fixtures/multi answer (its raw HTTP 200 body) under the chunk's lease. */
-export type FixtureResponseWriter = (args: FixtureResponseArgs, response: Uint8Array) => Promise<FixtureResponseResult>;
+/**
+ * Writes one fixtures/multi answer (its HTTP 200 body, as it arrives) under the
+ * chunk's lease. A body that breaks off, or that Postgres finds is not JSON,
+ * throws a retryable Sportmonks error (the client fetches the batch again);
+ * the database's refusals throw as WatermarkError (WM001 names the field).
+ */
+export type FixtureResponseWriter = (args: FixtureResponseArgs, response: ReadableStream<Uint8Array>) => Promise<FixtureResponseResult>;
 
 export interface FixtureResponseWriterOptions {
   /** SUPABASE_URL. */
@@ -31,39 +39,67 @@ export interface FixtureResponseWriterOptions {
   fetch?: typeof fetch;
 }
 
+export const BATCH_HEADER = "x-watermark-batch";
+
+/** Postgres (22P02) or PostgREST (PGRST102) saying the body is not JSON: the answer arrived cut off. */
+const NOT_JSON = new Set(["22P02", "PGRST102"]);
+
 export function fixtureResponseWriter(options: FixtureResponseWriterOptions): FixtureResponseWriter {
-  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/upsert_fixture_response`;
+  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/pipe_fixture_response`;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
   return async (args, response) => {
-    // JSON.stringify of the small arguments only; `response` goes last so the bytes close the object.
-    const prefix = JSON.stringify({ ...args }).slice(0, -1);
-    const body = new Blob([`${prefix},"response":`, response as Uint8Array<ArrayBuffer>, "}"], { type: "application/json" });
-    const answer = await send(endpoint, {
-      method: "POST",
-      headers: {
-        apikey: options.serviceRoleKey,
-        Authorization: `Bearer ${options.serviceRoleKey}`,
-        "Content-Type": "application/json",
-        Accept: "application/json",
-      },
-      body,
-    });
+    let answer: Response;
+    try {
+      answer = await send(endpoint, {
+        method: "POST",
+        headers: {
+          apikey: options.serviceRoleKey,
+          Authorization: `Bearer ${options.serviceRoleKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          [BATCH_HEADER]: JSON.stringify(args),
+        },
+        body: response,
+        duplex: "half",
+      } as RequestInit);
+    } catch (error) {
+      throw new SportmonksNetworkError(
+        `fixtures/multi/{ids}: the answer broke off while it streamed to the database (${describe(error)})`,
+        {
+          endpoint: "fixtures/multi/{ids}",
+          cause: error,
+        },
+      );
+    }
     const text = await answer.text();
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      throw new Error(`upsert_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text.slice(0, 200)})`);
+      throw new Error(`pipe_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text.slice(0, 200)})`);
     }
-    if (!answer.ok) throw fromApiError(json, answer.status);
+    if (!answer.ok) {
+      const error = fromApiError(json, answer.status);
+      if (error instanceof WatermarkError && NOT_JSON.has(error.code)) {
+        throw new SportmonksMalformedResponse(`fixtures/multi/{ids}: body is not JSON (${error.message})`, {
+          endpoint: "fixtures/multi/{ids}",
+          status: 200,
+        });
+      }
+      throw error;
+    }
     const result = resultSchema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(
-        `upsert_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
+        `pipe_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
         { cause: result.error },
       );
     }
     return result.data;
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -67,7 +67,8 @@ export interface ResourceUse {
   cpuMs: number;
   /** True when cpuMs is the calibrated estimate (no CPU counter in this runtime). */
   cpuEstimated: boolean;
-  /** CPU per fixtures/multi batch (fetch and write), most expensive one. */
+  /** CPU of the fixtures/multi batches (fetch and write), all together and the most expensive one. */
+  batchCpuMs: number;
   maxBatchCpuMs: number;
   batches: number;
   peakMemoryBytes: number | null;
@@ -83,6 +84,7 @@ export class ResourceBudget {
   #estimatedMs = 0;
   #batchStart: number | null = null;
   #maxBatchMs = 0;
+  #batchMs = 0;
   #batches = 0;
   #peakMemory: number | null = null;
 
@@ -117,7 +119,10 @@ export class ResourceBudget {
   endBatch(): void {
     this.#estimatedMs += CPU_ESTIMATE_MS.batch;
     const used = this.#cpuUsed();
-    if (this.#batchStart !== null) this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    if (this.#batchStart !== null) {
+      this.#batchMs += used - this.#batchStart;
+      this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    }
     this.#batchStart = null;
     this.#batches++;
     this.#sampleMemory();
@@ -151,6 +156,7 @@ export class ResourceBudget {
     return {
       cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
       cpuEstimated: this.#startCpu === null,
+      batchCpuMs: Math.round(this.#batchMs * 10) / 10,
       maxBatchCpuMs: Math.round(this.#maxBatchMs * 10) / 10,
       batches: this.#batches,
       peakMemoryBytes: this.#peakMemory,

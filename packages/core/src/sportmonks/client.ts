@@ -160,11 +160,21 @@ export interface SeasonOptions extends CatalogOptions {
   leagueId?: number;
 }
 
-/** An HTTP answer with its body as received. */
+/** An HTTP answer with its body as received, or (piped 200) still arriving in `stream`. */
 interface RawResponse {
   status: number;
   body: Uint8Array;
+  stream: ReadableStream<Uint8Array> | null;
   retryAfter: string | null;
+  /** Ends the attempt's timeout. */
+  release: () => void;
+}
+
+/** A sink's own failure: thrown to the caller as it is, never retried by the client. */
+class SinkError extends Error {
+  constructor(cause: unknown) {
+    super("the sink failed", { cause });
+  }
 }
 
 /** Facts about one attempt, gathered as it goes so failures are reported too. */
@@ -244,15 +254,23 @@ export class SportmonksClient {
   }
 
   /**
-   * fixtures/multi's HTTP 200 body for these ids (at most 50), as bytes: for a
-   * caller that stores the answer without reading it (the collector's pipe to
-   * Postgres). Errors, limits and retries as fixturesByIds; the answer's
-   * `rate_limit` is the reader's to hand back through recordRateLimit.
+   * fixtures/multi for these ids (at most 50), its HTTP 200 body handed unread
+   * to `sink` as the stream that is still arriving: for a caller that stores
+   * the answer without parsing it (the collector pipes it into Postgres). The
+   * sink's result is returned. Errors, limits and retries as fixturesByIds: a
+   * sink that fails with a SportmonksError (a cut-off body, an answer the
+   * store found not to be JSON) is retried like a failed request; any other
+   * error of the sink is thrown as it is. The answer's `rate_limit` is the
+   * sink's to hand back through recordRateLimit.
    */
-  async fixturesByIdsRaw(ids: readonly number[], options: IncludeOption = {}): Promise<Uint8Array> {
+  async fixturesByIdsPiped<T>(
+    ids: readonly number[],
+    options: IncludeOption,
+    sink: (body: ReadableStream<Uint8Array>) => Promise<T>,
+  ): Promise<T> {
     const unique = multiIds(ids);
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
-    return this.#getRaw(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options));
+    return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
   }
 
   /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
@@ -338,20 +356,35 @@ export class SportmonksClient {
     });
   }
 
-  /**
-   * One logical GET whose HTTP 200 body is returned as the bytes received, never
-   * decoded: whoever stores it parses it (the collector hands it to Postgres).
-   * Any other status is read and thrown as the typed error #get would throw.
-   */
-  #getRaw(spec: EndpointSpec, path: string, params: URLSearchParams): Promise<Uint8Array> {
-    return this.#request(spec, path, params, async (response, includes, facts) => {
-      if (response.status === 200) return response.body;
-      await this.#interpret(spec, response, includes, facts);
-      throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
-        endpoint: spec.name,
-        status: response.status,
-      });
-    });
+  /** One logical GET whose HTTP 200 body streams, unread, into `sink`. */
+  #getPiped<T>(
+    spec: EndpointSpec,
+    path: string,
+    params: URLSearchParams,
+    sink: (body: ReadableStream<Uint8Array>) => Promise<T>,
+  ): Promise<T> {
+    return this.#request(
+      spec,
+      path,
+      params,
+      async (response, includes, facts) => {
+        if (response.stream) {
+          try {
+            return await sink(response.stream);
+          } catch (error) {
+            // A cut-off body surfaces here, in the sink's own request: retried like a failed read.
+            if (error instanceof SportmonksError) throw error;
+            throw new SinkError(error);
+          }
+        }
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status,
+        });
+      },
+      true,
+    );
   }
 
   /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
@@ -360,6 +393,7 @@ export class SportmonksClient {
     path: string,
     params: URLSearchParams,
     read: (response: RawResponse, includes: readonly string[], facts: Attempt) => Promise<T>,
+    pipe = false,
   ): Promise<T> {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
@@ -369,18 +403,27 @@ export class SportmonksClient {
       await this.#awaitBudget(spec, entity, attempt);
       const facts: Attempt = { status: null, rateLimit: null };
       const started = this.#now();
+      let release = () => {};
       try {
-        const response = await this.#send(spec, url);
+        const response = await this.#send(spec, url, pipe);
+        release = response.release;
         facts.status = response.status;
         const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
         return result;
       } catch (caught) {
+        if (caught instanceof SinkError) {
+          // The API answered; what failed is the sink's (e.g. the database refused the answer).
+          this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
+          throw caught.cause;
+        }
         const error = this.#normalise(spec, caught);
         // A miss (200, "no result") is an answer, not a failed call: the caller reads it as an empty list.
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
+      } finally {
+        release();
       }
     }
   }
@@ -459,18 +502,31 @@ export class SportmonksClient {
     return envelope;
   }
 
-  /** fetch with a per-attempt timeout covering headers and body. */
-  async #send(spec: EndpointSpec, url: string): Promise<RawResponse> {
+  /**
+   * fetch with a per-attempt timeout covering headers and body. With `pipe`, a
+   * 200's body is left unread as `stream` and the timeout keeps running until
+   * `release()`, so a body that stalls while the sink reads it is cut off too.
+   */
+  async #send(spec: EndpointSpec, url: string, pipe = false): Promise<RawResponse> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
+    const release = () => clearTimeout(timer);
+    let piped = false;
     try {
       const response = await this.#fetch(url, {
         method: "GET",
-        headers: { Authorization: this.#apiKey, Accept: "application/json" },
+        // identity: a compressed answer would have to be inflated here, costing the function CPU per byte.
+        headers: { Authorization: this.#apiKey, Accept: "application/json", ...(pipe ? { "Accept-Encoding": "identity" } : {}) },
         signal: controller.signal,
       });
+      const retryAfter = response.headers.get("retry-after");
+      if (pipe && response.status === 200 && response.body) {
+        piped = true;
+        // Handed on untouched: a runtime can then move it to the next request without passing it through JS.
+        return { status: 200, body: new Uint8Array(0), stream: response.body, retryAfter, release };
+      }
       const body = new Uint8Array(await response.arrayBuffer());
-      return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+      return { status: response.status, body, stream: null, retryAfter, release };
     } catch (error) {
       if (controller.signal.aborted) {
         throw new SportmonksTimeout(`${spec.name}: no complete response within ${this.#options.timeoutMs} ms`, {
@@ -482,7 +538,7 @@ export class SportmonksClient {
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
+      if (!piped) release();
     }
   }
 
