@@ -3,7 +3,7 @@
 -- response.data[i].<field>), ids that answer the request, moved and missing
 -- fixtures as failures, the rate_limit handed back; a bad answer writes nothing.
 begin;
-select plan(24);
+select plan(28);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -93,6 +93,21 @@ select is((select pg_temp.send('{101}', pg_temp.answer(jsonb_build_array(pg_temp
 select is((select pg_temp.send('{105,106}', '{"message": "No result(s) found matching your request."}'::jsonb, 106) - 'checkpoint'),
   '{"failed": 2, "updated": 0, "inserted": 0, "unchanged": 0, "rows_written": 0, "rate_limit": null}'::jsonb,
   'a miss fails every id asked for');
+
+-- pipe_fixture_response: the body whole (PostgREST passes it to a single unnamed jsonb), the batch in a header.
+select set_config('request.headers', jsonb_build_object('x-watermark-batch', jsonb_build_object('chunk_id', chunk_id,
+  'lease_token', token, 'fixture_ids', '[103]'::jsonb, 'checkpoint', '{"last_fixture_id": 106}'::jsonb, 'execution_id', 'exec-2')::text)::text, true)
+  from lease;
+select is((select public.pipe_fixture_response(pg_temp.answer(jsonb_build_array(pg_temp.fixture(103)))) ->> 'inserted'), '1',
+  'the pipe writes the answer with the batch its header names');
+select is((select last_execution_id from watermark.fixtures where id = 103), 'exec-2', 'under that run');
+select set_config('request.headers', '{"x-watermark-batch": "{\"chunk_id\": \"1_10\", \"lease_token\": \"nope\", \"fixture_ids\": [1]}"}', true);
+select throws_ok($$select public.pipe_fixture_response(pg_temp.answer('[]'))$$,
+  'WM001', 'x-watermark-batch.lease_token: must be the lease_token claim_chunk returned', 'a bad header names its field');
+select set_config('request.headers', '{}', true);
+select throws_ok($$select public.pipe_fixture_response(pg_temp.answer('[]'))$$, 'WM001',
+  'x-watermark-batch: header must hold the batch as JSON: {"chunk_id": …, "lease_token": …, "fixture_ids": […], "checkpoint": {…}}',
+  'without the header nothing is written');
 select tests.clear_authentication();
 
 -- Only the service role writes.
