@@ -24,8 +24,9 @@ export const FIXTURE_INCLUDES = [
  * Per-player statistics a lineup entry carries with `lineups.details` (type ids
  * as the API names them): minutes played, rating, passes, accurate passes,
  * touches, duels won, tackles, interceptions, shots total.
- * With them a played fixture answers about 50 KB, the size of a real one
- * (../shared/sportmonks/samples: 48 KB with events, statistics and the rest).
+ * With them (simulator option `playerDetails`) a played fixture answers about
+ * 50 KB, the size of a real one (../shared/sportmonks/samples: 48 KB with
+ * events, statistics and the rest).
  */
 const PLAYER_DETAIL_TYPES: readonly { typeId: number; max: number }[] = [
   { typeId: 119, max: 90 },
@@ -197,6 +198,8 @@ export interface RenderContext {
   nowMs: number;
   /** How instants are served (world time, or mapped onto the real clock). */
   stamps: Stamps;
+  /** Per-player statistics under lineups.details (the simulator's `playerDetails`); off, each `details` is []. */
+  playerDetails: boolean;
   leagueOf(id: number): unknown;
   seasonOf(id: number): unknown;
 }
@@ -263,7 +266,8 @@ export function renderFixture(script: FixtureScript, includes: ReadonlySet<strin
   if (includes.has("events")) fixture.events = renderEvents(script, events, moment);
   if (includes.has("lineups") || includes.has("lineups.details")) {
     const withDetails = includes.has("lineups.details");
-    fixture.lineups = lineupsAnnounced(script, ctx.nowMs) ? renderLineups(script, withDetails ? { events, moment } : null) : [];
+    const details = withDetails ? (ctx.playerDetails ? { events, moment } : "none") : null;
+    fixture.lineups = lineupsAnnounced(script, ctx.nowMs) ? renderLineups(script, details) : [];
   }
   if (includes.has("statistics")) fixture.statistics = renderStatistics(script, events, finalStats, moment);
   return fixture;
@@ -409,9 +413,10 @@ function renderPlayerDetails(
   }));
 }
 
+/** `details`: the per-player statistics so far, "none" for a league without player coverage, null when not asked. */
 function renderLineups(
   script: FixtureScript,
-  details: { events: readonly ScriptedEvent[]; moment: Moment } | null,
+  details: { events: readonly ScriptedEvent[]; moment: Moment } | "none" | null,
 ): Record<string, unknown>[] {
   return script.lineups.map((entry, index) => {
     const team = entry.side === "home" ? script.home : script.away;
@@ -428,7 +433,7 @@ function renderLineups(
       formation_position: entry.formationPosition,
       player_name: entry.player.name,
       jersey_number: entry.player.jersey,
-      ...(details ? { details: renderPlayerDetails(script, entry, id, team.id, details) } : {}),
+      ...(details === null ? {} : { details: details === "none" ? [] : renderPlayerDetails(script, entry, id, team.id, details) }),
     };
   });
 }

@@ -133,7 +133,7 @@ describe("limits", () => {
 
 describe("includes", () => {
   it("returns events, lineups with details, statistics, participants and scores exactly as the truth has them", async () => {
-    const sim = await simulator();
+    const sim = await simulator({ playerDetails: true });
     const truth = sim.truth().fixtures;
     const finished = truth.filter((f) => f.state_id === 5).slice(0, 20);
     const { body } = await api(
@@ -161,6 +161,9 @@ describe("includes", () => {
     const played = sim.truth().fixtures.find((f) => f.state_id === 5);
     const plain = (await api(sim, `fixtures/${played?.id}?include=lineups`)).body.data;
     expect(plain.lineups[0]).not.toHaveProperty("details");
+    // A league without player coverage (the default world): details asked for, none to give.
+    const uncovered = (await api(sim, `fixtures/${played?.id}?include=lineups.details`)).body.data;
+    expect(uncovered.lineups[0].details).toEqual([]);
     const season = sim.dataset.leagues[0]?.seasons[1];
     const { body } = await api(sim, `schedules/seasons/${season?.id}`);
     expect(body.rate_limit.requested_entity).toBe("Schedule");
