@@ -634,12 +634,19 @@ class CollectionRun {
     const executionId = this.executionId ?? undefined;
     const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
     // The answer streams from the API into the database; the client retries the whole pipe when it breaks off.
-    const pipe = () =>
-      this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, (body) => this.deps.writeFixtureResponse(args, body));
+    // Tracked: until the API answered (fetch_batch), then the streamed write (upsert_batch).
+    const metrics = this.options.trackPerformance ? this.metrics : undefined;
+    const pipe = () => {
+      const fetching = metrics?.startTimer("collector.fetch_batch");
+      return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
+        await fetching?.stop({ status: "ok" }).catch(() => {});
+        const write = () => this.deps.writeFixtureResponse(args, body);
+        return metrics ? metrics.trackOperation("collector.upsert_batch", write) : write();
+      });
+    };
     let failure: string;
     try {
-      const written =
-        this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", pipe) : await pipe();
+      const written = await pipe();
       if (written.rate_limit) {
         await this.sportmonks.recordRateLimit(written.rate_limit);
         this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
