@@ -2945,10 +2945,19 @@ var CollectionRun = class {
   async writeBatch(batch) {
     const executionId = this.executionId ?? void 0;
     const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
-    const pipe = () => this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, (body) => this.deps.writeFixtureResponse(args, body));
+    const metrics = this.options.trackPerformance ? this.metrics : void 0;
+    const pipe = () => {
+      const fetching = metrics?.startTimer("collector.fetch_batch");
+      return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
+        await fetching?.stop({ status: "ok" }).catch(() => {
+        });
+        const write = () => this.deps.writeFixtureResponse(args, body);
+        return metrics ? metrics.trackOperation("collector.upsert_batch", write) : write();
+      });
+    };
     let failure;
     try {
-      const written = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", pipe) : await pipe();
+      const written = await pipe();
       if (written.rate_limit) {
         await this.sportmonks.recordRateLimit(written.rate_limit);
         this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
