@@ -94,6 +94,8 @@ const STOP_WORDS: Record<CollectResult["stopReason"], string> = {
   max_fixtures: "max fixtures",
   time_budget: "time budget",
   rate_limited: "rate limited",
+  cpu_budget: "CPU budget",
+  memory_budget: "memory budget",
   cancelled: "cancelled",
   failed: "failed",
 };

@@ -11,7 +11,14 @@ import { envReader, platformEnv } from "../_shared/env.ts";
 import { type FetchHandler, HttpError, jsonResponse, withErrorHandling } from "../_shared/http.ts";
 import { readJsonBody, requireMethod } from "../_shared/request.ts";
 import { type Caller, type TriggerAuthenticator, triggerAuthenticator } from "../_shared/trigger-auth.ts";
-import { type CollectBody, type CollectEnv, collectBodySchema, collectEnvSchema } from "./options.ts";
+import {
+  type CollectBody,
+  type CollectEnv,
+  collectBodySchema,
+  collectEnvSchema,
+  FUNCTION_CPU_BUDGET_MS,
+  FUNCTION_MEMORY_BUDGET_MB,
+} from "./options.ts";
 
 export interface CollectHandlerOptions {
   /** Where the environment comes from (default: Deno.env / process.env). */
@@ -84,6 +91,8 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
       { ...deps, onStarted },
       {
         timeBudgetMs: body.time_budget_seconds * 1000,
+        cpuBudgetMs: FUNCTION_CPU_BUDGET_MS,
+        memoryBudgetMb: FUNCTION_MEMORY_BUDGET_MB,
         leagueId: body.league_id,
         seasonId: body.season_id,
         maxChunks: body.max_chunks,
@@ -101,7 +110,13 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
       run.then((result) => {
         options.onFinished?.(result);
         console.log(
-          JSON.stringify({ event: "collect finished", execution_id: result.executionId, status: result.status, stop: result.stopReason }),
+          JSON.stringify({
+            event: "collect finished",
+            execution_id: result.executionId,
+            status: result.status,
+            stop: result.stopReason,
+            resources: result.resources,
+          }),
         );
       }),
     );

@@ -8,6 +8,14 @@ import { z } from "zod";
 export const MAX_WALL_CLOCK_SECONDS = 400;
 /** Left for answering, releasing the lease and finishing the execution. */
 export const WALL_CLOCK_MARGIN_SECONDS = 15;
+/**
+ * The platform kills a worker past 2 s of CPU or 256 MB (546 WORKER_LIMIT),
+ * with no chance to release its lease; the run stops cleanly under these
+ * (docs/collection.md, Platform limits). The CPU margin covers the worker's
+ * boot, the request handling outside the run and a counter that lags.
+ */
+export const FUNCTION_CPU_BUDGET_MS = 1_500;
+export const FUNCTION_MEMORY_BUDGET_MB = 150;
 
 export const collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),

@@ -801,6 +801,31 @@ begin
 end
 $$;
 
+-- The `rate_limit` object of a Sportmonks answer (absent is fine), or WM001 naming the field.
+create function watermark.require_rate_limit(rate_limit jsonb)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if rate_limit is null or rate_limit = 'null'::jsonb then return; end if;
+  if jsonb_typeof(rate_limit) <> 'object' then
+    perform watermark.raise_invalid('response.rate_limit', 'must be an object like {"resets_in_seconds": 3600, "remaining": 2999, "requested_entity": "Fixture"}');
+  end if;
+  if jsonb_typeof(rate_limit -> 'resets_in_seconds') is distinct from 'number' or (rate_limit ->> 'resets_in_seconds')::numeric < 0 then
+    perform watermark.raise_invalid('response.rate_limit.resets_in_seconds', format('must be a non-negative number, got %s', rate_limit -> 'resets_in_seconds'));
+  end if;
+  if jsonb_typeof(rate_limit -> 'remaining') is distinct from 'number'
+      or (rate_limit ->> 'remaining')::numeric <> trunc((rate_limit ->> 'remaining')::numeric) then
+    perform watermark.raise_invalid('response.rate_limit.remaining', format('must be a whole number, got %s', rate_limit -> 'remaining'));
+  end if;
+  if jsonb_typeof(rate_limit -> 'requested_entity') is distinct from 'string' or rate_limit ->> 'requested_entity' = '' then
+    perform watermark.raise_invalid('response.rate_limit.requested_entity', format('must name the entity, got %s', rate_limit -> 'requested_entity'));
+  end if;
+end
+$$;
+
 -- Helpers run inside the invoker RPCs, so the API roles need EXECUTE on them;
 -- they are not exposed (schema watermark is not in the Data API).
 grant execute on function watermark.collection_settings_row() to authenticated, service_role;
@@ -821,6 +846,7 @@ grant execute on function watermark.fixture_quality(watermark.fixtures) to authe
 grant execute on function watermark.data_completeness(bigint, bigint, integer) to authenticated, service_role;
 grant execute on function watermark.apply_fixture_failures(watermark.chunks, jsonb, text) to service_role;
 grant execute on function watermark.require_checkpoint(jsonb) to service_role;
+grant execute on function watermark.require_rate_limit(jsonb) to service_role;
 
 -- ---------------------------------------------------------------------------
 -- RPCs
@@ -1184,20 +1210,22 @@ end
 $$;
 grant execute on function public.list_chunk_work(text, bigint, integer) to authenticated, service_role;
 
--- Upsert a batch of fixtures/multi results (with includes), record the batch's
--- failures and advance the chunk's checkpoint: one lease-checked transaction, so
--- a lost lease writes nothing and a crash never leaves a checkpoint past unwritten rows.
--- Set-based: the whole batch is parsed and checked first, in element order (the
+-- Write a batch of fixtures (the API's fixture objects, `positions` their index in
+-- `field` for messages), record the batch's failures and advance the chunk's
+-- checkpoint; the callers take the lease first, so it is one lease-checked
+-- transaction: a lost lease writes nothing and a crash never leaves a checkpoint
+-- past unwritten rows. Set-based: the whole batch is parsed and checked first, in element order (the
 -- first bad element is named), then written in one statement per kind of row;
 -- unchanged content (same hash) only moves its bookkeeping. A fixture listed
 -- twice is written once, from its last listing.
-create function public.upsert_fixture_batch(
-  chunk_id text,
-  lease_token uuid,
-  fixtures jsonb,
+create function watermark.write_fixture_batch(
+  c watermark.chunks,
+  fixtures jsonb[],
+  positions integer[],
+  field text,
   checkpoint jsonb,
-  execution_id text default null,
-  failures jsonb default '[]'
+  execution_id text,
+  failures jsonb
 )
 returns jsonb
 language plpgsql
@@ -1205,7 +1233,6 @@ set search_path = ''
 as $$
 declare
   cfg watermark.collection_settings := watermark.collection_settings_row();
-  c watermark.chunks;
   elements jsonb[];
   ids bigint[];
   seasons bigint[];
@@ -1227,9 +1254,6 @@ declare
   unchanged_count integer;
   failed_count integer;
 begin
-  perform watermark.require_access(3, 'upsert_fixture_batch');
-  c := watermark.lock_leased_chunk(upsert_fixture_batch.chunk_id, upsert_fixture_batch.lease_token);
-  perform watermark.require_array(fixtures, 'fixtures', 50);
   perform watermark.require_checkpoint(checkpoint);
   select coalesce(array_agg(p.v order by p.idx), '{}'), coalesce(array_agg(p.id order by p.idx), '{}'),
          coalesce(array_agg(p.season order by p.idx), '{}'), coalesce(array_agg(p.league order by p.idx), '{}'),
@@ -1241,41 +1265,41 @@ begin
          coalesce(array_agg(p.odds order by p.idx), '{}')
     into elements, ids, seasons, leagues, states, stages, groups, ties, rounds, venues, kickoffs, stamps, lengths,
          placeholders, odds
-    from (select e.ord - 1 as idx, e.v,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'id', true) as id,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'season_id', true) as season,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'league_id', true) as league,
-                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'state_id', 1, 2147483647)::integer as state,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'stage_id', false) as stage,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'group_id', false) as grp,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'aggregate_id', false) as tie,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'round_id', false) as round,
-                 watermark.json_id(e.v, 'fixtures', (e.ord - 1)::integer, 'venue_id', false) as venue,
-                 watermark.json_timestamp(e.v, 'fixtures', (e.ord - 1)::integer, 'starting_at') as kickoff,
-                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'starting_at_timestamp',
+    from (select e.idx, e.v,
+                 watermark.json_id(e.v, field, e.idx, 'id', true) as id,
+                 watermark.json_id(e.v, field, e.idx, 'season_id', true) as season,
+                 watermark.json_id(e.v, field, e.idx, 'league_id', true) as league,
+                 watermark.json_integer(e.v, field, e.idx, 'state_id', 1, 2147483647)::integer as state,
+                 watermark.json_id(e.v, field, e.idx, 'stage_id', false) as stage,
+                 watermark.json_id(e.v, field, e.idx, 'group_id', false) as grp,
+                 watermark.json_id(e.v, field, e.idx, 'aggregate_id', false) as tie,
+                 watermark.json_id(e.v, field, e.idx, 'round_id', false) as round,
+                 watermark.json_id(e.v, field, e.idx, 'venue_id', false) as venue,
+                 watermark.json_timestamp(e.v, field, e.idx, 'starting_at') as kickoff,
+                 watermark.json_integer(e.v, field, e.idx, 'starting_at_timestamp',
                    -9223372036854775808, 9223372036854775807) as stamp,
-                 watermark.json_integer(e.v, 'fixtures', (e.ord - 1)::integer, 'length', 0, 2147483647)::integer as len,
-                 watermark.json_boolean(e.v, 'fixtures', (e.ord - 1)::integer, 'placeholder') as placeholder,
-                 watermark.json_boolean(e.v, 'fixtures', (e.ord - 1)::integer, 'has_odds') as odds
-            from jsonb_array_elements(fixtures) with ordinality as e(v, ord)) p;
-  select u.ord - 1 as idx, u.season, u.league into bad
-    from unnest(seasons, leagues) with ordinality as u(season, league, ord)
+                 watermark.json_integer(e.v, field, e.idx, 'length', 0, 2147483647)::integer as len,
+                 watermark.json_boolean(e.v, field, e.idx, 'placeholder') as placeholder,
+                 watermark.json_boolean(e.v, field, e.idx, 'has_odds') as odds
+            from unnest(fixtures, positions) as e(v, idx)) p;
+  select u.idx, u.season, u.league into bad
+    from unnest(seasons, leagues, positions) with ordinality as u(season, league, idx, ord)
    where u.season <> c.season_id or u.league <> c.league_id
    order by u.ord limit 1;
   if found and bad.season <> c.season_id then
-    perform watermark.raise_invalid(format('fixtures[%s].season_id', bad.idx),
+    perform watermark.raise_invalid(format('%s[%s].season_id', field, bad.idx),
       format('is %s but chunk %s holds season %s', bad.season, c.chunk_id, c.season_id));
   elsif found then
-    perform watermark.raise_invalid(format('fixtures[%s].league_id', bad.idx),
+    perform watermark.raise_invalid(format('%s[%s].league_id', field, bad.idx),
       format('is %s but chunk %s holds league %s', bad.league, c.chunk_id, c.league_id));
   end if;
-  select u.ord - 1 as idx, u.id, f.season_id into bad
-    from unnest(ids) with ordinality as u(id, ord)
+  select u.idx, u.id, f.season_id into bad
+    from unnest(ids, positions) with ordinality as u(id, idx, ord)
     join watermark.fixtures f on f.id = u.id
    where f.season_id <> c.season_id
    order by u.ord limit 1;
   if found then
-    perform watermark.raise_invalid(format('fixtures[%s].id', bad.idx), format('fixture %s already belongs to season %s', bad.id, bad.season_id));
+    perform watermark.raise_invalid(format('%s[%s].id', field, bad.idx), format('fixture %s already belongs to season %s', bad.id, bad.season_id));
   end if;
 
   -- One statement: the batch as parsed (the last listing of a fixture wins), compared with
@@ -1297,7 +1321,7 @@ begin
     -- When to look next moves on, failures are cleared.
     update watermark.fixtures f
        set next_check_at = watermark.next_check_at(f.state_id, f.starting_at, f.final_at, cfg),
-           last_error = null, attempts = 0, last_execution_id = upsert_fixture_batch.execution_id
+           last_error = null, attempts = 0, last_execution_id = write_fixture_batch.execution_id
       from batch b
      where f.id = b.id and b.same
     returning f.id
@@ -1313,7 +1337,7 @@ begin
            b.element -> 'events', b.element -> 'lineups', b.element -> 'statistics', b.element -> 'participants',
            b.element -> 'scores', now(), b.hash,
            coalesce(b.state = any (cfg.final_state_ids), false), ft.at, now(),
-           watermark.next_check_at(b.state, b.kickoff, ft.at, cfg), 0, null, upsert_fixture_batch.execution_id
+           watermark.next_check_at(b.state, b.kickoff, ft.at, cfg), 0, null, write_fixture_batch.execution_id
       from batch b
       cross join lateral (select watermark.full_time_at(b.state, b.kickoff, b.final_at, cfg) as at) ft
      where not b.same
@@ -1335,17 +1359,178 @@ begin
     into inserted_count, updated_count, unchanged_count
     from batch b;
 
-  failed_count := watermark.apply_fixture_failures(c, coalesce(failures, '[]'), upsert_fixture_batch.execution_id);
+  failed_count := watermark.apply_fixture_failures(c, failures, write_fixture_batch.execution_id);
   update watermark.chunks ch
-     set checkpoint = upsert_fixture_batch.checkpoint,
-         last_execution_id = coalesce(upsert_fixture_batch.execution_id, ch.last_execution_id),
+     set checkpoint = write_fixture_batch.checkpoint,
+         last_execution_id = coalesce(write_fixture_batch.execution_id, ch.last_execution_id),
          updated_at = now()
    where ch.chunk_id = c.chunk_id;
   return jsonb_build_object('inserted', inserted_count, 'updated', updated_count, 'unchanged', unchanged_count,
     'failed', failed_count, 'rows_written', inserted_count + updated_count, 'checkpoint', checkpoint);
 end
 $$;
+grant execute on function watermark.write_fixture_batch(watermark.chunks, jsonb[], integer[], text, jsonb, text, jsonb) to service_role;
+
+-- Upsert a batch of fixture rows (the API's fixture objects), its failures and
+-- the checkpoint: tests, tools and the sports bench write rows directly; the
+-- collector sends the API's own answer to upsert_fixture_response instead.
+create function public.upsert_fixture_batch(
+  chunk_id text,
+  lease_token uuid,
+  fixtures jsonb,
+  checkpoint jsonb,
+  execution_id text default null,
+  failures jsonb default '[]'
+)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c watermark.chunks;
+  elements jsonb[];
+  positions integer[];
+begin
+  perform watermark.require_access(3, 'upsert_fixture_batch');
+  c := watermark.lock_leased_chunk(upsert_fixture_batch.chunk_id, upsert_fixture_batch.lease_token);
+  perform watermark.require_array(fixtures, 'fixtures', 50);
+  select coalesce(array_agg(e.v order by e.ord), '{}'), coalesce(array_agg((e.ord - 1)::integer order by e.ord), '{}')
+    into elements, positions
+    from jsonb_array_elements(fixtures) with ordinality as e(v, ord);
+  return watermark.write_fixture_batch(c, elements, positions, 'fixtures', checkpoint, upsert_fixture_batch.execution_id,
+    coalesce(failures, '[]'));
+end
+$$;
 grant execute on function public.upsert_fixture_batch(text, uuid, jsonb, jsonb, text, jsonb) to service_role;
+
+-- The collector's write: the body of a fixtures/multi answer (HTTP 200) exactly
+-- as the API sent it, for the ids the collector asked for. The edge function
+-- never parses it (its CPU is capped at 2 s per request); Postgres does, and
+-- owns every rule about it: the envelope, each fixture's fields (named as
+-- `response.data[i].<field>`), ids that answer the request, fixtures that
+-- moved to another season (failures with backoff, like ids the API left out),
+-- and the `rate_limit` it returns so the collector keeps its budget. One
+-- lease-checked transaction with write_fixture_batch: a bad answer writes nothing.
+create function public.upsert_fixture_response(
+  chunk_id text,
+  lease_token uuid,
+  fixture_ids bigint[],
+  checkpoint jsonb,
+  response jsonb,
+  execution_id text default null
+)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c watermark.chunks;
+  data jsonb;
+  elements jsonb[];
+  positions integer[];
+  ids bigint[];
+  seasons bigint[];
+  failures jsonb;
+  bad record;
+  result jsonb;
+begin
+  perform watermark.require_access(3, 'upsert_fixture_response');
+  c := watermark.lock_leased_chunk(upsert_fixture_response.chunk_id, upsert_fixture_response.lease_token);
+  if fixture_ids is null or cardinality(fixture_ids) = 0 or cardinality(fixture_ids) > 50 then
+    perform watermark.raise_invalid('fixture_ids', 'must list the 1 to 50 fixture ids sent to fixtures/multi');
+  end if;
+  if exists (select 1 from unnest(fixture_ids) i where i is null or i <= 0) then
+    perform watermark.raise_invalid('fixture_ids', 'must be positive fixture ids');
+  end if;
+  if response is null or jsonb_typeof(response) <> 'object' then
+    perform watermark.raise_invalid('response', 'must be the JSON object fixtures/multi answered (the whole body)');
+  end if;
+  if response ? 'code' then
+    perform watermark.raise_invalid('response.code', format('Sportmonks answered error code %s (%s); the batch is not collected',
+      response ->> 'code', coalesce(left(response ->> 'message', 300), 'no message')));
+  end if;
+  -- A miss (no fixture found) is HTTP 200 with a message and no data: every id is missing.
+  data := coalesce(response -> 'data', case when response ? 'message' then '[]'::jsonb end);
+  if data is null then
+    perform watermark.raise_invalid('response.data', 'is missing; a fixtures/multi answer carries data (or a message when nothing matched)');
+  end if;
+  perform watermark.require_array(data, 'response.data', 50);
+  perform watermark.require_rate_limit(response -> 'rate_limit');
+
+  select coalesce(array_agg(e.v order by e.ord), '{}'), coalesce(array_agg((e.ord - 1)::integer order by e.ord), '{}'),
+         coalesce(array_agg(watermark.json_id(e.v, 'response.data', (e.ord - 1)::integer, 'id', true) order by e.ord), '{}'),
+         coalesce(array_agg(watermark.json_id(e.v, 'response.data', (e.ord - 1)::integer, 'season_id', true) order by e.ord), '{}')
+    into elements, positions, ids, seasons
+    from jsonb_array_elements(data) with ordinality as e(v, ord);
+  select u.idx, u.id into bad
+    from unnest(ids, positions) as u(id, idx)
+   where u.id <> all (fixture_ids)
+   order by u.idx limit 1;
+  if found then
+    perform watermark.raise_invalid(format('response.data[%s].id', bad.idx),
+      format('fixture %s was not asked for; this answer does not belong to the batch sent', bad.id));
+  end if;
+  -- Asked for but absent, or moved to another season: failures with backoff (the
+  -- schedule's next discovery registers a moved fixture under its new season).
+  select coalesce(jsonb_agg(jsonb_build_object('fixture_id', f.id, 'error', f.error) order by f.id), '[]')
+    into failures
+    from (select r.id, 'not returned by fixtures/multi (deleted or not in the plan)' as error
+            from unnest(fixture_ids) r(id)
+           where r.id <> all (ids)
+          union all
+          select u.id, format('fixtures/multi reports season %s, not %s', u.season, c.season_id)
+            from unnest(ids, seasons) u(id, season)
+           where u.season <> c.season_id) f;
+  select coalesce(array_agg(u.v order by u.idx), '{}'), coalesce(array_agg(u.idx order by u.idx), '{}')
+    into elements, positions
+    from unnest(elements, positions, seasons) u(v, idx, season)
+   where u.season = c.season_id;
+  result := watermark.write_fixture_batch(c, elements, positions, 'response.data', checkpoint,
+    upsert_fixture_response.execution_id, failures);
+  return result || jsonb_build_object('rate_limit', response -> 'rate_limit');
+end
+$$;
+grant execute on function public.upsert_fixture_response(text, uuid, bigint[], jsonb, jsonb, text) to service_role;
+
+-- The pipe's HTTP entry. PostgREST hands a function whose only parameter is an
+-- unnamed jsonb the request body as it came, so the collector streams the
+-- fixtures/multi answer straight from the API into this call without reading
+-- it; the batch's own arguments (chunk_id, lease_token, fixture_ids,
+-- checkpoint, execution_id) travel as JSON in the x-watermark-batch header.
+create function public.pipe_fixture_response(jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  batch jsonb;
+  token uuid;
+begin
+  perform watermark.require_access(3, 'pipe_fixture_response');
+  begin
+    batch := (current_setting('request.headers', true)::jsonb ->> 'x-watermark-batch')::jsonb;
+  exception when others then
+    batch := null;
+  end;
+  if batch is null or jsonb_typeof(batch) <> 'object' then
+    perform watermark.raise_invalid('x-watermark-batch', 'header must hold the batch as JSON: {"chunk_id": …, "lease_token": …, "fixture_ids": […], "checkpoint": {…}}');
+  end if;
+  if jsonb_typeof(batch -> 'fixture_ids') is distinct from 'array' or exists (
+      select 1 from jsonb_array_elements(batch -> 'fixture_ids') i(v)
+       where jsonb_typeof(i.v) <> 'number' or (i.v #>> '{}')::numeric <> trunc((i.v #>> '{}')::numeric)) then
+    perform watermark.raise_invalid('x-watermark-batch.fixture_ids', 'must list the fixture ids sent to fixtures/multi');
+  end if;
+  begin
+    token := (batch ->> 'lease_token')::uuid;
+  exception when invalid_text_representation then
+    perform watermark.raise_invalid('x-watermark-batch.lease_token', 'must be the lease_token claim_chunk returned');
+  end;
+  return public.upsert_fixture_response(batch ->> 'chunk_id', token,
+    array(select (i.v #>> '{}')::bigint from jsonb_array_elements(batch -> 'fixture_ids') with ordinality i(v, ord) order by i.ord),
+    batch -> 'checkpoint', $1, batch ->> 'execution_id');
+end
+$$;
+grant execute on function public.pipe_fixture_response(jsonb) to service_role;
 
 create function public.record_fixture_failures(chunk_id text, lease_token uuid, failures jsonb, execution_id text default null)
 returns integer

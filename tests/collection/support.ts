@@ -1,9 +1,8 @@
 // Shared setup for the collection tests: a private test stack, a simulator, and
 // collector deps pointed at both. Comparison helpers read the database back.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
+import { type CollectorSettings, createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
 import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
-import { STORED_FIXTURE_FIELDS } from "../../packages/core/src/collector/plan.ts";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -24,7 +23,8 @@ export const LEAGUES_ONLY = {
 export interface CollectionEnv {
   stack: TestStack;
   sim: Simulator;
-  run(options?: CollectOptions): ReturnType<typeof collect>;
+  /** One run; `settings` adds to the collector's (e.g. a resource probe). */
+  run(options?: CollectOptions, settings?: Partial<CollectorSettings>): ReturnType<typeof collect>;
   /** Env for spawning `npm run collect` against this stack and simulator. */
   cliEnv(): Record<string, string>;
   close(): Promise<void>;
@@ -36,7 +36,7 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
   return {
     stack,
     sim,
-    run: (options = {}) =>
+    run: (options = {}, settings = {}) =>
       collect(
         createCollectorDeps({
           supabaseUrl: stack.supabaseUrl,
@@ -46,6 +46,7 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
           console: { level: "off" },
           // Fast retries: the simulator's faults are injected, not load.
           sportmonks: { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 10, timeoutMs: 2_000 },
+          ...settings,
         }),
         { timeBudgetMs: 300_000, ...options },
       ),
@@ -61,6 +62,32 @@ export async function collectionEnv(label: string, simOptions: SimulatorOptions 
     },
   };
 }
+
+/** The fixture columns and includes upsert_fixture_response stores from an answer (migration 0003). */
+export const STORED_FIXTURE_FIELDS = [
+  "id",
+  "league_id",
+  "season_id",
+  "stage_id",
+  "group_id",
+  "aggregate_id",
+  "round_id",
+  "state_id",
+  "venue_id",
+  "name",
+  "starting_at",
+  "starting_at_timestamp",
+  "result_info",
+  "leg",
+  "length",
+  "placeholder",
+  "has_odds",
+  "events",
+  "lineups",
+  "statistics",
+  "participants",
+  "scores",
+] as const;
 
 /** Bigint columns, read back as numbers like the API sends them. */
 const NUMERIC_IDS = new Set(["id", "league_id", "season_id", "stage_id", "group_id", "aggregate_id", "round_id", "venue_id"]);

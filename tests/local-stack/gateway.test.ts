@@ -29,11 +29,14 @@ beforeAll(async () => {
       select jsonb_build_object('current_user', current_user, 'role', auth.role(), 'jwt', auth.jwt(),
                                 'method', current_setting('request.method', true))
     $$;
+    create function public.gw_whole(jsonb) returns jsonb language sql volatile as $$
+      select jsonb_build_object('body', $1, 'batch', current_setting('request.headers', true)::jsonb -> 'x-batch')
+    $$;
     create function public.gw_private() returns integer language sql stable as $$ select 1 $$;
     revoke execute on function public.gw_private() from public, anon, authenticated, service_role;
     grant execute on function public.gw_add(integer, integer), public.gw_nothing(integer), public.gw_echo(jsonb, text, timestamptz, text[]),
       public.gw_series(integer), public.gw_rows(integer), public.gw_pair_of(integer), public.gw_note(text),
-      public.gw_note_then_fail(text), public.gw_raise(text), public.gw_whoami() to anon, authenticated, service_role;
+      public.gw_note_then_fail(text), public.gw_raise(text), public.gw_whoami(), public.gw_whole(jsonb) to anon, authenticated, service_role;
     grant select, insert on public.gw_calls to anon, authenticated, service_role;
     grant usage on sequence public.gw_calls_id_seq to anon, authenticated, service_role;
   `);
@@ -151,6 +154,16 @@ describe("arguments", () => {
 });
 
 describe("result shapes", () => {
+  it("hands a function with a single unnamed jsonb parameter the whole body, whatever its keys, headers readable", async () => {
+    const body = '{"data": [{"id": 1}], "rate_limit": {"remaining": 9}, "a": 1}';
+    expect(await rpc("gw_whole", body, stack.keys.serviceRole, { headers: { "x-batch": "7" } })).toEqual({
+      status: 200,
+      body: { body: JSON.parse(body), batch: "7" },
+    });
+    // Postgres reads the body: one that is not JSON is its 22P02, a 400.
+    expect(await rpc("gw_whole", '{"data": [', stack.keys.serviceRole)).toMatchObject({ status: 400, body: { code: "22P02" } });
+  });
+
   it("returns scalars as JSON values, sets as arrays, composites as objects", async () => {
     expect(await rpc("gw_nothing", { a: 1 })).toEqual({ status: 200, body: null });
     expect(await rpc("gw_series", { n: 3 })).toEqual({ status: 200, body: [1, 2, 3] });

@@ -276,6 +276,9 @@ export type Database = {
 "mute_alert_rule":
 { Args: { "duration_seconds": number,"rule_id": string }; Returns: Json
                            },
+"pipe_fixture_response":
+{ Args: { "": Json }; Returns: Json
+                           },
 "reap_stale_executions":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -356,6 +359,9 @@ export type Database = {
                            },
 "upsert_fixture_batch":
 { Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"failures"?: Json,"fixtures": Json,"lease_token": string }; Returns: Json
+                           },
+"upsert_fixture_response":
+{ Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"fixture_ids": (number)[],"lease_token": string,"response": Json }; Returns: Json
                            },
 "verify_trigger_token":
 { Args: { "token": string }; Returns: string

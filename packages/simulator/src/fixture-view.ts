@@ -8,7 +8,37 @@ import { DAY, MINUTE, type Stamps } from "./clock.ts";
 import type { FixtureScript, ScriptedEvent, Side, Team } from "./dataset.ts";
 import { MATCH_LENGTH_MINUTES } from "./dataset.ts";
 
-export const FIXTURE_INCLUDES = ["events", "lineups", "statistics", "participants", "scores", "state", "league", "season"] as const;
+export const FIXTURE_INCLUDES = [
+  "events",
+  "lineups",
+  "lineups.details",
+  "statistics",
+  "participants",
+  "scores",
+  "state",
+  "league",
+  "season",
+] as const;
+
+/**
+ * Per-player statistics a lineup entry carries with `lineups.details` (type ids
+ * as the API names them): minutes played, rating, passes, accurate passes,
+ * touches, duels won, tackles, interceptions, shots total.
+ * With them (simulator option `playerDetails`) a played fixture answers about
+ * 50 KB, the size of a real one (../shared/sportmonks/samples: 48 KB with
+ * events, statistics and the rest).
+ */
+const PLAYER_DETAIL_TYPES: readonly { typeId: number; max: number }[] = [
+  { typeId: 119, max: 90 },
+  { typeId: 118, max: 10 },
+  { typeId: 80, max: 90 },
+  { typeId: 116, max: 80 },
+  { typeId: 120, max: 110 },
+  { typeId: 106, max: 15 },
+  { typeId: 78, max: 8 },
+  { typeId: 100, max: 6 },
+  { typeId: 42, max: 6 },
+];
 
 /**
  * States as GET /states lists them (the subset a simulated fixture can be in, with the real ids).
@@ -168,6 +198,8 @@ export interface RenderContext {
   nowMs: number;
   /** How instants are served (world time, or mapped onto the real clock). */
   stamps: Stamps;
+  /** Per-player statistics under lineups.details (the simulator's `playerDetails`); off, each `details` is []. */
+  playerDetails: boolean;
   leagueOf(id: number): unknown;
   seasonOf(id: number): unknown;
 }
@@ -232,7 +264,11 @@ export function renderFixture(script: FixtureScript, includes: ReadonlySet<strin
   if (includes.has("participants")) fixture.participants = renderParticipants(script, events, moment);
   if (includes.has("scores")) fixture.scores = renderScores(script, events, moment);
   if (includes.has("events")) fixture.events = renderEvents(script, events, moment);
-  if (includes.has("lineups")) fixture.lineups = lineupsAnnounced(script, ctx.nowMs) ? renderLineups(script) : [];
+  if (includes.has("lineups") || includes.has("lineups.details")) {
+    const withDetails = includes.has("lineups.details");
+    const details = withDetails ? (ctx.playerDetails ? { events, moment } : "none") : null;
+    fixture.lineups = lineupsAnnounced(script, ctx.nowMs) ? renderLineups(script, details) : [];
+  }
   if (includes.has("statistics")) fixture.statistics = renderStatistics(script, events, finalStats, moment);
   return fixture;
 }
@@ -337,11 +373,56 @@ function renderEvents(script: FixtureScript, events: readonly ScriptedEvent[], m
   return rows;
 }
 
-function renderLineups(script: FixtureScript): Record<string, unknown>[] {
+/** A value in 0..max that stays put for a fixture, player and type (no RNG: the dataset's draws stay as they are). */
+function detailValue(fixtureId: number, playerId: number, typeId: number, max: number): number {
+  let h = (fixtureId * 31 + playerId) * 31 + typeId;
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return ((h ^ (h >>> 16)) >>> 0) % (max + 1);
+}
+
+/** A player's `details` so far: starters from kickoff, substitutes from the minute they came on; none for an unused one. */
+function renderPlayerDetails(
+  script: FixtureScript,
+  entry: FixtureScript["lineups"][number],
+  lineupId: number,
+  teamId: number,
+  played: { events: readonly ScriptedEvent[]; moment: Moment },
+): Record<string, unknown>[] {
+  const { events, moment } = played;
+  const on = entry.starter
+    ? 0
+    : events.find((e) => e.typeId === 18 && e.player.id === entry.player.id && e.minute <= moment.minute)?.minute;
+  if (on === undefined || moment.minute === 0) return [];
+  const share = (moment.minute - on) / 90;
+  return PLAYER_DETAIL_TYPES.map(({ typeId, max }) => ({
+    id: lineupId * 100 + typeId,
+    fixture_id: script.id,
+    player_id: entry.player.id,
+    team_id: teamId,
+    lineup_id: lineupId,
+    type_id: typeId,
+    data: {
+      value:
+        typeId === 119
+          ? moment.minute - on
+          : typeId === 118
+            ? 6 + detailValue(script.id, entry.player.id, typeId, 30) / 10
+            : Math.round(detailValue(script.id, entry.player.id, typeId, max) * share),
+    },
+  }));
+}
+
+/** `details`: the per-player statistics so far, "none" for a league without player coverage, null when not asked. */
+function renderLineups(
+  script: FixtureScript,
+  details: { events: readonly ScriptedEvent[]; moment: Moment } | "none" | null,
+): Record<string, unknown>[] {
   return script.lineups.map((entry, index) => {
     const team = entry.side === "home" ? script.home : script.away;
+    const id = script.id * 40 + index;
     return {
-      id: script.id * 40 + index,
+      id,
       sport_id: 1,
       fixture_id: script.id,
       player_id: entry.player.id,
@@ -352,6 +433,7 @@ function renderLineups(script: FixtureScript): Record<string, unknown>[] {
       formation_position: entry.formationPosition,
       player_name: entry.player.name,
       jersey_number: entry.player.jersey,
+      ...(details === null ? {} : { details: details === "none" ? [] : renderPlayerDetails(script, entry, id, team.id, details) }),
     };
   });
 }

@@ -69,6 +69,13 @@ const simulatorOptionsSchema = z
      * consumer whose own clock is the real one follows a compressed world; needs timeScale > 0.
      */
     realClockStamps: z.boolean().default(false),
+    /**
+     * Per-player match statistics under `lineups.details`, as a league with
+     * player coverage has them: a played fixture then answers about 50 KB, like
+     * the real sample. Off, `details` is an empty list (a league without that
+     * coverage), which keeps the test suite's worlds light; the benches turn it on.
+     */
+    playerDetails: z.boolean().default(false),
     /** Calls per entity per (simulated) hour. */
     hourlyLimit: z.number().int().min(1).max(1_000_000).default(3000),
     apiKey: z.string().min(1).default("simulator-key"),

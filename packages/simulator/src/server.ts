@@ -111,6 +111,7 @@ export async function startSimulator(input: SimulatorOptions = {}): Promise<Simu
     return {
       nowMs,
       stamps,
+      playerDetails: options.playerDetails,
       leagueOf: (id) =>
         once(leagues, id, () => {
           const league = catalog.leagueById(id, nowMs);

@@ -132,17 +132,20 @@ describe("limits", () => {
 });
 
 describe("includes", () => {
-  it("returns events, lineups, statistics, participants and scores exactly as the truth has them", async () => {
-    const sim = await simulator();
+  it("returns events, lineups with details, statistics, participants and scores exactly as the truth has them", async () => {
+    const sim = await simulator({ playerDetails: true });
     const truth = sim.truth().fixtures;
     const finished = truth.filter((f) => f.state_id === 5).slice(0, 20);
     const { body } = await api(
       sim,
-      `fixtures/multi/${finished.map((f) => f.id).join(",")}?include=events;lineups;statistics;participants;scores`,
+      `fixtures/multi/${finished.map((f) => f.id).join(",")}?include=events;lineups.details;statistics;participants;scores`,
     );
     expect(body.data).toEqual(finished.map(({ state, league, season, ...rest }) => rest));
     for (const fixture of body.data) {
       expect(fixture.lineups).toHaveLength(36);
+      // Every starter played; details are what makes a played fixture as large as a real one.
+      const starters = fixture.lineups.filter((l: { type_id: number }) => l.type_id === 11);
+      expect(starters.every((l: { details: unknown[] }) => l.details.length === 9)).toBe(true);
       expect(fixture.participants.map((p: { meta: { location: string } }) => p.meta.location)).toEqual(["home", "away"]);
       const goals = fixture.events.filter((e: { type_id: number }) => e.type_id === 14).length;
       const current = fixture.scores.filter((s: { description: string }) => s.description === "CURRENT");
@@ -155,6 +158,12 @@ describe("includes", () => {
     const sim = await simulator();
     const fixture = (await api(sim, `fixtures/${sim.dataset.fixtureList[0]?.id}`)).body.data;
     expect(fixture.events).toBeUndefined();
+    const played = sim.truth().fixtures.find((f) => f.state_id === 5);
+    const plain = (await api(sim, `fixtures/${played?.id}?include=lineups`)).body.data;
+    expect(plain.lineups[0]).not.toHaveProperty("details");
+    // A league without player coverage (the default world): details asked for, none to give.
+    const uncovered = (await api(sim, `fixtures/${played?.id}?include=lineups.details`)).body.data;
+    expect(uncovered.lineups[0].details).toEqual([]);
     const season = sim.dataset.leagues[0]?.seasons[1];
     const { body } = await api(sim, `schedules/seasons/${season?.id}`);
     expect(body.rate_limit.requested_entity).toBe("Schedule");

@@ -91,6 +91,20 @@ export class RoutineCache {
     return matchRoutine(routines, fn, keys);
   }
 
+  /**
+   * PostgREST (9+) hands a function whose only parameter is an unnamed json or
+   * jsonb the POST body as it came, whatever its keys: that function, if `fn` is one.
+   */
+  async singleJsonParam(client: PoolClient, fn: string): Promise<RoutineInfo | null> {
+    let routines = this.#byName.get(fn);
+    if (!routines) {
+      const { rows } = await client.query<RoutineRow>(routinesSql, [API_SCHEMA, fn]);
+      routines = rows.map(toRoutine);
+      this.#byName.set(fn, routines);
+    }
+    return routines.find((r) => r.args.length === 1 && r.args[0]?.name === "" && ["json", "jsonb"].includes(r.args[0].type)) ?? null;
+  }
+
   forget(fn: string): void {
     this.#byName.delete(fn);
   }
@@ -130,12 +144,16 @@ const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * The statement calling the routine with the JSON object in $1 as named arguments. It yields one
  * row with one text column `body`: the response JSON exactly as PostgreSQL rendered it.
  */
-export function callSql(routine: RoutineInfo, keys: string[]): string {
+export function callSql(routine: RoutineInfo, keys: string[], rawBody = false): string {
   const given = routine.args.filter((a) => keys.includes(a.name));
-  const call = `${ident(API_SCHEMA)}.${ident(routine.name)}(${given.map((a) => `${ident(a.name)} := _args.${ident(a.name)}`).join(", ")})`;
+  const named = given.map((a) => `${ident(a.name)} := _args.${ident(a.name)}`).join(", ");
+  // A single unnamed json/jsonb parameter takes the body itself ($1), as PostgREST passes it.
+  const call = `${ident(API_SCHEMA)}.${ident(routine.name)}(${rawBody ? `$1::${routine.args[0]?.type}` : named})`;
   const from =
-    given.length > 0 ? `from json_to_record($1::json) as _args(${given.map((a) => `${ident(a.name)} ${a.type}`).join(", ")})` : "";
-  const lateral = given.length > 0 ? ", lateral" : "from";
+    !rawBody && given.length > 0
+      ? `from json_to_record($1::json) as _args(${given.map((a) => `${ident(a.name)} ${a.type}`).join(", ")})`
+      : "";
+  const lateral = from !== "" ? ", lateral" : "from";
   if (routine.returnsVoid) return `select ${call} as body ${from}`;
   if (routine.returnsComposite) {
     const agg = routine.returnsSet ? `coalesce(json_agg(_t), '[]'::json)` : `json_agg(_t) -> 0`;

@@ -108,17 +108,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (method === "POST" && [...query.keys()].length > 0) {
       throw pgrstError(400, "PGRST100", `the local gateway does not filter RPC results: drop the query parameter ${[...query.keys()][0]}`);
     }
-    const args = parseArgs(method, method === "POST" ? await readBody(req) : "", query);
-    const keys = Object.keys(args);
+    const raw = method === "POST" ? await readBody(req) : "";
     const client = await pool.connect().catch((err: unknown) => {
       throw pgrstError(503, "PGRST000", "Database client error", err instanceof Error ? err.message : String(err));
     });
     let body: string | null;
     let returnsSet = false;
     try {
-      const routine = await routines.resolve(client, fn, keys).catch((err: unknown) => {
-        throw fromDatabaseError(err, authenticated);
-      });
+      // The body goes to Postgres as it came when the function takes it whole; otherwise its keys are the arguments.
+      const whole =
+        method === "POST"
+          ? await routines.singleJsonParam(client, fn).catch((err: unknown) => {
+              throw fromDatabaseError(err, authenticated);
+            })
+          : null;
+      const args = whole ? {} : parseArgs(method, raw, query);
+      const keys = Object.keys(args);
+      const routine =
+        whole ??
+        (await routines.resolve(client, fn, keys).catch((err: unknown) => {
+          throw fromDatabaseError(err, authenticated);
+        }));
       returnsSet = routine.returnsSet;
       // PostgREST runs GET and stable/immutable functions in a read-only transaction.
       const readOnly = method !== "POST" || routine.volatility !== "v";
@@ -138,7 +148,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           `begin isolation level read committed${readOnly ? " read only" : ""};
            select ${settings.map(([name, value]) => `set_config('${name}', ${client.escapeLiteral(value)}, true)`).join(", ")}`,
         );
-        const result = await client.query<{ body: string | null }>(callSql(routine, keys), keys.length > 0 ? [JSON.stringify(args)] : []);
+        const result = whole
+          ? await client.query<{ body: string | null }>(callSql(routine, [], true), [raw])
+          : await client.query<{ body: string | null }>(callSql(routine, keys), keys.length > 0 ? [JSON.stringify(args)] : []);
         await client.query("commit");
         body = routine.returnsVoid ? null : (result.rows[0]?.body ?? "null");
       } catch (err) {

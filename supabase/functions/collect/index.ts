@@ -1188,7 +1188,7 @@ var seasonSchema = z2.looseObject({
   starting_at: z2.string().nullish(),
   ending_at: z2.string().nullish()
 });
-var FIXTURE_INCLUDES = ["events", "lineups", "statistics", "participants", "scores"];
+var FIXTURE_INCLUDES = ["events", "lineups", "lineups.details", "statistics", "participants", "scores"];
 var fixtureSchema = z2.looseObject({
   id,
   sport_id: z2.number().int().optional(),
@@ -1311,6 +1311,11 @@ var ENDPOINTS = {
   fixturesBetween: { name: "fixtures/between/{start}/{end}", entity: "Fixture" },
   fixturesLatest: { name: "fixtures/latest", entity: "Fixture" }
 };
+var SinkError = class extends Error {
+  constructor(cause) {
+    super("the sink failed", { cause });
+  }
+};
 var SportmonksClient = class {
   baseUrl;
   #apiKey;
@@ -1370,17 +1375,32 @@ var SportmonksClient = class {
   }
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids, options = {}) {
-    if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
-    const unique = [...new Set(ids.map((id4, i) => positiveId(`ids[${i}]`, id4)))];
-    if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
-      throw new SportmonksInvalidArgument(
-        `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
-        { endpoint: ENDPOINTS.fixturesMulti.name }
-      );
-    }
+    const unique = multiIds(ids);
     if (unique.length === 0) return [];
     const params = includeParams(options);
     return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
+  }
+  /**
+   * fixtures/multi for these ids (at most 50), its HTTP 200 body handed unread
+   * to `sink` as the stream that is still arriving: for a caller that stores
+   * the answer without parsing it (the collector pipes it into Postgres). The
+   * sink's result is returned. Errors, limits and retries as fixturesByIds: a
+   * sink that fails with a SportmonksError (a cut-off body, an answer the
+   * store found not to be JSON) is retried like a failed request; any other
+   * error of the sink is thrown as it is. The answer's `rate_limit` is the
+   * sink's to hand back through recordRateLimit.
+   */
+  async fixturesByIdsPiped(ids, options, sink) {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
+  }
+  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
+  async recordRateLimit(rateLimit) {
+    const parsed = rateLimitSchema.safeParse(rateLimit);
+    if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data);
   }
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
   fixturesBetween(start, end, options = {}) {
@@ -1433,8 +1453,47 @@ var SportmonksClient = class {
       }
     });
   }
-  /** One logical GET: budget check, attempts with retries, parsing. */
-  async #get(spec, path, params, dataSchema) {
+  /** One logical GET whose data is parsed with `dataSchema`. */
+  #get(spec, path, params, dataSchema) {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      const envelope = await this.#interpret(spec, response, includes, facts);
+      const data = dataSchema.safeParse(envelope.data);
+      if (!data.success) {
+        const issue = data.error.issues[0];
+        throw new SportmonksMalformedResponse(
+          `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+          { endpoint: spec.name, status: facts.status }
+        );
+      }
+      return { data: data.data, envelope };
+    });
+  }
+  /** One logical GET whose HTTP 200 body streams, unread, into `sink`. */
+  #getPiped(spec, path, params, sink) {
+    return this.#request(
+      spec,
+      path,
+      params,
+      async (response, includes, facts) => {
+        if (response.stream) {
+          try {
+            return await sink(response.stream);
+          } catch (error) {
+            if (error instanceof SportmonksError) throw error;
+            throw new SinkError(error);
+          }
+        }
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status
+        });
+      },
+      true
+    );
+  }
+  /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
+  async #request(spec, path, params, read, pipe = false) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -1443,30 +1502,31 @@ var SportmonksClient = class {
       await this.#awaitBudget(spec, entity, attempt);
       const facts = { status: null, rateLimit: null };
       const started = this.#now();
+      let release = () => {
+      };
       try {
-        const envelope = await this.#attempt(spec, url, includes, facts);
-        const data = dataSchema.safeParse(envelope.data);
-        if (!data.success) {
-          const issue = data.error.issues[0];
-          throw new SportmonksMalformedResponse(
-            `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
-            { endpoint: spec.name, status: facts.status }
-          );
-        }
+        const response = await this.#send(spec, url, pipe);
+        release = response.release;
+        facts.status = response.status;
+        const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
-        return { data: data.data, envelope };
+        return result;
       } catch (caught) {
+        if (caught instanceof SinkError) {
+          this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
+          throw caught.cause;
+        }
         const error = this.#normalise(spec, caught);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
+      } finally {
+        release();
       }
     }
   }
-  /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec, url, includes, facts) {
-    const response = await this.#send(spec, url);
-    facts.status = response.status;
+  /** Turn a response into an envelope or a typed error. */
+  async #interpret(spec, response, includes, facts) {
     const json = parseJson(response.body);
     const parsed = json === void 0 ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
@@ -1518,7 +1578,7 @@ var SportmonksClient = class {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
     if (json === void 0) {
-      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.length} bytes)`, details);
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.byteLength} bytes)`, details);
     }
     if (!envelope) {
       const issue = parsed?.success === false ? parsed.error.issues[0] : void 0;
@@ -1534,18 +1594,30 @@ var SportmonksClient = class {
     }
     return envelope;
   }
-  /** fetch with a per-attempt timeout covering headers and body. */
-  async #send(spec, url) {
+  /**
+   * fetch with a per-attempt timeout covering headers and body. With `pipe`, a
+   * 200's body is left unread as `stream` and the timeout keeps running until
+   * `release()`, so a body that stalls while the sink reads it is cut off too.
+   */
+  async #send(spec, url, pipe = false) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
+    const release = () => clearTimeout(timer);
+    let piped = false;
     try {
       const response = await this.#fetch(url, {
         method: "GET",
-        headers: { Authorization: this.#apiKey, Accept: "application/json" },
+        // identity: a compressed answer would have to be inflated here, costing the function CPU per byte.
+        headers: { Authorization: this.#apiKey, Accept: "application/json", ...pipe ? { "Accept-Encoding": "identity" } : {} },
         signal: controller.signal
       });
-      const body = await response.text();
-      return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+      const retryAfter = response.headers.get("retry-after");
+      if (pipe && response.status === 200 && response.body) {
+        piped = true;
+        return { status: 200, body: new Uint8Array(0), stream: response.body, retryAfter, release };
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, body, stream: null, retryAfter, release };
     } catch (error) {
       if (controller.signal.aborted) {
         throw new SportmonksTimeout(`${spec.name}: no complete response within ${this.#options.timeoutMs} ms`, {
@@ -1557,7 +1629,7 @@ var SportmonksClient = class {
         cause: error
       });
     } finally {
-      clearTimeout(timer);
+      if (!piped) release();
     }
   }
   /** Pause while the entity is down to its reserve; refuse when the reset is too far away. */
@@ -1623,10 +1695,21 @@ var SportmonksClient = class {
 };
 function parseJson(body) {
   try {
-    return JSON.parse(body);
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     return void 0;
   }
+}
+function multiIds(ids) {
+  if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
+  const unique = [...new Set(ids.map((id4, i) => positiveId(`ids[${i}]`, id4)))];
+  if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
+    throw new SportmonksInvalidArgument(
+      `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
+      { endpoint: ENDPOINTS.fixturesMulti.name }
+    );
+  }
+  return unique;
 }
 function errorName(error) {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -1882,6 +1965,17 @@ var collectionRpcs = {
     }),
     result: batchResultSchema
   },
+  /** The collector's write: fixtureResponseWriter sends `response` as the raw bytes the API answered. */
+  upsert_fixture_response: {
+    args: z4.object({
+      ...leaseArgs,
+      fixture_ids: z4.array(id2).min(1).max(50),
+      checkpoint: checkpointSchema,
+      response: z4.looseObject({}),
+      execution_id: text.optional()
+    }),
+    result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() })
+  },
   requeue_collection: {
     args: z4.object({
       league_id: id2.optional(),
@@ -1947,6 +2041,69 @@ var collectionRpcs = {
 };
 var collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
 
+// packages/core/src/collector/fixture-pipe.ts
+var resultSchema = collectionRpcs.upsert_fixture_response.result;
+var BATCH_HEADER = "x-watermark-batch";
+var NOT_JSON = /* @__PURE__ */ new Set(["22P02", "PGRST102"]);
+function fixtureResponseWriter(options) {
+  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/pipe_fixture_response`;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  return async (args, response) => {
+    let answer;
+    try {
+      answer = await send(endpoint, {
+        method: "POST",
+        headers: {
+          apikey: options.serviceRoleKey,
+          Authorization: `Bearer ${options.serviceRoleKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          [BATCH_HEADER]: JSON.stringify(args)
+        },
+        body: response,
+        duplex: "half"
+      });
+    } catch (error) {
+      throw new SportmonksNetworkError(
+        `fixtures/multi/{ids}: the answer broke off while it streamed to the database (${describe(error)})`,
+        {
+          endpoint: "fixtures/multi/{ids}",
+          cause: error
+        }
+      );
+    }
+    const text2 = await answer.text();
+    let json;
+    try {
+      json = JSON.parse(text2);
+    } catch {
+      throw new Error(`pipe_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+    }
+    if (!answer.ok) {
+      const error = fromApiError(json, answer.status);
+      if (error instanceof WatermarkError && NOT_JSON.has(error.code)) {
+        throw new SportmonksMalformedResponse(`fixtures/multi/{ids}: body is not JSON (${error.message})`, {
+          endpoint: "fixtures/multi/{ids}",
+          status: 200
+        });
+      }
+      throw error;
+    }
+    const result = resultSchema.safeParse(json);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      throw new Error(
+        `pipe_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
+        { cause: result.error }
+      );
+    }
+    return result.data;
+  };
+}
+function describe(error) {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 // packages/core/src/collector/deps.ts
 function collectorRpcClient(supabaseUrl, serviceRoleKey) {
   return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
@@ -1960,7 +2117,9 @@ function createCollectorDeps(settings) {
       pipeline: "watermark",
       trigger: settings.trigger ?? "manual",
       component: "collector",
-      console: settings.console
+      console: settings.console,
+      // Fewer, larger log and metric writes: each costs the function CPU, which is capped at 2 s a request.
+      batching: { maxAgeMs: 1e4 }
     }),
     sportmonks: (hooks) => new SportmonksClient({
       ...settings.sportmonks,
@@ -1969,6 +2128,8 @@ function createCollectorDeps(settings) {
       fetch: settings.fetch ?? settings.sportmonks?.fetch,
       ...hooks
     }),
+    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    resources: settings.resources,
     console: settings.console,
     signal: settings.signal,
     onProgress: settings.onProgress
@@ -2005,6 +2166,14 @@ var collectOptionsSchema = z5.object({
   leaseSeconds: z5.number().int().min(10).max(3600).default(120),
   /** Read the whole catalog now, not only ids above the known ones. */
   refreshCatalog: z5.boolean().default(false),
+  /**
+   * CPU milliseconds the run may use before it stops cleanly (stop reason
+   * cpu_budget). The collect function sets it under the platform's 2 s per
+   * request; unset, CPU is only measured (CLI runs have no such limit).
+   */
+  cpuBudgetMs: z5.number().int().min(1).max(36e5).optional(),
+  /** Megabytes the run may hold before it stops cleanly (stop reason memory_budget); the function's limit is 256. */
+  memoryBudgetMb: z5.number().int().min(1).max(65536).optional(),
   /** Per-batch timing metrics (the seed's --track-performance). */
   trackPerformance: z5.boolean().default(false),
   /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
@@ -2019,35 +2188,6 @@ function resolveCollectOptions(input = {}) {
 }
 
 // packages/core/src/collector/plan.ts
-var STORED_FIXTURE_FIELDS = [
-  "id",
-  "league_id",
-  "season_id",
-  "stage_id",
-  "group_id",
-  "aggregate_id",
-  "round_id",
-  "state_id",
-  "venue_id",
-  "name",
-  "starting_at",
-  "starting_at_timestamp",
-  "result_info",
-  "leg",
-  "length",
-  "placeholder",
-  "has_odds",
-  "events",
-  "lineups",
-  "statistics",
-  "participants",
-  "scores"
-];
-function toFixtureRow(fixture) {
-  const row = {};
-  for (const field of STORED_FIXTURE_FIELDS) row[field] = fixture[field] ?? null;
-  return row;
-}
 function toScheduleRow(fixture) {
   return {
     id: fixture.id,
@@ -2062,19 +2202,6 @@ function toScheduleRow(fixture) {
     starting_at: fixture.starting_at ?? null,
     starting_at_timestamp: fixture.starting_at_timestamp ?? null
   };
-}
-function splitBatch(requested, fetched, seasonId) {
-  const byId = new Map(fetched.map((f) => [f.id, f]));
-  const rows = [];
-  const failures = [];
-  for (const id4 of requested) {
-    const fixture = byId.get(id4);
-    if (!fixture) failures.push({ fixture_id: id4, error: "not returned by fixtures/multi (deleted or not in the plan)" });
-    else if (fixture.season_id !== seasonId) {
-      failures.push({ fixture_id: id4, error: `fixtures/multi reports season ${fixture.season_id}, not ${seasonId}` });
-    } else rows.push(toFixtureRow(fixture));
-  }
-  return { rows, failures };
 }
 var TimeBudget = class {
   constructor(now, budgetMs, initialBatchEstimateMs = 5e3, closingReserveMs = 3e3) {
@@ -2156,6 +2283,113 @@ function shouldSave(last, next, lowWater, saveEvery, resetToleranceMs) {
   return last.remaining - next.remaining >= saveEvery;
 }
 
+// packages/core/src/collector/resource-budget.ts
+function runtimeResourceProbe() {
+  const proc = globalThis.process;
+  const usage = proc?.threadCpuUsage ?? proc?.cpuUsage;
+  return {
+    cpuMs() {
+      if (!usage || !proc) return null;
+      try {
+        const u = usage.call(proc);
+        return (u.user + u.system) / 1e3;
+      } catch {
+        return null;
+      }
+    },
+    memoryBytes() {
+      try {
+        const m = proc?.memoryUsage?.();
+        return m ? m.heapUsed + m.external : null;
+      } catch {
+        return null;
+      }
+    }
+  };
+}
+var CPU_ESTIMATE_MS = { batch: 15, discovery: 60 };
+var CLOSING_CPU_MS = 150;
+var ResourceBudget = class {
+  #probe;
+  #limits;
+  #startCpu;
+  #estimatedMs = 0;
+  #batchStart = null;
+  #maxBatchMs = 0;
+  #batchMs = 0;
+  #batches = 0;
+  #peakMemory = null;
+  constructor(probe, limits = {}) {
+    this.#probe = probe;
+    this.#limits = limits;
+    this.#startCpu = probe.cpuMs();
+    this.#sampleMemory();
+  }
+  #sampleMemory() {
+    const bytes = this.#probe.memoryBytes();
+    if (bytes !== null) this.#peakMemory = Math.max(this.#peakMemory ?? 0, bytes);
+    return bytes;
+  }
+  #cpuUsed() {
+    const now = this.#startCpu === null ? null : this.#probe.cpuMs();
+    return now === null || this.#startCpu === null ? this.#estimatedMs : now - this.#startCpu;
+  }
+  /** A season schedule was read and parsed (the only large answer the function parses). */
+  recordDiscovery() {
+    this.#estimatedMs += CPU_ESTIMATE_MS.discovery;
+    this.#sampleMemory();
+  }
+  startBatch() {
+    this.#batchStart = this.#cpuUsed();
+  }
+  endBatch() {
+    this.#estimatedMs += CPU_ESTIMATE_MS.batch;
+    const used = this.#cpuUsed();
+    if (this.#batchStart !== null) {
+      this.#batchMs += used - this.#batchStart;
+      this.#maxBatchMs = Math.max(this.#maxBatchMs, used - this.#batchStart);
+    }
+    this.#batchStart = null;
+    this.#batches++;
+    this.#sampleMemory();
+  }
+  /** Why the run must stop before its next batch, or null while another batch fits. */
+  check() {
+    const memory = this.#sampleMemory();
+    const { cpuMs, memoryBytes } = this.#limits;
+    if (memoryBytes !== void 0 && memory !== null && memory > memoryBytes) {
+      return {
+        reason: "memory_budget",
+        message: `memory budget reached: ${mb(memory)} MB held, budget ${mb(memoryBytes)} MB; the next run resumes from the checkpoint`
+      };
+    }
+    if (cpuMs !== void 0) {
+      const used = this.#cpuUsed();
+      const next = 2 * Math.max(this.#maxBatchMs, CPU_ESTIMATE_MS.batch) + CLOSING_CPU_MS;
+      if (used + next > cpuMs) {
+        return {
+          reason: "cpu_budget",
+          message: `CPU budget reached: ${Math.round(used)} ms used${this.#startCpu === null ? " (estimated)" : ""}, budget ${cpuMs} ms; the next run resumes from the checkpoint`
+        };
+      }
+    }
+    return null;
+  }
+  use() {
+    return {
+      cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
+      cpuEstimated: this.#startCpu === null,
+      batchCpuMs: Math.round(this.#batchMs * 10) / 10,
+      maxBatchCpuMs: Math.round(this.#maxBatchMs * 10) / 10,
+      batches: this.#batches,
+      peakMemoryBytes: this.#peakMemory
+    };
+  }
+};
+function mb(bytes) {
+  return Math.round(bytes / 1024 / 1024);
+}
+
 // packages/core/src/collector/result.ts
 function emptyCounters() {
   return {
@@ -2214,6 +2448,10 @@ var ApiUsageMeter = class {
     }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
+  /** `rate_limit.remaining` read from an answer the client passed on unread (the fixtures pipe). */
+  noteRemaining(entity, remaining) {
+    this.usage.remainingByEntity[entity] = remaining;
+  }
   onWait = (event) => {
     this.usage.waitedMs += event.waitMs;
   };
@@ -2224,6 +2462,7 @@ function isRateLimited(event) {
 
 // packages/core/src/collector/engine.ts
 var CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR" };
+var WORK_BATCHES_PER_QUERY = 10;
 var StopRun = class extends Error {
   constructor(reason, message, fatal = false) {
     super(message);
@@ -2246,12 +2485,17 @@ var CollectionRun = class {
     this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
+    this.resources = new ResourceBudget(deps.resources ?? runtimeResourceProbe(), {
+      cpuMs: options.cpuBudgetMs,
+      memoryBytes: options.memoryBudgetMb === void 0 ? void 0 : options.memoryBudgetMb * 1024 * 1024
+    });
   }
   deps;
   options;
   now;
   started;
   budget;
+  resources;
   meter;
   counters = emptyCounters();
   errors = [];
@@ -2440,6 +2684,8 @@ var CollectionRun = class {
         return new StopRun("max_fixtures", `fetched ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached");
+      const limit = this.resources.check();
+      if (limit) return new StopRun(limit.reason, limit.message);
       const claim = await this.deps.rpc.call("claim_chunk", {
         owner: `${o.owner}/${this.executionId}`,
         lease_seconds: o.leaseSeconds,
@@ -2554,6 +2800,7 @@ var CollectionRun = class {
     let after = claim.checkpoint.last_fixture_id;
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
+    let queued = [];
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -2579,6 +2826,7 @@ var CollectionRun = class {
         let stages;
         try {
           stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          this.resources.recordDiscovery();
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
@@ -2620,11 +2868,20 @@ var CollectionRun = class {
           await release("pending");
           return new StopRun("time_budget", "time budget reached; the next run resumes from the checkpoint");
         }
-        const ids = await this.deps.rpc.call("list_chunk_work", {
-          chunk_id: claim.chunk_id,
-          after_fixture_id: after,
-          max_rows: Math.min(o.batchSize, left)
-        });
+        const limit = this.resources.check();
+        if (limit) {
+          await release("pending");
+          return new StopRun(limit.reason, limit.message);
+        }
+        this.resources.startBatch();
+        if (queued.length === 0) {
+          queued = await this.deps.rpc.call("list_chunk_work", {
+            chunk_id: claim.chunk_id,
+            after_fixture_id: after,
+            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left)
+          });
+        }
+        const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
           await release("done");
           return null;
@@ -2634,17 +2891,9 @@ var CollectionRun = class {
           leaseExpiresAt = this.now() + o.leaseSeconds * 1e3;
         }
         const batchStarted = this.now();
-        const fetched = await this.fetchBatch(ids, claim.chunk_id);
-        const split = fetched.ok ? splitBatch(ids, fetched.fixtures, claim.season_id) : { rows: [], failures: fetched.failures };
         const lastId = ids[ids.length - 1];
-        const upsert = () => this.deps.rpc.call("upsert_fixture_batch", {
-          ...lease,
-          fixtures: split.rows,
-          checkpoint: { last_fixture_id: lastId },
-          execution_id: this.executionId ?? void 0,
-          failures: split.failures
-        });
-        const result = o.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", upsert) : await upsert();
+        const batch = { ids, chunkId: claim.chunk_id, lease, checkpoint: { last_fixture_id: lastId } };
+        const result = await this.writeBatch(batch);
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;
@@ -2663,6 +2912,7 @@ var CollectionRun = class {
           checkpoint: void 0,
           duration_ms: this.now() - batchStarted
         });
+        this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {
@@ -2686,20 +2936,60 @@ var CollectionRun = class {
       throw err;
     }
   }
-  /** fixtures/multi for one batch. Retries exhausted → every id fails with backoff; run-level errors throw StopRun. */
-  async fetchBatch(ids, chunkId) {
-    const fetch2 = () => this.sportmonks.fixturesByIds(ids, { include: FIXTURE_INCLUDES });
+  /**
+   * One batch: fixtures/multi, its answer piped unread into pipe_fixture_response
+   * with the checkpoint. A fetch that failed (retries exhausted) or an answer
+   * Postgres rejected (WM001, nothing written) fails every id of the batch with
+   * backoff and still moves the checkpoint; run-level errors throw StopRun.
+   */
+  async writeBatch(batch) {
+    const executionId = this.executionId ?? void 0;
+    const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
+    const metrics = this.options.trackPerformance ? this.metrics : void 0;
+    const pipe = () => {
+      const fetching = metrics?.startTimer("collector.fetch_batch");
+      return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
+        await fetching?.stop({ status: "ok" }).catch(() => {
+        });
+        const write = () => this.deps.writeFixtureResponse(args, body);
+        return metrics ? metrics.trackOperation("collector.upsert_batch", write) : write();
+      });
+    };
+    let failure;
     try {
-      const fixtures = this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch2) : await fetch2();
-      return { ok: true, fixtures };
+      const written = await pipe();
+      if (written.rate_limit) {
+        await this.sportmonks.recordRateLimit(written.rate_limit);
+        this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
+      }
+      return written;
     } catch (err) {
-      this.rethrowIfRunStopping(err);
-      if (err instanceof SportmonksPlanError) throw err;
-      const message = `fixtures/multi: ${describeError(err)}`;
-      this.errors.push(`${chunkId}: ${message}`);
-      await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
-      return { ok: false, failures: ids.map((id4) => ({ fixture_id: id4, error: message })) };
+      if (isWatermarkError(err, "invalid_parameter")) {
+        failure = `fixtures/multi answer rejected: ${describeError(err)}`;
+        await this.logger.warning("batch answer rejected by the database; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure
+        });
+      } else {
+        this.rethrowIfRunStopping(err);
+        if (err instanceof SportmonksPlanError) throw err;
+        failure = `fixtures/multi: ${describeError(err)}`;
+        await this.logger.warning("batch fetch failed; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure
+        });
+      }
     }
+    this.errors.push(`${batch.chunkId}: ${failure}`);
+    return this.deps.rpc.call("upsert_fixture_batch", {
+      ...batch.lease,
+      fixtures: [],
+      checkpoint: batch.checkpoint,
+      execution_id: executionId,
+      failures: batch.ids.map((id4) => ({ fixture_id: id4, error: failure }))
+    });
   }
   // ------------------------------------------------------------------ dry run
   /**
@@ -2799,7 +3089,9 @@ var CollectionRun = class {
     return new StopRun("no_work", "dry run planned");
   }
   result(status, stop, durationMs) {
-    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cancelled"].includes(stop.reason);
+    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cpu_budget", "memory_budget", "cancelled"].includes(
+      stop.reason
+    );
     return {
       executionId: this.executionId,
       status,
@@ -2811,6 +3103,7 @@ var CollectionRun = class {
       counters: { ...this.counters },
       api: structuredClone(this.meter.usage),
       errors: [...this.errors],
+      resources: this.resources.use(),
       ...this.metrics && this.options.trackPerformance ? { performance: this.metrics.snapshot() } : {}
     };
   }
@@ -3026,6 +3319,8 @@ function triggerAuthenticator(options) {
 import { z as z8 } from "npm:zod@^4.6.7";
 var MAX_WALL_CLOCK_SECONDS = 400;
 var WALL_CLOCK_MARGIN_SECONDS = 15;
+var FUNCTION_CPU_BUDGET_MS = 1500;
+var FUNCTION_MEMORY_BUDGET_MB = 150;
 var collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
@@ -3095,6 +3390,8 @@ function createCollectHandler(options = {}) {
       { ...deps, onStarted },
       {
         timeBudgetMs: body.time_budget_seconds * 1e3,
+        cpuBudgetMs: FUNCTION_CPU_BUDGET_MS,
+        memoryBudgetMb: FUNCTION_MEMORY_BUDGET_MB,
         leagueId: body.league_id,
         seasonId: body.season_id,
         maxChunks: body.max_chunks,
@@ -3112,7 +3409,13 @@ function createCollectHandler(options = {}) {
       run.then((result) => {
         options.onFinished?.(result);
         console.log(
-          JSON.stringify({ event: "collect finished", execution_id: result.executionId, status: result.status, stop: result.stopReason })
+          JSON.stringify({
+            event: "collect finished",
+            execution_id: result.executionId,
+            status: result.status,
+            stop: result.stopReason,
+            resources: result.resources
+          })
         );
       })
     );

@@ -6,6 +6,8 @@ import { createRpcClient, type RpcClient } from "../rpc/client.ts";
 import type { ExecutionTrigger } from "../rpc/schemas.ts";
 import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
 import type { CollectorDeps } from "./engine.ts";
+import { fixtureResponseWriter } from "./fixture-pipe.ts";
+import type { ResourceProbe } from "./resource-budget.ts";
 import { type CollectorRpcs, collectorRpcs } from "./rpcs.ts";
 
 export interface CollectorSettings {
@@ -21,6 +23,8 @@ export interface CollectorSettings {
   fetch?: FetchLike;
   signal?: AbortSignal;
   onProgress?: CollectorDeps["onProgress"];
+  /** CPU and memory readings (default: the runtime's, runtimeResourceProbe). */
+  resources?: ResourceProbe;
 }
 
 export function collectorRpcClient(supabaseUrl: string, serviceRoleKey: string): RpcClient<CollectorRpcs> {
@@ -37,6 +41,8 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
       trigger: settings.trigger ?? "manual",
       component: "collector",
       console: settings.console,
+      // Fewer, larger log and metric writes: each costs the function CPU, which is capped at 2 s a request.
+      batching: { maxAgeMs: 10_000 },
     }),
     sportmonks: (hooks) =>
       new SportmonksClient({
@@ -46,6 +52,8 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
         fetch: settings.fetch ?? settings.sportmonks?.fetch,
         ...hooks,
       }),
+    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    resources: settings.resources,
     console: settings.console,
     signal: settings.signal,
     onProgress: settings.onProgress,

@@ -3,8 +3,13 @@
 //   start execution → catalog (new leagues and seasons: ids above the known
 //   ones; the whole catalog on its cadence) → claim chunk (lease)
 //   → discover (season schedule, every stage layout) → fixtures due after the
-//   checkpoint → fixtures/multi (≤ 50 ids, includes) → upsert batch +
-//   checkpoint (one RPC) → … → release lease → next chunk … → finish execution.
+//   checkpoint → fixtures/multi (≤ 50 ids, includes) → its answer, unread, to
+//   upsert_fixture_response with the checkpoint (one RPC; Postgres parses and
+//   checks it) → … → release lease → next chunk … → finish execution.
+//
+// Inside the edge function the run also counts its CPU and memory
+// (ResourceBudget) and stops at a batch boundary before the platform would
+// kill it, like it stops before its wall-clock budget.
 //
 // When a fixture is due is the database's decision (docs/collection.md): at
 // kickoff, while live, after full time on the settle windows, and when the
@@ -30,10 +35,12 @@ import {
   SportmonksRateLimited,
 } from "../sportmonks/errors.ts";
 import { InMemoryRateLimitStore, type RateLimitStore } from "../sportmonks/rate-limit.ts";
-import { FIXTURE_INCLUDES, type Fixture, type League, type Season, scheduleAggregates, scheduleFixtures } from "../sportmonks/schemas.ts";
+import { FIXTURE_INCLUDES, type League, type Season, scheduleAggregates, scheduleFixtures } from "../sportmonks/schemas.ts";
+import type { FixtureResponseWriter } from "./fixture-pipe.ts";
 import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
-import { describeQueue, splitBatch, TimeBudget, toScheduleRow } from "./plan.ts";
+import { describeQueue, TimeBudget, toScheduleRow } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
+import { ResourceBudget, type ResourceProbe, runtimeResourceProbe } from "./resource-budget.ts";
 import {
   ApiUsageMeter,
   type CollectCounters,
@@ -71,6 +78,10 @@ export interface CollectorDeps {
   rpc: RpcClient<CollectorRpcs>;
   /** Builds the Sportmonks client with collect()'s hooks (usage meter, persisted rate limits). */
   sportmonks: (hooks: SportmonksHooks) => SportmonksClient;
+  /** Sends a fixtures/multi answer, unread, to upsert_fixture_response (fixtureResponseWriter). */
+  writeFixtureResponse: FixtureResponseWriter;
+  /** Reads CPU and memory use (default: the runtime's own counters, runtimeResourceProbe). */
+  resources?: ResourceProbe;
   /** A monitor not started yet: collect() starts and finishes its execution. Unused by dry runs. */
   monitor: EtlMonitor;
   /** Console mirror of the logs (default: INFO to stderr). */
@@ -87,6 +98,9 @@ const CLOSING_LEVEL = { COMPLETED: "INFO", CANCELLED: "WARNING", FAILED: "ERROR"
   CollectResult["status"],
   LogLevel
 >;
+
+/** Batches of work ids one list_chunk_work call fetches. */
+const WORK_BATCHES_PER_QUERY = 10;
 
 /** Thrown inside a run to stop it with a reason; never escapes collect(). */
 class StopRun extends Error {
@@ -114,6 +128,7 @@ class CollectionRun {
   private readonly now: () => number;
   private readonly started: number;
   private readonly budget: TimeBudget;
+  private readonly resources: ResourceBudget;
   private readonly meter: ApiUsageMeter;
   private readonly counters = emptyCounters();
   private readonly errors: string[] = [];
@@ -132,6 +147,10 @@ class CollectionRun {
     this.meter = new ApiUsageMeter(this.now);
     this.started = this.now();
     this.budget = new TimeBudget(this.now, options.timeBudgetMs);
+    this.resources = new ResourceBudget(deps.resources ?? runtimeResourceProbe(), {
+      cpuMs: options.cpuBudgetMs,
+      memoryBytes: options.memoryBudgetMb === undefined ? undefined : options.memoryBudgetMb * 1024 * 1024,
+    });
   }
 
   private get aborted(): boolean {
@@ -328,6 +347,8 @@ class CollectionRun {
         return new StopRun("max_fixtures", `fetched ${o.maxFixtures} fixtures`);
       }
       if (!this.budget.fitsAnotherBatch()) return new StopRun("time_budget", "time budget reached");
+      const limit = this.resources.check();
+      if (limit) return new StopRun(limit.reason, limit.message);
       const claim = await this.deps.rpc.call("claim_chunk", {
         owner: `${o.owner}/${this.executionId}`,
         lease_seconds: o.leaseSeconds,
@@ -454,6 +475,7 @@ class CollectionRun {
     let after = claim.checkpoint.last_fixture_id;
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
+    let queued: number[] = [];
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -481,6 +503,7 @@ class CollectionRun {
         let stages: Awaited<ReturnType<SportmonksClient["seasonSchedule"]>>;
         try {
           stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          this.resources.recordDiscovery();
         } catch (err) {
           this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
@@ -523,11 +546,22 @@ class CollectionRun {
           await release("pending");
           return new StopRun("time_budget", "time budget reached; the next run resumes from the checkpoint");
         }
-        const ids = await this.deps.rpc.call("list_chunk_work", {
-          chunk_id: claim.chunk_id,
-          after_fixture_id: after,
-          max_rows: Math.min(o.batchSize, left),
-        });
+        const limit = this.resources.check();
+        if (limit) {
+          await release("pending");
+          return new StopRun(limit.reason, limit.message);
+        }
+        // A batch's CPU is all of it: the work query, the pipe, the log line.
+        this.resources.startBatch();
+        // Work ids for several batches per query (the lease keeps the chunk ours): one call fewer per batch.
+        if (queued.length === 0) {
+          queued = await this.deps.rpc.call("list_chunk_work", {
+            chunk_id: claim.chunk_id,
+            after_fixture_id: after,
+            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === undefined ? Number.POSITIVE_INFINITY : left),
+          });
+        }
+        const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
           await release("done");
           return null;
@@ -537,19 +571,9 @@ class CollectionRun {
           leaseExpiresAt = this.now() + o.leaseSeconds * 1000;
         }
         const batchStarted = this.now();
-        const fetched = await this.fetchBatch(ids, claim.chunk_id);
-        const split = fetched.ok ? splitBatch(ids, fetched.fixtures, claim.season_id) : { rows: [], failures: fetched.failures };
         const lastId = ids[ids.length - 1] as number;
-        const upsert = () =>
-          this.deps.rpc.call("upsert_fixture_batch", {
-            ...lease,
-            fixtures: split.rows,
-            checkpoint: { last_fixture_id: lastId },
-            execution_id: this.executionId ?? undefined,
-            failures: split.failures,
-          });
-        const result =
-          o.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.upsert_batch", upsert) : await upsert();
+        const batch = { ids, chunkId: claim.chunk_id, lease, checkpoint: { last_fixture_id: lastId } };
+        const result = await this.writeBatch(batch);
         this.budget.recordBatch(this.now() - batchStarted);
         after = lastId;
         done += ids.length;
@@ -568,6 +592,7 @@ class CollectionRun {
           checkpoint: undefined,
           duration_ms: this.now() - batchStarted,
         });
+        this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
       }
     } catch (err) {
@@ -594,25 +619,67 @@ class CollectionRun {
     }
   }
 
-  /** fixtures/multi for one batch. Retries exhausted → every id fails with backoff; run-level errors throw StopRun. */
-  private async fetchBatch(
-    ids: number[],
-    chunkId: string,
-  ): Promise<{ ok: true; fixtures: Fixture[] } | { ok: false; failures: { fixture_id: number; error: string }[] }> {
-    const fetch = () => this.sportmonks.fixturesByIds(ids, { include: FIXTURE_INCLUDES });
+  /**
+   * One batch: fixtures/multi, its answer piped unread into pipe_fixture_response
+   * with the checkpoint. A fetch that failed (retries exhausted) or an answer
+   * Postgres rejected (WM001, nothing written) fails every id of the batch with
+   * backoff and still moves the checkpoint; run-level errors throw StopRun.
+   */
+  private async writeBatch(batch: {
+    ids: number[];
+    chunkId: string;
+    lease: { chunk_id: string; lease_token: string };
+    checkpoint: { last_fixture_id: number };
+  }) {
+    const executionId = this.executionId ?? undefined;
+    const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
+    // The answer streams from the API into the database; the client retries the whole pipe when it breaks off.
+    // Tracked: until the API answered (fetch_batch), then the streamed write (upsert_batch).
+    const metrics = this.options.trackPerformance ? this.metrics : undefined;
+    const pipe = () => {
+      const fetching = metrics?.startTimer("collector.fetch_batch");
+      return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
+        await fetching?.stop({ status: "ok" }).catch(() => {});
+        const write = () => this.deps.writeFixtureResponse(args, body);
+        return metrics ? metrics.trackOperation("collector.upsert_batch", write) : write();
+      });
+    };
+    let failure: string;
     try {
-      const fixtures =
-        this.options.trackPerformance && this.metrics ? await this.metrics.trackOperation("collector.fetch_batch", fetch) : await fetch();
-      return { ok: true, fixtures };
+      const written = await pipe();
+      if (written.rate_limit) {
+        await this.sportmonks.recordRateLimit(written.rate_limit);
+        this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
+      }
+      return written;
     } catch (err) {
-      this.rethrowIfRunStopping(err);
-      // The season is outside the plan: workChunk sets the chunk aside rather than backing off each fixture.
-      if (err instanceof SportmonksPlanError) throw err;
-      const message = `fixtures/multi: ${describeError(err)}`;
-      this.errors.push(`${chunkId}: ${message}`);
-      await this.logger.warning("batch fetch failed; its fixtures back off", { chunk_id: chunkId, fixtures: ids.length, error: message });
-      return { ok: false, failures: ids.map((id) => ({ fixture_id: id, error: message })) };
+      if (isWatermarkError(err, "invalid_parameter")) {
+        failure = `fixtures/multi answer rejected: ${describeError(err)}`;
+        await this.logger.warning("batch answer rejected by the database; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure,
+        });
+      } else {
+        this.rethrowIfRunStopping(err);
+        // The season is outside the plan: workChunk sets the chunk aside rather than backing off each fixture.
+        if (err instanceof SportmonksPlanError) throw err;
+        failure = `fixtures/multi: ${describeError(err)}`;
+        await this.logger.warning("batch fetch failed; its fixtures back off", {
+          chunk_id: batch.chunkId,
+          fixtures: batch.ids.length,
+          error: failure,
+        });
+      }
     }
+    this.errors.push(`${batch.chunkId}: ${failure}`);
+    return this.deps.rpc.call("upsert_fixture_batch", {
+      ...batch.lease,
+      fixtures: [],
+      checkpoint: batch.checkpoint,
+      execution_id: executionId,
+      failures: batch.ids.map((id) => ({ fixture_id: id, error: failure })),
+    });
   }
 
   // ------------------------------------------------------------------ dry run
@@ -726,7 +793,9 @@ class CollectionRun {
   }
 
   private result(status: CollectResult["status"], stop: StopRun, durationMs: number): CollectResult {
-    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cancelled"].includes(stop.reason);
+    const workLeft = ["max_chunks", "max_fixtures", "time_budget", "rate_limited", "cpu_budget", "memory_budget", "cancelled"].includes(
+      stop.reason,
+    );
     return {
       executionId: this.executionId,
       status,
@@ -738,6 +807,7 @@ class CollectionRun {
       counters: { ...this.counters },
       api: structuredClone(this.meter.usage),
       errors: [...this.errors],
+      resources: this.resources.use(),
       ...(this.metrics && this.options.trackPerformance ? { performance: this.metrics.snapshot() } : {}),
     };
   }

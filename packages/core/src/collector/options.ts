@@ -44,6 +44,14 @@ export const collectOptionsSchema = z
     leaseSeconds: z.number().int().min(10).max(3_600).default(120),
     /** Read the whole catalog now, not only ids above the known ones. */
     refreshCatalog: z.boolean().default(false),
+    /**
+     * CPU milliseconds the run may use before it stops cleanly (stop reason
+     * cpu_budget). The collect function sets it under the platform's 2 s per
+     * request; unset, CPU is only measured (CLI runs have no such limit).
+     */
+    cpuBudgetMs: z.number().int().min(1).max(3_600_000).optional(),
+    /** Megabytes the run may hold before it stops cleanly (stop reason memory_budget); the function's limit is 256. */
+    memoryBudgetMb: z.number().int().min(1).max(65_536).optional(),
     /** Per-batch timing metrics (the seed's --track-performance). */
     trackPerformance: z.boolean().default(false),
     /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */

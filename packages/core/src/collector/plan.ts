@@ -1,43 +1,9 @@
 // Pure pieces of the collector that need neither the API nor the database:
-// what a stored fixture row holds, which ids a batch missed, and when the run
-// must stop to finish inside its time budget.
-import type { Fixture, ScheduleFixture } from "../sportmonks/schemas.ts";
+// what the schedule tells about a fixture, and when the run must stop to finish
+// inside its time budget. (What a fixtures/multi answer holds is Postgres's to
+// read: upsert_fixture_response.)
+import type { ScheduleFixture } from "../sportmonks/schemas.ts";
 import type { ChunkQueueEntry } from "./rpcs.ts";
-
-/** The fixture columns and includes Watermark stores (migration 0003); the content hash covers exactly these. */
-export const STORED_FIXTURE_FIELDS = [
-  "id",
-  "league_id",
-  "season_id",
-  "stage_id",
-  "group_id",
-  "aggregate_id",
-  "round_id",
-  "state_id",
-  "venue_id",
-  "name",
-  "starting_at",
-  "starting_at_timestamp",
-  "result_info",
-  "leg",
-  "length",
-  "placeholder",
-  "has_odds",
-  "events",
-  "lineups",
-  "statistics",
-  "participants",
-  "scores",
-] as const;
-
-export type FixtureRow = { id: number; league_id: number; season_id: number } & Record<string, unknown>;
-
-/** The API fixture reduced to what is stored; absent fields become null so equal content hashes equal. */
-export function toFixtureRow(fixture: Fixture): FixtureRow {
-  const row: Record<string, unknown> = {};
-  for (const field of STORED_FIXTURE_FIELDS) row[field] = (fixture as Record<string, unknown>)[field] ?? null;
-  return row as FixtureRow;
-}
 
 /** What the schedule tells about a fixture before it is collected. */
 export function toScheduleRow(fixture: ScheduleFixture): { id: number } & Record<string, unknown> {
@@ -54,29 +20,6 @@ export function toScheduleRow(fixture: ScheduleFixture): { id: number } & Record
     starting_at: fixture.starting_at ?? null,
     starting_at_timestamp: fixture.starting_at_timestamp ?? null,
   };
-}
-
-export interface BatchSplit {
-  rows: FixtureRow[];
-  failures: { fixture_id: number; error: string }[];
-}
-
-/**
- * Splits a fixtures/multi answer against the ids asked for: rows for this
- * chunk's season, failures for ids the API did not return or that moved season.
- */
-export function splitBatch(requested: readonly number[], fetched: readonly Fixture[], seasonId: number): BatchSplit {
-  const byId = new Map(fetched.map((f) => [f.id, f]));
-  const rows: FixtureRow[] = [];
-  const failures: BatchSplit["failures"] = [];
-  for (const id of requested) {
-    const fixture = byId.get(id);
-    if (!fixture) failures.push({ fixture_id: id, error: "not returned by fixtures/multi (deleted or not in the plan)" });
-    else if (fixture.season_id !== seasonId) {
-      failures.push({ fixture_id: id, error: `fixtures/multi reports season ${fixture.season_id}, not ${seasonId}` });
-    } else rows.push(toFixtureRow(fixture));
-  }
-  return { rows, failures };
 }
 
 /**

@@ -1,6 +1,7 @@
 // What one collection run reports: the seed's counters plus API usage, so the
 // CLI, the edge function and npm start print the same summary.
 import type { SportmonksRequestEvent, SportmonksWaitEvent } from "../sportmonks/client.ts";
+import type { ResourceUse } from "./resource-budget.ts";
 
 export type StopReason =
   /** No claimable chunk has work left. */
@@ -11,6 +12,10 @@ export type StopReason =
   | "time_budget"
   /** An entity's budget resets later than the run can wait; work is left. */
   | "rate_limited"
+  /** The run's CPU budget (the function's 2 s per request, less a margin) would not fit another batch; work is left. */
+  | "cpu_budget"
+  /** The run held more memory than its budget (the function's 256 MB, less a margin); work is left. */
+  | "memory_budget"
   | "cancelled"
   | "failed";
 
@@ -89,6 +94,8 @@ export interface CollectResult {
   errors: string[];
   /** The dry run's plan: the chunks it would claim, in order. */
   plan?: DryRunChunk[];
+  /** CPU and memory the run used, as its resource budget counted them. */
+  resources: ResourceUse;
   /** PerformanceTracker snapshot (timings per operation), when tracked. */
   performance?: Record<string, unknown>;
 }
@@ -151,6 +158,11 @@ export class ApiUsageMeter {
     }
     if (event.entity && event.rateLimitRemaining !== null) u.remainingByEntity[event.entity] = event.rateLimitRemaining;
   };
+
+  /** `rate_limit.remaining` read from an answer the client passed on unread (the fixtures pipe). */
+  noteRemaining(entity: string, remaining: number): void {
+    this.usage.remainingByEntity[entity] = remaining;
+  }
 
   readonly onWait = (event: SportmonksWaitEvent): void => {
     this.usage.waitedMs += event.waitMs;

@@ -3,6 +3,7 @@
 // authoritative; these fail fast with the same field names.
 import { z } from "zod";
 import { count, jsonObject, monitoringRpcs, numeric, text } from "../rpc/schemas.ts";
+import { rateLimitSchema } from "../sportmonks/schemas.ts";
 
 const id = z.number().int().positive();
 const uuid = z.uuid();
@@ -224,6 +225,17 @@ export const collectionRpcs = {
       failures: z.array(fixtureFailureSchema).optional(),
     }),
     result: batchResultSchema,
+  },
+  /** The collector's write: fixtureResponseWriter sends `response` as the raw bytes the API answered. */
+  upsert_fixture_response: {
+    args: z.object({
+      ...leaseArgs,
+      fixture_ids: z.array(id).min(1).max(50),
+      checkpoint: checkpointSchema,
+      response: z.looseObject({}),
+      execution_id: text.optional(),
+    }),
+    result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() }),
   },
   requeue_collection: {
     args: z.object({

@@ -27,6 +27,7 @@ export type CollectionRpcTypeChecks = [
   Assert<ArgsAgree<"register_chunk_fixtures">>,
   Assert<ArgsAgree<"list_chunk_work">>,
   Assert<ArgsAgree<"upsert_fixture_batch">>,
+  Assert<ArgsAgree<"upsert_fixture_response">>,
   Assert<ArgsAgree<"requeue_collection">>,
   Assert<ArgsAgree<"list_chunk_queue">>,
   Assert<ArgsAgree<"release_chunk">>,

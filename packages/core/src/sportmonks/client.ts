@@ -33,6 +33,7 @@ import {
   type League,
   leagueSchema,
   type RateLimit,
+  rateLimitSchema,
   type ScheduleStage,
   type Season,
   scheduleStageSchema,
@@ -159,6 +160,23 @@ export interface SeasonOptions extends CatalogOptions {
   leagueId?: number;
 }
 
+/** An HTTP answer with its body as received, or (piped 200) still arriving in `stream`. */
+interface RawResponse {
+  status: number;
+  body: Uint8Array;
+  stream: ReadableStream<Uint8Array> | null;
+  retryAfter: string | null;
+  /** Ends the attempt's timeout. */
+  release: () => void;
+}
+
+/** A sink's own failure: thrown to the caller as it is, never retried by the client. */
+class SinkError extends Error {
+  constructor(cause: unknown) {
+    super("the sink failed", { cause });
+  }
+}
+
 /** Facts about one attempt, gathered as it goes so failures are reported too. */
 interface Attempt {
   status: number | null;
@@ -229,17 +247,38 @@ export class SportmonksClient {
 
   /** Fixtures by id (at most 50), with includes. Ids the API does not know are simply absent. */
   async fixturesByIds(ids: readonly number[], options: IncludeOption = {}): Promise<Fixture[]> {
-    if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
-    const unique = [...new Set(ids.map((id, i) => positiveId(`ids[${i}]`, id)))];
-    if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
-      throw new SportmonksInvalidArgument(
-        `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
-        { endpoint: ENDPOINTS.fixturesMulti.name },
-      );
-    }
+    const unique = multiIds(ids);
     if (unique.length === 0) return [];
     const params = includeParams(options);
     return this.#list(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, params, fixtureSchema).toArray();
+  }
+
+  /**
+   * fixtures/multi for these ids (at most 50), its HTTP 200 body handed unread
+   * to `sink` as the stream that is still arriving: for a caller that stores
+   * the answer without parsing it (the collector pipes it into Postgres). The
+   * sink's result is returned. Errors, limits and retries as fixturesByIds: a
+   * sink that fails with a SportmonksError (a cut-off body, an answer the
+   * store found not to be JSON) is retried like a failed request; any other
+   * error of the sink is thrown as it is. The answer's `rate_limit` is the
+   * sink's to hand back through recordRateLimit.
+   */
+  async fixturesByIdsPiped<T>(
+    ids: readonly number[],
+    options: IncludeOption,
+    sink: (body: ReadableStream<Uint8Array>) => Promise<T>,
+  ): Promise<T> {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
+  }
+
+  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
+  async recordRateLimit(rateLimit: RateLimit): Promise<void> {
+    const parsed = rateLimitSchema.safeParse(rateLimit);
+    if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data);
   }
 
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
@@ -296,13 +335,66 @@ export class SportmonksClient {
     });
   }
 
-  /** One logical GET: budget check, attempts with retries, parsing. */
-  async #get<S extends z.ZodType>(
+  /** One logical GET whose data is parsed with `dataSchema`. */
+  #get<S extends z.ZodType>(
     spec: EndpointSpec,
     path: string,
     params: URLSearchParams,
     dataSchema: S,
   ): Promise<{ data: z.output<S>; envelope: Envelope }> {
+    return this.#request(spec, path, params, async (response, includes, facts) => {
+      const envelope = await this.#interpret(spec, response, includes, facts);
+      const data = dataSchema.safeParse(envelope.data);
+      if (!data.success) {
+        const issue = data.error.issues[0];
+        throw new SportmonksMalformedResponse(
+          `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
+          { endpoint: spec.name, status: facts.status },
+        );
+      }
+      return { data: data.data, envelope };
+    });
+  }
+
+  /** One logical GET whose HTTP 200 body streams, unread, into `sink`. */
+  #getPiped<T>(
+    spec: EndpointSpec,
+    path: string,
+    params: URLSearchParams,
+    sink: (body: ReadableStream<Uint8Array>) => Promise<T>,
+  ): Promise<T> {
+    return this.#request(
+      spec,
+      path,
+      params,
+      async (response, includes, facts) => {
+        if (response.stream) {
+          try {
+            return await sink(response.stream);
+          } catch (error) {
+            // A cut-off body surfaces here, in the sink's own request: retried like a failed read.
+            if (error instanceof SportmonksError) throw error;
+            throw new SinkError(error);
+          }
+        }
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status,
+        });
+      },
+      true,
+    );
+  }
+
+  /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
+  async #request<T>(
+    spec: EndpointSpec,
+    path: string,
+    params: URLSearchParams,
+    read: (response: RawResponse, includes: readonly string[], facts: Attempt) => Promise<T>,
+    pipe = false,
+  ): Promise<T> {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -311,32 +403,33 @@ export class SportmonksClient {
       await this.#awaitBudget(spec, entity, attempt);
       const facts: Attempt = { status: null, rateLimit: null };
       const started = this.#now();
+      let release = () => {};
       try {
-        const envelope = await this.#attempt(spec, url, includes, facts);
-        const data = dataSchema.safeParse(envelope.data);
-        if (!data.success) {
-          const issue = data.error.issues[0];
-          throw new SportmonksMalformedResponse(
-            `${spec.name}: data does not match the v3 schema at data.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`,
-            { endpoint: spec.name, status: facts.status },
-          );
-        }
+        const response = await this.#send(spec, url, pipe);
+        release = response.release;
+        facts.status = response.status;
+        const result = await read(response, includes, facts);
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
-        return { data: data.data, envelope };
+        return result;
       } catch (caught) {
+        if (caught instanceof SinkError) {
+          // The API answered; what failed is the sink's (e.g. the database refused the answer).
+          this.#report(spec, this.#entityFor(spec), facts, started, attempt, null);
+          throw caught.cause;
+        }
         const error = this.#normalise(spec, caught);
         // A miss (200, "no result") is an answer, not a failed call: the caller reads it as an empty list.
         this.#report(spec, this.#entityFor(spec), facts, started, attempt, isMiss(error) ? null : error.kind);
         if (!error.retryable || attempt > this.#options.maxRetries) throw error;
         await this.#pauseBeforeRetry(spec, error, attempt);
+      } finally {
+        release();
       }
     }
   }
 
-  /** Send one request and turn the response into an envelope or a typed error. */
-  async #attempt(spec: EndpointSpec, url: string, includes: readonly string[], facts: Attempt): Promise<Envelope> {
-    const response = await this.#send(spec, url);
-    facts.status = response.status;
+  /** Turn a response into an envelope or a typed error. */
+  async #interpret(spec: EndpointSpec, response: RawResponse, includes: readonly string[], facts: Attempt): Promise<Envelope> {
     const json = parseJson(response.body);
     const parsed = json === undefined ? null : envelopeSchema.safeParse(json);
     const envelope = parsed?.success ? parsed.data : null;
@@ -392,7 +485,7 @@ export class SportmonksClient {
       throw new SportmonksRequestError(`${spec.name}: request rejected with HTTP ${status}${said}`, details);
     }
     if (json === undefined) {
-      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.length} bytes)`, details);
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${response.body.byteLength} bytes)`, details);
     }
     if (!envelope) {
       const issue = parsed?.success === false ? parsed.error.issues[0] : undefined;
@@ -409,18 +502,31 @@ export class SportmonksClient {
     return envelope;
   }
 
-  /** fetch with a per-attempt timeout covering headers and body. */
-  async #send(spec: EndpointSpec, url: string): Promise<{ status: number; body: string; retryAfter: string | null }> {
+  /**
+   * fetch with a per-attempt timeout covering headers and body. With `pipe`, a
+   * 200's body is left unread as `stream` and the timeout keeps running until
+   * `release()`, so a body that stalls while the sink reads it is cut off too.
+   */
+  async #send(spec: EndpointSpec, url: string, pipe = false): Promise<RawResponse> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.#options.timeoutMs);
+    const release = () => clearTimeout(timer);
+    let piped = false;
     try {
       const response = await this.#fetch(url, {
         method: "GET",
-        headers: { Authorization: this.#apiKey, Accept: "application/json" },
+        // identity: a compressed answer would have to be inflated here, costing the function CPU per byte.
+        headers: { Authorization: this.#apiKey, Accept: "application/json", ...(pipe ? { "Accept-Encoding": "identity" } : {}) },
         signal: controller.signal,
       });
-      const body = await response.text();
-      return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+      const retryAfter = response.headers.get("retry-after");
+      if (pipe && response.status === 200 && response.body) {
+        piped = true;
+        // Handed on untouched: a runtime can then move it to the next request without passing it through JS.
+        return { status: 200, body: new Uint8Array(0), stream: response.body, retryAfter, release };
+      }
+      const body = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, body, stream: null, retryAfter, release };
     } catch (error) {
       if (controller.signal.aborted) {
         throw new SportmonksTimeout(`${spec.name}: no complete response within ${this.#options.timeoutMs} ms`, {
@@ -432,7 +538,7 @@ export class SportmonksClient {
         cause: error,
       });
     } finally {
-      clearTimeout(timer);
+      if (!piped) release();
     }
   }
 
@@ -508,12 +614,25 @@ export class SportmonksClient {
   }
 }
 
-function parseJson(body: string): unknown {
+function parseJson(body: Uint8Array): unknown {
   try {
-    return JSON.parse(body);
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     return undefined;
   }
+}
+
+/** The distinct ids of one fixtures/multi call (at most 50). */
+function multiIds(ids: readonly number[]): number[] {
+  if (!Array.isArray(ids)) throw new SportmonksInvalidArgument("ids: must be an array of fixture ids");
+  const unique = [...new Set(ids.map((id, i) => positiveId(`ids[${i}]`, id)))];
+  if (unique.length > SPORTMONKS_MAX_MULTI_IDS) {
+    throw new SportmonksInvalidArgument(
+      `ids: ${unique.length} ids given, fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS}; split them into batches of ${SPORTMONKS_MAX_MULTI_IDS}`,
+      { endpoint: ENDPOINTS.fixturesMulti.name },
+    );
+  }
+  return unique;
 }
 
 function errorName(error: unknown): string {

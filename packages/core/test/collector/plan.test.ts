@@ -1,45 +1,10 @@
-// The collector's pure pieces: batch splitting, stored rows, the time budget,
+// The collector's pure pieces: the time budget,
 // option validation and when rate limits are worth persisting.
 import { describe, expect, it } from "vitest";
 import { resolveCollectOptions } from "../../src/collector/options.ts";
-import { STORED_FIXTURE_FIELDS, splitBatch, TimeBudget, toFixtureRow } from "../../src/collector/plan.ts";
+import { TimeBudget } from "../../src/collector/plan.ts";
 import { shouldSave } from "../../src/collector/rate-limit-store.ts";
 import { WatermarkError } from "../../src/errors/index.ts";
-import type { Fixture } from "../../src/sportmonks/schemas.ts";
-
-const fixture = (id: number, seasonId = 10): Fixture =>
-  ({
-    id,
-    league_id: 1,
-    season_id: seasonId,
-    state_id: 5,
-    name: "A vs B",
-    starting_at: "2024-01-01 15:00:00",
-    result_info: null,
-    last_processed_at: "2024-01-01 17:00:00",
-    participants: [{ id: 1 }],
-  }) as Fixture;
-
-describe("splitBatch", () => {
-  it("keeps the chunk's fixtures and fails the missing and the moved ones", () => {
-    const { rows, failures } = splitBatch([1, 2, 3], [fixture(1), fixture(3, 11)], 10);
-    expect(rows.map((r) => r.id)).toEqual([1]);
-    expect(failures).toEqual([
-      { fixture_id: 2, error: "not returned by fixtures/multi (deleted or not in the plan)" },
-      { fixture_id: 3, error: "fixtures/multi reports season 11, not 10" },
-    ]);
-  });
-});
-
-describe("toFixtureRow", () => {
-  it("holds exactly the stored fields, absent ones as null, so equal content hashes equal", () => {
-    const row = toFixtureRow(fixture(1));
-    expect(Object.keys(row)).toEqual([...STORED_FIXTURE_FIELDS]);
-    expect(row.events).toBeNull();
-    expect(row.participants).toEqual([{ id: 1 }]);
-    expect(row).not.toHaveProperty("last_processed_at");
-  });
-});
 
 describe("TimeBudget", () => {
   it("stops while twice the slowest batch plus the closing reserve still fits", () => {

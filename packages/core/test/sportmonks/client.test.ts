@@ -49,7 +49,7 @@ describe("requests", () => {
     expect(fixtures.map((f) => f.id)).toEqual([1, 2]);
     const [request] = server.requests;
     expect(request?.path).toBe("/v3/football/fixtures/multi/1,2");
-    expect(request?.query.get("include")).toBe("events;lineups;statistics;participants;scores");
+    expect(request?.query.get("include")).toBe("events;lineups;lineups.details;statistics;participants;scores");
   });
 
   it("filters seasons by league", async () => {
@@ -245,6 +245,76 @@ describe("pagination", () => {
     server.handle(() => ({ body: miss() }));
     expect(await client().fixturesBetween("2023-03-01", "2023-03-02").toArray()).toEqual([]);
     expect(await client().fixturesByIds([404])).toEqual([]);
+  });
+});
+
+describe("fixtures/multi piped (the collector's write path)", () => {
+  const text = (body: ReadableStream<Uint8Array>) => new Response(body).text();
+
+  it("hands a 200 body to the sink byte for byte, unread, even one no schema would accept", async () => {
+    const body = '{"data":[{"id":1,"state_id":"not a number"}],"rate_limit":{"remaining":"?"}}';
+    server.handle(() => ({ body }));
+    expect(await client().fixturesByIdsPiped([1, 1], { include: FIXTURE_INCLUDES }, text)).toBe(body);
+    expect(server.requests[0]?.path).toBe("/v3/football/fixtures/multi/1");
+    expect(server.requests[0]?.query.get("include")).toBe("events;lineups;lineups.details;statistics;participants;scores");
+  });
+
+  it("reads any other answer as fixturesByIds does: typed errors, retries", async () => {
+    server.handle(() => ({ status: 403, body: { message: "Insufficient includes.", code: 5002 } }));
+    const include = await client()
+      .fixturesByIdsPiped([1], { include: ["events"] }, text)
+      .catch((e: unknown) => e);
+    expect(include).toBeInstanceOf(SportmonksIncludeError);
+    server.handle((_, i) => (i < 2 ? { status: 503, body: { message: "busy" } } : { body: envelope([fixture(1)]) }));
+    server.requests.length = 0;
+    const body = await client().fixturesByIdsPiped([1], {}, text);
+    expect(server.requests).toHaveLength(3);
+    expect(JSON.parse(body).data[0].id).toBe(1);
+  });
+
+  it("fetches again when the sink says the body broke off, and throws the sink's own errors untouched", async () => {
+    server.handle(() => ({ body: envelope([fixture(1)]) }));
+    let calls = 0;
+    const flaky = async (body: ReadableStream<Uint8Array>) => {
+      await text(body);
+      if (++calls === 1) throw new SportmonksMalformedResponse("cut off", { endpoint: "x", status: 200 });
+      return "stored";
+    };
+    expect(await client().fixturesByIdsPiped([1], {}, flaky)).toBe("stored");
+    expect(server.requests).toHaveLength(2);
+    const refused = new Error("the database said no");
+    server.requests.length = 0;
+    await expect(
+      client().fixturesByIdsPiped([1], {}, async () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("takes the answer's rate_limit back through recordRateLimit and pauses at the reserve", async () => {
+    const now = Date.parse("2026-11-22T12:00:00Z");
+    const waits: number[] = [];
+    const c = client({ now: () => now, rateLimitReserve: 10, onWait: (e) => waits.push(e.waitMs) });
+    await c.recordRateLimit({ remaining: 10, resets_in_seconds: 30, requested_entity: "Fixture" });
+    server.handle(() => ({ body: envelope([fixture(1)]) }));
+    await c.fixturesByIdsPiped([1], {}, text);
+    expect(waits).toEqual([30_000]);
+    await expect(c.recordRateLimit({ remaining: 1, resets_in_seconds: -1, requested_entity: "Fixture" })).rejects.toBeInstanceOf(
+      SportmonksInvalidArgument,
+    );
+  });
+
+  it("refuses an empty batch and more than 50 ids before any request", async () => {
+    await expect(client().fixturesByIdsPiped([], {}, text)).rejects.toBeInstanceOf(SportmonksInvalidArgument);
+    await expect(
+      client().fixturesByIdsPiped(
+        Array.from({ length: 51 }, (_, i) => i + 1),
+        {},
+        text,
+      ),
+    ).rejects.toBeInstanceOf(SportmonksInvalidArgument);
+    expect(server.requests).toHaveLength(0);
   });
 });
 
