@@ -151,11 +151,12 @@ declare
 begin
   select x.* into last_run from watermark.etl_executions x
    where x.finished_at is not null and watermark.collect_invocation_of(x.correlation_id) is not null
-   order by x.finished_at desc
+   -- Invocation ids break ties (runs finishing in one transaction share now()).
+   order by x.finished_at desc, watermark.collect_invocation_of(x.correlation_id) desc
    limit 1;
   select max(i.requested_at) into lost_at from watermark.function_invocations i
    where i.function_name = 'collect'
-     and i.requested_at > coalesce(last_run.started_at, '-infinity')
+     and i.id > coalesce(watermark.collect_invocation_of(last_run.correlation_id), 0)
      and i.requested_at <= now() - make_interval(secs => cfg.start_grace_seconds)
      and not exists (select 1 from watermark.etl_executions x where x.correlation_id = 'invocation:' || i.id);
   if lost_at is not null then
@@ -191,8 +192,8 @@ declare
   starting integer := 0;
   claimable integer;
   wanted integer := 0;
-  decision text;
-  wait_until timestamptz;
+  chosen text;
+  resume_at timestamptz;
   queued bigint[] := '{}';
 begin
   perform watermark.require_access(3, 'dispatch_collect_backlog');
@@ -209,19 +210,19 @@ begin
     select * into finished from watermark.etl_executions x where x.execution_id = finished_execution_id;
   end if;
 
-  decision := case
+  chosen := case
     when not cfg.enabled then 'disabled'
     when sched.function_name is null or not sched.enabled or sched.paused_at is not null then 'schedule_off'
     when reason = 'run_finished' and not coalesce(watermark.run_made_progress(finished), false) then 'no_progress'
     when reason <> 'run_finished' then watermark.backlog_chain_blocker(cfg)
   end;
-  if decision is null and budget.remaining <= cfg.rate_limit_reserve and budget.resets_at > now()
+  if chosen is null and budget.remaining <= cfg.rate_limit_reserve and budget.resets_at > now()
      and budget.resets_at > now() + make_interval(secs => cfg.wait_in_function_seconds) then
-    decision := 'rate_limited';
-    wait_until := budget.resets_at;
+    chosen := 'rate_limited';
+    resume_at := budget.resets_at;
   end if;
 
-  if decision is null then
+  if chosen is null then
     select w.running, w.starting into running, starting from watermark.collect_worker_counts(cfg.start_grace_seconds) w;
     claimable := watermark.count_claimable_chunks(cfg.max_workers + 1);
     -- Each new worker needs a chunk no queued worker will claim first.
@@ -230,7 +231,7 @@ begin
     if budget.remaining <= cfg.rate_limit_reserve and budget.resets_at > now() then
       wanted := least(wanted, 1 - running - starting);
     end if;
-    decision := case
+    chosen := case
       when claimable = 0 then 'idle'
       when running + starting >= cfg.max_workers then 'at_capacity'
       when wanted <= 0 then 'enough_workers'
@@ -242,15 +243,15 @@ begin
   end if;
 
   update watermark.backlog_dispatch_state s
-     set decided_at = now(), reason = dispatch_collect_backlog.reason, decision = dispatch_collect_backlog.decision,
+     set decided_at = now(), reason = dispatch_collect_backlog.reason, decision = chosen,
          enqueued = cardinality(queued), active_workers = running + starting + cardinality(queued),
-         claimable_chunks = claimable, wait_until = dispatch_collect_backlog.wait_until,
+         claimable_chunks = claimable, wait_until = resume_at,
          execution_id = finished_execution_id,
          last_enqueued_at = case when cardinality(queued) > 0 then now() else s.last_enqueued_at end
    where s.singleton;
-  return jsonb_build_object('decision', decision, 'reason', reason, 'enqueued', cardinality(queued),
+  return jsonb_build_object('decision', chosen, 'reason', reason, 'enqueued', cardinality(queued),
     'invocation_ids', to_jsonb(queued), 'running', running, 'starting', starting,
-    'claimable_chunks', claimable, 'wait_until', wait_until);
+    'claimable_chunks', claimable, 'wait_until', resume_at);
 end
 $$;
 -- Runs that end or start under the service role fire the dispatch (trigger below).
