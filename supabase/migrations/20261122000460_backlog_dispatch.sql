@@ -136,9 +136,10 @@ as $$
      limit at_most) claimable
 $$;
 
--- Why the tick or a starting run may not add workers: the last collect run ended
--- without progress (unless the rate limit it met has reset since), or the newest
--- invocation never started its run. Null when nothing holds workers back.
+-- Why the tick or a starting run may not add workers: an invocation queued after
+-- the newest one whose run started never started its own, or the last collect run
+-- ended without progress (unless the rate limit it met has reset since). Null when
+-- nothing holds workers back.
 create function watermark.backlog_chain_blocker(cfg watermark.backlog_dispatch_settings)
 returns text
 language plpgsql
@@ -154,9 +155,11 @@ begin
    -- Invocation ids break ties (runs finishing in one transaction share now()).
    order by x.finished_at desc, watermark.collect_invocation_of(x.correlation_id) desc
    limit 1;
+  -- Lost: queued after the newest invocation whose run started, and still without a run.
   select max(i.requested_at) into lost_at from watermark.function_invocations i
    where i.function_name = 'collect'
-     and i.id > coalesce(watermark.collect_invocation_of(last_run.correlation_id), 0)
+     and i.id > coalesce((select max(watermark.collect_invocation_of(x.correlation_id)) from watermark.etl_executions x
+                           where x.started_at > now() - interval '1 day' and x.correlation_id ~ '^invocation:[0-9]{1,18}$'), 0)
      and i.requested_at <= now() - make_interval(secs => cfg.start_grace_seconds)
      and not exists (select 1 from watermark.etl_executions x where x.correlation_id = 'invocation:' || i.id);
   if lost_at is not null then
