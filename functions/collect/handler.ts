@@ -31,9 +31,9 @@ export interface CollectHandlerOptions {
 
 /**
  * Sent by watermark.invoke_function() with the trigger it recorded in
- * function_invocations: `schedule` for a pg_cron job, `manual` for
- * request_function_invocation(). Both travel with pg_cron's credential, so the
- * credential cannot tell them apart.
+ * function_invocations: `schedule` for a pg_cron job, `backlog` for a run the
+ * backlog dispatcher chained, `manual` for request_function_invocation(). All
+ * travel with pg_cron's credential, so the credential cannot tell them apart.
  */
 export const INVOCATION_TRIGGER_HEADER = "x-watermark-invocation-trigger";
 
@@ -47,7 +47,7 @@ function describeCaller(caller: Caller, request: Request): { trigger: ExecutionT
   const recorded = request.headers.get(INVOCATION_TRIGGER_HEADER);
   const fallback = caller.credential === "pg_cron" ? "schedule" : "api";
   return {
-    trigger: recorded === "schedule" || recorded === "manual" ? recorded : fallback,
+    trigger: recorded === "schedule" || recorded === "backlog" || recorded === "manual" ? recorded : fallback,
     correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : undefined,
   };
 }

@@ -3,6 +3,7 @@
 import type { ExecutionRow, HealthStatus, LogRow, MetricSummaryRow } from "../../packages/core/src/rpc/index.ts";
 import { alertTable } from "./alerts.ts";
 import type { DashboardContext } from "./context.ts";
+import type { CollectionBacklog } from "./reads.ts";
 import { duration, heading, keyValues, levelText, num, percent, type Style, statusText, table, time } from "./style.ts";
 
 function healthLines(style: Style, h: HealthStatus): string[] {
@@ -129,25 +130,42 @@ function scheduleLines(style: Style, schedules: ScheduleHealth[]): string[] {
   ];
 }
 
+/** The collection backlog: what needs work, the workers on it, and when it should be drained. */
+function backlogLines(style: Style, b: CollectionBacklog): string[] {
+  if (b.calls_needed === 0 && b.workers.running === 0) return [style.green("✅ Nothing to collect now: back to the schedule's cadence")];
+  const wait = b.dispatch.wait_until ? ` until ${time(b.dispatch.wait_until)} UTC` : "";
+  return [
+    `  chunks needing work  ${num(b.chunks_claimable)} claimable · ${num(b.chunks_leased)} being worked · ${num(b.chunks_undiscovered)} not yet discovered`,
+    `  fixtures / calls     ${num(b.fixtures_needing_work)} fixtures needing work · at least ${num(b.calls_needed)} API calls`,
+    `  workers              ${b.workers.running} running · ${b.workers.starting} starting / ${b.workers.max} allowed`,
+    `  time to drain        ${duration(b.expected_drain_seconds)} expected (rate-limit bound ${duration(b.rate_limit_bound_seconds)} at ` +
+      `${num(b.rate_limit.calls_per_hour)} ${b.rate_limit.entity} calls/h; pace ${b.fixtures_per_minute} fixtures/min)`,
+    `  dispatcher           ${b.dispatch.enabled ? `${b.dispatch.decision ?? "no decision yet"}${wait}` : style.yellow("off")}`,
+  ];
+}
+
 export async function renderOverview(ctx: DashboardContext): Promise<void> {
   const { args, rpc, style } = ctx;
-  const [health, executions, logs, metrics, report, firing] = await Promise.all([
+  const [health, executions, logs, metrics, report, firing, collection] = await Promise.all([
     rpc.call("get_etl_health_status", { pipeline: args.pipeline }),
     rpc.call("list_etl_executions", { pipeline: args.pipeline, max_rows: Math.min(args.limit, 10) }),
     rpc.call("get_etl_logs", { max_rows: args.limit }),
     rpc.call("get_etl_metric_summary", { hours: args.hours, pipeline: args.pipeline }),
     ctx.alerts.call("get_health_report", {}),
     ctx.alerts.call("list_alerts", { state: "firing", pipeline: args.pipeline, max_rows: 50 }),
+    ctx.reads.call("get_collection_overview", {}),
   ]);
   const scheduler = (report.services as { scheduler?: { functions?: ScheduleHealth[] } } | undefined)?.scheduler;
   const schedules = scheduler?.functions ?? [];
-  if (args.json) return ctx.printJson({ health, firing_alerts: firing, executions, logs, metrics, schedules });
+  if (args.json) return ctx.printJson({ health, firing_alerts: firing, backlog: collection.backlog, executions, logs, metrics, schedules });
   ctx.print([
     style.bold("Watermark ETL dashboard"),
     style.dim(`generated ${time(health.generated_at)} UTC`),
     ...healthLines(style, health),
     ...heading(style, "Firing alerts"),
     ...(firing.length === 0 ? [style.green("✅ No alert firing")] : alertTable(ctx, firing)),
+    ...heading(style, "Collection backlog"),
+    ...backlogLines(style, collection.backlog),
     ...heading(style, "Schedules"),
     ...scheduleLines(style, schedules),
     ...heading(style, "Recent executions"),

@@ -1,11 +1,15 @@
 // The pg_net stand-in's background worker: takes queued requests from net.http_request_queue,
 // performs them with their timeout, records net._http_response rows, purges responses older
 // than pg_net.ttl (6 hours) — what pg_net's worker does, for the one database it serves.
+// Like pg_net, it is woken when a transaction that queued a request commits (the stand-in's
+// request functions NOTIFY pg_net_wake), so a request leaves at once, not on the next poll;
+// the poll only catches rows inserted into the queue directly.
 import pg from "pg";
 
 export interface PgNetWorkerOptions {
   /** Superuser URL of the database to serve (pg_net serves `pg_net.database_name`, default postgres). */
   databaseUrl: string;
+  /** Idle poll when no wake-up comes (default 1000 ms). */
   pollIntervalMs?: number;
   /** Requests taken per round (pg_net.batch_size). */
   batchSize?: number;
@@ -103,6 +107,18 @@ export function startPgNetWorker(options: PgNetWorkerOptions): PgNetWorker {
   const batchSize = options.batchSize ?? 200;
   let stopped = false;
   let round: Promise<number> = Promise.resolve(0);
+  // Set when a wake-up arrives during a round, so the loop goes again at once.
+  let woken = false;
+  let wake: () => void = () => {
+    woken = true;
+  };
+  const listener = new pg.Client({ connectionString: options.databaseUrl, application_name: "pg_net worker (stand-in) listener" });
+  listener.on("error", (err) => log(`listener failed: ${err.message}; polling only`));
+  listener.on("notification", () => wake());
+  const listening = listener
+    .connect()
+    .then(() => listener.query("listen pg_net_wake"))
+    .catch((err: unknown) => log(`cannot listen for wake-ups: ${err instanceof Error ? err.message : String(err)}; polling only`));
 
   async function deliver(): Promise<number> {
     // Taking a request deletes it from the queue, as pg_net's worker does.
@@ -138,14 +154,30 @@ export function startPgNetWorker(options: PgNetWorkerOptions): PgNetWorker {
     return delivered;
   }
 
+  function idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, options.pollIntervalMs ?? 1000);
+      function done() {
+        clearTimeout(timer);
+        wake = () => {
+          woken = true;
+        };
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
   async function loop(): Promise<void> {
+    await listening;
     while (!stopped) {
+      woken = false;
       round = runOnce().catch((err: unknown) => {
         log(`round failed: ${err instanceof Error ? err.message : String(err)}`);
         return 0;
       });
       const delivered = await round;
-      if (delivered === 0 && !stopped) await new Promise((r) => setTimeout(r, options.pollIntervalMs ?? 250));
+      if (delivered === 0 && !woken && !stopped) await idle();
     }
   }
   const running = loop();
@@ -154,7 +186,9 @@ export function startPgNetWorker(options: PgNetWorkerOptions): PgNetWorker {
     runOnce: () => runOnce(),
     async stop() {
       stopped = true;
+      wake();
       await running;
+      await listener.end().catch(() => {});
       await pool.end();
     },
   };

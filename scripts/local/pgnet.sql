@@ -45,6 +45,17 @@ create table if not exists net._http_response (
 );
 create index if not exists _http_response_created_idx on net._http_response (created);
 
+-- pg_net wakes its worker when the transaction that queued a request commits, so a
+-- request leaves at once instead of on the worker's next poll. NOTIFY is delivered at
+-- commit (and not at all on rollback): the stand-in's worker LISTENs on this channel.
+create or replace function net._wake_worker()
+returns void
+language sql
+volatile
+as $$
+  select pg_notify('pg_net_wake', '')
+$$;
+
 -- pg_net's URL helpers are C functions; these give the same results.
 create or replace function net._urlencode_string(string varchar)
 returns text
@@ -96,6 +107,7 @@ begin
   insert into net.http_request_queue (method, url, headers, timeout_milliseconds)
     values ('GET', net._encode_url_with_params_array(url, params_array), headers, timeout_milliseconds)
     returning id into request_id;
+  perform net._wake_worker();
   return request_id;
 end
 $$;
@@ -133,6 +145,7 @@ begin
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
     values ('POST', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
     returning id into request_id;
+  perform net._wake_worker();
   return request_id;
 end
 $$;
@@ -159,6 +172,7 @@ begin
   insert into net.http_request_queue (method, url, headers, body, timeout_milliseconds)
     values ('DELETE', net._encode_url_with_params_array(url, params_array), headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
     returning id into request_id;
+  perform net._wake_worker();
   return request_id;
 end
 $$;

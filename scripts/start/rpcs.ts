@@ -8,7 +8,7 @@ const invocationRow = z.object({
   function_name: z.string(),
   request_id: z.number().nullable(),
   requested_at: z.string(),
-  trigger: z.enum(["schedule", "manual"]),
+  trigger: z.enum(["schedule", "backlog", "manual"]),
   status: z.enum(["queued", "succeeded", "failed", "timed_out"]),
   status_code: z.number().nullable(),
   error: z.string().nullable(),

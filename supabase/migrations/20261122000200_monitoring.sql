@@ -12,7 +12,8 @@ create table watermark.etl_executions (
   execution_id text primary key
     check (execution_id ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$'),
   pipeline text not null default 'watermark' check (length(pipeline) between 1 and 100),
-  trigger text not null default 'manual' check (trigger in ('schedule', 'manual', 'api')),
+  -- backlog: a collect run chained by the backlog dispatcher (migration 000460), not by a cron tick.
+  trigger text not null default 'manual' check (trigger in ('schedule', 'backlog', 'manual', 'api')),
   status text not null default 'RUNNING'
     check (status in ('RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'ABANDONED')),
   started_at timestamptz not null default now(),
@@ -755,9 +756,9 @@ begin
   if start_etl_execution.pipeline is null or length(start_etl_execution.pipeline) not between 1 and 100 then
     perform watermark.raise_invalid('pipeline', 'must be a string of 1 to 100 characters naming the pipeline');
   end if;
-  if start_etl_execution.trigger is null or lower(start_etl_execution.trigger) not in ('schedule', 'manual', 'api') then
+  if start_etl_execution.trigger is null or lower(start_etl_execution.trigger) not in ('schedule', 'backlog', 'manual', 'api') then
     perform watermark.raise_invalid('trigger',
-      format('unknown trigger %L; use one of schedule, manual, api', start_etl_execution.trigger));
+      format('unknown trigger %L; use one of schedule, backlog, manual, api', start_etl_execution.trigger));
   end if;
   if length(start_etl_execution.correlation_id) > 200 then
     perform watermark.raise_invalid('correlation_id', 'is longer than 200 characters');

@@ -86,7 +86,8 @@ create table watermark.function_invocations (
   -- pg_net's request id (net._http_response.id); null when the request could not be queued.
   request_id bigint,
   requested_at timestamptz not null default now(),
-  trigger text not null check (trigger in ('schedule', 'manual')),
+  -- backlog: chained by watermark.dispatch_collect_backlog() (migration 000460) while chunks need work.
+  trigger text not null check (trigger in ('schedule', 'backlog', 'manual')),
   status text not null default 'queued' check (status in ('queued', 'succeeded', 'failed', 'timed_out')),
   status_code integer,
   error text,
@@ -192,8 +193,8 @@ begin
     perform watermark.raise_invalid('body', 'must be a JSON object; pass ''{}'' for none');
   end if;
   perform watermark.require_small_object('body', invoke_function.body);
-  if invoke_function.trigger is null or invoke_function.trigger not in ('schedule', 'manual') then
-    perform watermark.raise_invalid('trigger', 'must be schedule or manual');
+  if invoke_function.trigger is null or invoke_function.trigger not in ('schedule', 'backlog', 'manual') then
+    perform watermark.raise_invalid('trigger', 'must be schedule, backlog or manual');
   end if;
 
   select * into settings from watermark.function_settings where singleton;
@@ -223,7 +224,7 @@ begin
     'Content-Type', 'application/json',
     'x-watermark-trigger', settings.trigger_token,
     'x-watermark-invocation-id', invocation_id::text,
-    -- The trigger recorded above: the function labels its run with it (schedule or manual).
+    -- The trigger recorded above: the function labels its run with it (schedule, backlog or manual).
     'x-watermark-invocation-trigger', invoke_function.trigger
   );
   if settings.gateway_api_key is not null then

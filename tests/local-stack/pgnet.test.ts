@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPgNetWorker } from "../../scripts/local/pgnet-worker.ts";
 import { freePort } from "../../scripts/local/ports.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -98,6 +99,21 @@ describe("SQL surface", () => {
     await expect(stack.query(`select net.http_post($1, '{}', '{}', '{"Content-Type": "text/plain"}')`, [receiverUrl])).rejects.toThrow(
       'Content-Type header must be "application/json"',
     );
+  });
+});
+
+describe("wake-up", () => {
+  it("sends a request when the transaction that queued it commits, not on the next poll, like pg_net", async () => {
+    // Polling once an hour: only the commit's wake-up can make this request leave in time.
+    const worker = startPgNetWorker({ databaseUrl: stack.databaseUrl, pollIntervalMs: 3_600_000 });
+    try {
+      await worker.runOnce();
+      await new Promise((r) => setTimeout(r, 300));
+      const [queued] = await stack.query<{ id: string }>("select net.http_post($1) as id", [`${receiverUrl}/woken`]);
+      expect(await responseFor(queued?.id as string)).toMatchObject({ status_code: 201 });
+    } finally {
+      await worker.stop();
+    }
   });
 });
 

@@ -112,6 +112,29 @@ describe("dashboard CLI", () => {
     expect(doc.metrics[0]).toMatchObject({ metric_name: "chunk_duration", samples: 2, max: 120.5 });
   });
 
+  it("shows the collection backlog: chunks and calls needing work, workers, the time to drain it", async () => {
+    const idle = await dashboard([]);
+    expect(idle.stdout).toContain("Nothing to collect now");
+    await stack.query("insert into watermark.leagues (id) values (901)");
+    await stack.query("insert into watermark.seasons (id, league_id) values (9011, 901), (9012, 901)");
+    await stack.query(
+      "insert into watermark.chunks (chunk_id, league_id, season_id) values ('901_9011', 901, 9011), ('901_9012', 901, 9012)",
+    );
+    try {
+      const run = await dashboard([]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^\s+chunks needing work\s+2 claimable · 0 being worked · 2 not yet discovered$/m);
+      expect(run.stdout).toMatch(/^\s+workers\s+0 running · 0 starting \/ 1 allowed$/m);
+      expect(run.stdout).toMatch(/^\s+time to drain\s+\S+ expected \(rate-limit bound/m);
+      const json = JSON.parse((await dashboard(["--json"])).stdout);
+      expect(json.backlog).toMatchObject({ chunks_claimable: 2, chunks_undiscovered: 2, calls_needed: 2, workers: { max: 1 } });
+    } finally {
+      await stack.query("delete from watermark.chunks where league_id = 901");
+      await stack.query("delete from watermark.seasons where league_id = 901");
+      await stack.query("delete from watermark.leagues where id = 901");
+    }
+  });
+
   it("--execution-id shows the summary and its logs", async () => {
     const run = await dashboard(["--execution-id", executionId]);
     expect(run.code).toBe(0);

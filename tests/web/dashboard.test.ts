@@ -106,6 +106,12 @@ describe("web dashboard", () => {
       expect(await page.locator("#cards .card").nth(2).locator(".value").textContent()).toBe("1");
       expect(await page.locator("#cards .card").nth(3).textContent()).toContain("RUNNING");
       expect(await page.textContent("#running")).toContain("etl_web_2");
+      // The collection backlog: nothing to collect in this database, dispatch on with one worker allowed.
+      await page.waitForSelector("#backlog .card");
+      const backlog = await page.locator("#backlog .card").allTextContents();
+      expect(backlog[0]).toMatch(/^0 · 0 · 0chunks needing work/);
+      expect(backlog[3]).toMatch(/^0 · 0 \/ 1workers/);
+      expect(backlog[4]).toMatch(/^nothing to doexpected time to drain \(Fixture limit 3,000\/h/);
       expect(await page.textContent("#errors")).toContain("Fixture 19154664 failed");
       expect(await page.textContent("#metrics")).toContain("chunk_duration");
       expect(await page.isHidden("#error")).toBe(true);

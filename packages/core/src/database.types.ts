@@ -57,6 +57,9 @@ export type Database = {
 "get_alert_history":
 { Args: { "fingerprint"?: string,"max_rows"?: number,"rule_id"?: string,"since"?: string }; Returns: Json[]
                            },
+"get_backlog_dispatch_settings":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "get_catalog_cursor":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },
@@ -335,6 +338,9 @@ export type Database = {
                            },
 "set_alert_delivery_settings":
 { Args: { "backoff_base_seconds"?: number,"backoff_max_seconds"?: number,"failing_after_failures"?: number,"failing_after_seconds"?: number,"max_attempts"?: number }; Returns: Json
+                           },
+"set_backlog_dispatch_settings":
+{ Args: { "calls_per_hour"?: number,"enabled"?: boolean,"max_workers"?: number,"rate_limit_entity"?: string,"rate_limit_reserve"?: number,"start_grace_seconds"?: number,"tick_schedule"?: string,"wait_in_function_seconds"?: number }; Returns: Json
                            },
 "set_chunk_priority_boost":
 { Args: { "chunk_id": string,"priority_boost": number }; Returns: number

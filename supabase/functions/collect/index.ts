@@ -258,7 +258,7 @@ var logLevel = z.enum(LOG_LEVELS);
 var EXECUTION_STATUSES = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "ABANDONED"];
 var executionStatus = z.enum(EXECUTION_STATUSES);
 var finishStatus = z.enum(["COMPLETED", "FAILED", "CANCELLED", "ABANDONED"]);
-var executionTrigger = z.enum(["schedule", "manual", "api"]);
+var executionTrigger = z.enum(["schedule", "backlog", "manual", "api"]);
 var METRIC_KINDS = ["counter", "gauge", "timing"];
 var metricKind = z.enum(METRIC_KINDS);
 var text = z.string().trim().min(1, { message: "must not be empty" });
@@ -2178,7 +2178,7 @@ var collectOptionsSchema = z5.object({
   trackPerformance: z5.boolean().default(false),
   /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
   heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
-  trigger: z5.enum(["schedule", "manual", "api"]).default("manual"),
+  trigger: z5.enum(["schedule", "backlog", "manual", "api"]).default("manual"),
   correlationId: z5.string().trim().min(1).optional()
 }).strict();
 function resolveCollectOptions(input = {}) {
@@ -3352,7 +3352,7 @@ function describeCaller(caller, request) {
   const recorded = request.headers.get(INVOCATION_TRIGGER_HEADER);
   const fallback = caller.credential === "pg_cron" ? "schedule" : "api";
   return {
-    trigger: recorded === "schedule" || recorded === "manual" ? recorded : fallback,
+    trigger: recorded === "schedule" || recorded === "backlog" || recorded === "manual" ? recorded : fallback,
     correlationId: caller.invocationId ? `invocation:${caller.invocationId}` : void 0
   };
 }

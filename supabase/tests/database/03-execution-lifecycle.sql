@@ -25,7 +25,7 @@ select throws_ok($$select public.start_etl_execution('bad id!')$$, 'WM001',
   'execution_id: must be 1 to 128 letters, digits, _ . : or - starting with a letter or digit; or null to generate one',
   'start rejects a malformed id');
 select throws_ok($$select public.start_etl_execution(trigger => 'cron')$$, 'WM001',
-  'trigger: unknown trigger ''cron''; use one of schedule, manual, api', 'start rejects an unknown trigger');
+  'trigger: unknown trigger ''cron''; use one of schedule, backlog, manual, api', 'start rejects an unknown trigger');
 select throws_ok($$select public.start_etl_execution(pipeline => '')$$, 'WM001',
   'pipeline: must be a string of 1 to 100 characters naming the pipeline', 'start rejects an empty pipeline');
 select throws_ok($$select public.start_etl_execution(config => '[1]')$$, 'WM001',

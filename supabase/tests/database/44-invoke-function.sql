@@ -76,7 +76,7 @@ select throws_ok($$select watermark.invoke_function('collect', '[]')$$, 'WM001',
 select throws_ok($$select watermark.invoke_function('collect', jsonb_build_object('pad', repeat('x', 70000)))$$, 'WM001', format('body: is %s bytes of JSON, over the 64 KiB limit (65536 bytes); keep large payloads out of monitoring records', octet_length(jsonb_build_object('pad', repeat('x', 70000))::text)),
   'a body over 64 KiB is refused (it would sit in pg_net''s queue)');
 select throws_ok($$select watermark.invoke_function('collect', '{}', 'cron')$$, 'WM001',
-  'trigger: must be schedule or manual', 'trigger validated');
+  'trigger: must be schedule, backlog or manual', 'trigger validated');
 
 -- Schedules: stored normalised; validated.
 select results_eq(

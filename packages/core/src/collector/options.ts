@@ -56,7 +56,7 @@ export const collectOptionsSchema = z
     trackPerformance: z.boolean().default(false),
     /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
     heartbeatIntervalMs: z.number().int().min(1_000).max(600_000).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
-    trigger: z.enum(["schedule", "manual", "api"]).default("manual"),
+    trigger: z.enum(["schedule", "backlog", "manual", "api"]).default("manual"),
     correlationId: z.string().trim().min(1).optional(),
   })
   .strict();

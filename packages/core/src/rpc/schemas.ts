@@ -15,7 +15,7 @@ export type ExecutionStatus = z.output<typeof executionStatus>;
 export const finishStatus = z.enum(["COMPLETED", "FAILED", "CANCELLED", "ABANDONED"]);
 export type FinishStatus = z.output<typeof finishStatus>;
 
-export const executionTrigger = z.enum(["schedule", "manual", "api"]);
+export const executionTrigger = z.enum(["schedule", "backlog", "manual", "api"]);
 export type ExecutionTrigger = z.output<typeof executionTrigger>;
 
 export const METRIC_KINDS = ["counter", "gauge", "timing"] as const;

@@ -1,9 +1,9 @@
-// Overview: summary cards, 14 days of runs and rows, what is running now, active alerts,
-// recent runs, warnings and metrics.
+// Overview: summary cards, the collection backlog and the time to drain it, 14 days of runs
+// and rows, what is running now, active alerts, recent runs, warnings and metrics.
 import type { ExecutionRow, LogRow, MetricSummaryRow } from "@watermark/core/rpc";
 import { rpc } from "../api.ts";
 import { dayLabel, dayTitle, drawChart, lineDataset, statusDataset, type TooltipItem, utcDays } from "../charts.ts";
-import { ago, badge, byId, el, formatNumber, renderCards, renderTable, time } from "../render.ts";
+import { ago, badge, byId, el, formatDuration, formatNumber, renderCards, renderTable, time } from "../render.ts";
 import type { AlertRow, ChunkRow, PipelineRow, RateLimitRow, SeriesRow } from "../types.ts";
 import { alertColumns } from "./alerts.ts";
 import { canvas, logColumns, openRun, type Page, type PageContext, runColumns, section, settleAll, table } from "./page.ts";
@@ -12,6 +12,21 @@ const DAYS = 14;
 /** Lines beyond this many pipelines go into "others": a chart of 100 lines reads as none. */
 const MAX_PIPELINE_LINES = 6;
 const STATUSES = ["COMPLETED", "FAILED", "ABANDONED", "CANCELLED", "RUNNING"];
+
+/** get_collection_overview().backlog: what collection still has to do and how long it should take. */
+interface Backlog {
+  chunks_claimable: number;
+  chunks_leased: number;
+  chunks_undiscovered: number;
+  fixtures_needing_work: number;
+  calls_needed: number;
+  workers: { running: number; starting: number; max: number };
+  rate_limit: { entity: string; calls_per_hour: number; remaining: number | null; resets_at: string | null };
+  fixtures_per_minute: number;
+  rate_limit_bound_seconds: number;
+  expected_drain_seconds: number;
+  dispatch: { enabled: boolean; decision: string | null; decided_at: string | null; wait_until: string | null };
+}
 
 export function overviewPage(ctx: PageContext): Page {
   const root = el("div", undefined, "page");
@@ -23,8 +38,11 @@ export function overviewPage(ctx: PageContext): Page {
   const cards = el("section", undefined, "cards");
   cards.id = "cards";
   cards.setAttribute("aria-label", "Summary");
+  const backlog = el("div", undefined, "cards");
+  backlog.id = "backlog";
   root.append(
     cards,
+    section("Collection backlog", backlog),
     charts,
     section("Running now", table("running")),
     section("Alerts", table("alerts")),
@@ -34,7 +52,7 @@ export function overviewPage(ctx: PageContext): Page {
   );
 
   async function refresh(): Promise<void> {
-    await settleAll([drawCards(), drawSeries(), drawRunning(), drawAlerts(), drawRuns(), drawErrors(), drawMetrics()]);
+    await settleAll([drawCards(), drawBacklog(), drawSeries(), drawRunning(), drawAlerts(), drawRuns(), drawErrors(), drawMetrics()]);
   }
 
   async function drawCards(): Promise<void> {
@@ -71,6 +89,41 @@ export function overviewPage(ctx: PageContext): Page {
         value: tightest
           ? { text: `${formatNumber(tightest.remaining)} · ${tightest.entity}`, title: `resets ${textOf(time(tightest.resets_at))}` }
           : undefined,
+      },
+    ]);
+  }
+
+  async function drawBacklog(): Promise<void> {
+    const overview = await rpc<{ backlog: Backlog }>(ctx.config, "get_collection_overview");
+    if (!ctx.isCurrent()) return;
+    const b = overview.backlog;
+    const limit = b.rate_limit;
+    renderCards(backlog, [
+      {
+        label: "chunks needing work (claimable · being worked · not yet discovered)",
+        value: `${formatNumber(b.chunks_claimable)} · ${formatNumber(b.chunks_leased)} · ${formatNumber(b.chunks_undiscovered)}`,
+      },
+      { label: "fixtures needing work", value: formatNumber(b.fixtures_needing_work) },
+      { label: "API calls needed (at least)", value: formatNumber(b.calls_needed) },
+      {
+        label: "workers (running · starting / max)",
+        value: `${b.workers.running} · ${b.workers.starting} / ${b.workers.max}`,
+      },
+      {
+        label: `expected time to drain (${limit.entity} limit ${formatNumber(limit.calls_per_hour)}/h, pace ${formatNumber(b.fixtures_per_minute, 1)} fixtures/min)`,
+        value: {
+          text: b.calls_needed === 0 ? "nothing to do" : (formatDuration(b.expected_drain_seconds) ?? "—"),
+          title: `rate-limit bound ${formatDuration(b.rate_limit_bound_seconds)}; ${limit.remaining ?? "?"} calls left${limit.resets_at ? `, resets ${textOf(time(limit.resets_at))}` : ""}`,
+        },
+      },
+      {
+        label: "last dispatch decision",
+        value: b.dispatch.enabled
+          ? {
+              text: `${b.dispatch.decision ?? "none yet"}${b.dispatch.wait_until ? ` until ${textOf(time(b.dispatch.wait_until))}` : ""}`,
+              title: b.dispatch.decided_at ? `decided ${textOf(ago(b.dispatch.decided_at))}` : undefined,
+            }
+          : badgeOr("dispatch off", "s-warn"),
       },
     ]);
   }
