@@ -28,7 +28,7 @@ export interface BackfillOptions {
   workers: number;
 }
 
-/** 13 leagues × 2 seasons × 20 teams (380 fixtures a season) and a cup: 10,002 fixtures. */
+/** 13 leagues × 2 seasons × 20 teams (380 fixtures a season) and a cup: 10,002 fixtures, sized like real answers. */
 function startBackfillSimulator(): Promise<Simulator> {
   return startSimulator({
     seed: 9,
@@ -39,6 +39,8 @@ function startBackfillSimulator(): Promise<Simulator> {
     hourlyLimit: HOURLY_LIMIT,
     timeScale: SIMULATED_HOUR_SECONDS / WINDOW_SECONDS,
     faults: { slow: 1, slowMs: LATENCY_MS },
+    // Per-player lineup details: a played fixture answers ~50 KB, like the real sample.
+    playerDetails: true,
   });
 }
 
