@@ -422,8 +422,9 @@ grant select, insert, update, delete on watermark.etl_ingest_streams to service_
 
 -- Claims elements first_seq .. first_seq + n - 1 of a stream for this transaction and returns
 -- how many leading ones an earlier attempt already stored (the caller skips them). The row
--- lock, held to commit, stores a stream's batches one at a time; a batch that overtook its
--- predecessor on the way waits for it (briefly: it may never come if the client lost it).
+-- lock, held to commit, stores a stream's batches one at a time: the next batch waits on it
+-- and goes on the moment its predecessor commits. A batch that overtook its predecessor on
+-- the way lets go of the lock and polls for it (briefly: the client may have lost it).
 -- Without stream and first_seq the call is unsequenced (the API before pipelining).
 create function watermark.claim_stream_range(stream text, first_seq bigint, n integer)
 returns integer
@@ -431,7 +432,7 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  give_up constant timestamptz := clock_timestamp() + interval '5 seconds';
+  give_up constant timestamptz := clock_timestamp() + interval '1 second';
   stored bigint;
 begin
   if stream is null and first_seq is null then
@@ -454,17 +455,22 @@ begin
     end if;
   end if;
   loop
-    select s.last_seq into stored from watermark.etl_ingest_streams s where s.stream = claim_stream_range.stream;
-    exit when first_seq <= stored + 1;
-    if clock_timestamp() > give_up then
-      raise exception 'first_seq: stream % has elements up to % stored, so a batch from % cannot follow yet; resend from the first unconfirmed batch',
-        claim_stream_range.stream, coalesce(stored, 0), first_seq
-        using errcode = '40001', hint = 'the client retries this (transient) after its earlier batch is confirmed';
-    end if;
-    perform pg_sleep(0.005);
+    begin
+      select s.last_seq into stored from watermark.etl_ingest_streams s
+      where s.stream = claim_stream_range.stream
+      for update;
+      exit when first_seq <= stored + 1;
+      -- Rolling back this block releases the lock, so the missing predecessor can take it.
+      raise exception using errcode = 'WMSEQ';
+    exception when sqlstate 'WMSEQ' then
+      if clock_timestamp() > give_up then
+        raise exception 'first_seq: stream % has elements up to % stored, so a batch from % cannot follow yet; resend from the first unconfirmed batch',
+          claim_stream_range.stream, coalesce(stored, 0), first_seq
+          using errcode = '40001', hint = 'transient: the client resends once its earlier batch is confirmed';
+      end if;
+      perform pg_sleep(0.002);
+    end;
   end loop;
-  -- Re-read under the lock: a concurrent resend of the same batch may have stored it meanwhile.
-  select s.last_seq into stored from watermark.etl_ingest_streams s where s.stream = claim_stream_range.stream for update;
   if first_seq + n - 1 > stored then
     update watermark.etl_ingest_streams s set last_seq = first_seq + n - 1, updated_at = now()
     where s.stream = claim_stream_range.stream;
