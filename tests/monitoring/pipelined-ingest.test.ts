@@ -34,9 +34,9 @@ async function writer(fetch: typeof globalThis.fetch, batching: RpcEventSinkOpti
 
 /** The execution's messages in storage (log_id) order. */
 const stored = async (executionId: string) =>
-  (await stack.query<{ message: string }>("select message from watermark.etl_logs where execution_id = $1 order by log_id", [executionId])).map(
-    (r) => r.message,
-  );
+  (
+    await stack.query<{ message: string }>("select message from watermark.etl_logs where execution_id = $1 order by log_id", [executionId])
+  ).map((r) => r.message);
 const messages = (n: number) => [...Array(n).keys()].map((i) => `event ${i}`);
 
 describe("pipelined log batches", () => {
@@ -99,7 +99,8 @@ describe("sequenced batches: bad input is WM001 naming the field, nothing writte
   const rawCall = (args: Record<string, unknown>) =>
     supabaseTransport(createSupabaseClient(stack.supabaseUrl, stack.keys.serviceRole))("log_etl_events", args, {});
   const events = [{ level: "INFO", component: "c", message: "never stored" }];
-  const count = async () => Number((await stack.query<{ n: string }>("select count(*) as n from watermark.etl_logs where message = 'never stored'"))[0]?.n);
+  const count = async () =>
+    Number((await stack.query<{ n: string }>("select count(*) as n from watermark.etl_logs where message = 'never stored'"))[0]?.n);
 
   it.each([
     [{ events, stream: "w 1", first_seq: 1 }, "stream"],

@@ -32,8 +32,10 @@ export const defaultBatchOptions: BatchOptions = {
   maxBatchSize: 1_000,
   maxAgeMs: 2_000,
   maxBuffered: 10_000,
-  // The database stores one writer's batches one at a time: a third batch in flight
-  // only waits, holding an API connection (npm run bench measured 2 and 3 alike).
+  // The database stores one writer's batches one at a time, so a second batch in flight
+  // keeps it busy (it is parsed and checked meanwhile, then waits its turn); a third
+  // would only hold another of the API's pooled connections while it waits. Raise it
+  // when the network round trip is longer than storing one batch.
   maxInFlight: 2,
   retry: { attempts: 5, baseDelayMs: 250, maxDelayMs: 8_000 },
 };
@@ -93,15 +95,8 @@ export class BatchQueue<T> {
     private readonly options: BatchOptions = defaultBatchOptions,
     private readonly hooks: BatchQueueHooks = {},
   ) {
-    if (
-      options.maxBatchSize < 1 ||
-      options.maxBuffered < options.maxBatchSize ||
-      options.maxInFlight < 1 ||
-      options.retry.attempts < 1
-    ) {
-      throw new RangeError(
-        "batch options: need maxBatchSize ≥ 1, maxBuffered ≥ maxBatchSize, maxInFlight ≥ 1 and retry.attempts ≥ 1",
-      );
+    if (options.maxBatchSize < 1 || options.maxBuffered < options.maxBatchSize || options.maxInFlight < 1 || options.retry.attempts < 1) {
+      throw new RangeError("batch options: need maxBatchSize ≥ 1, maxBuffered ≥ maxBatchSize, maxInFlight ≥ 1 and retry.attempts ≥ 1");
     }
   }
 
@@ -116,8 +111,9 @@ export class BatchQueue<T> {
   }
 
   /**
-   * Buffers one item. Resolves at once unless the buffer is full, in which
-   * case it resolves when confirmations made room (rejects if sending fails for good).
+   * Buffers one item. Resolves at once (after one turn of the event loop when it
+   * sent a batch) unless the buffer is full, in which case it resolves when
+   * confirmations made room (rejects if sending fails for good).
    */
   push(item: T): Promise<void> {
     if (this.closed) throw new Error("this buffer is closed: create a new monitor/logger to keep writing");
@@ -127,9 +123,15 @@ export class BatchQueue<T> {
       this.run();
       return room;
     }
-    if (this.items.length - this.dispatched >= this.options.maxBatchSize) this.run();
-    else this.armTimer();
-    return Promise.resolve();
+    if (this.items.length - this.dispatched < this.options.maxBatchSize) {
+      this.armTimer();
+      return Promise.resolve();
+    }
+    const sending = this.inFlight.length;
+    this.run();
+    // A batch just went out: let the event loop send it before the caller produces more,
+    // so a producer that never waits on I/O still overlaps with the database.
+    return this.inFlight.length > sending ? new Promise((resolve) => setTimeout(resolve, 0)) : Promise.resolve();
   }
 
   /** Sends everything buffered, in order; rejects (items kept) when a batch fails for good. */
@@ -216,7 +218,7 @@ export class BatchQueue<T> {
         this.dispatched -= head.count;
         this.confirmed += head.count;
         attempt = 1;
-        this.waiters = this.waiters.filter((w) => (w.seq <= this.confirmed ? (w.resolve(), false) : true));
+        this.resolveWaiters();
         this.dispatch();
         continue;
       }
@@ -238,6 +240,12 @@ export class BatchQueue<T> {
       }
       this.dispatch();
     }
+  }
+
+  private resolveWaiters(): void {
+    const done = this.waiters.filter((w) => w.seq <= this.confirmed);
+    this.waiters = this.waiters.filter((w) => w.seq > this.confirmed);
+    for (const w of done) w.resolve();
   }
 
   private armTimer(): void {
