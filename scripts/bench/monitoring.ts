@@ -2,9 +2,15 @@
 // events/s through the SDK's batched path (pipelined, and one batch at a time for
 // reference), per-event log_etl_event calls and raw COPY of the same rows into the same
 // table; get_etl_health_status latency at 10 thousand vs 5 million log rows.
+
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { type BatchOptions, createRpcClient, defaultBatchOptions, EtlLogger, type RpcClient, RpcEventSink } from "@watermark/core";
 import type { TestStack } from "../../tests/support/test-stack.ts";
+import { repoRoot } from "../local/paths.ts";
+import { freePort, waitForPort } from "../local/ports.ts";
 import { psql } from "../local/psql.ts";
+import { loadState } from "../local/state.ts";
 import { fmt, heading, latencyMs, median, rate, ratio, row, timed } from "./measure.ts";
 
 const EXECUTION = "etl_bench_monitoring";
@@ -53,15 +59,51 @@ async function growLogs(stack: TestStack, target: number): Promise<void> {
   await stack.query("analyze watermark.etl_logs");
 }
 
+/** The API in its own process (scripts/bench/gateway-process.ts) on the stack's private database. */
+async function separateGateway(stack: TestStack): Promise<{ url: string; stop: () => void }> {
+  const state = loadState();
+  if (!state) throw new Error("the local stack is not running: npm run stack -- up");
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts/bench/gateway-process.ts")], {
+    env: {
+      ...process.env,
+      BENCH_GATEWAY_DATABASE_URL: `postgresql://authenticator:${encodeURIComponent(state.authenticatorPassword)}@127.0.0.1:${state.dbPort}/${stack.database}`,
+      BENCH_GATEWAY_JWT_SECRET: stack.jwtSecret,
+      BENCH_GATEWAY_PORT: String(port),
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
 export async function benchMonitoring(
   stack: TestStack,
   options: { events: number; perEventCalls: number; bigLogRows: number },
 ): Promise<boolean> {
-  const service = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole });
-  const viewer = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
+  const api = await separateGateway(stack);
+  try {
+    return await benchWithApi(stack, api.url, options);
+  } finally {
+    api.stop();
+  }
+}
+
+async function benchWithApi(
+  stack: TestStack,
+  apiUrl: string,
+  options: { events: number; perEventCalls: number; bigLogRows: number },
+): Promise<boolean> {
+  const service = createRpcClient({ url: apiUrl, apiKey: stack.keys.serviceRole });
+  const viewer = createRpcClient({ url: apiUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
   await service.call("start_etl_execution", { execution_id: EXECUTION, pipeline: "watermark" });
 
-  heading("Monitoring writes (one database, one client)");
+  heading("Monitoring writes (one database, one client, the API in its own process)");
   const perEvent = await timed(async () => {
     for (let i = 0; i < options.perEventCalls; i++) {
       await service.call("log_etl_event", {
