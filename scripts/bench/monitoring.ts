@@ -1,9 +1,16 @@
-// Monitoring write and read paths on one private database (issue 2 §9):
-// events/s through the SDK's batched path, per-event log_etl_event calls and raw
-// COPY into the same table; get_etl_health_status latency at 10 thousand vs 5 million log rows.
-import { createRpcClient, EtlLogger, RpcEventSink } from "@watermark/core";
+// Monitoring write and read paths on one private database (issue 2 §9, issue 9 §3):
+// events/s through the SDK's batched path (pipelined, and one batch at a time for
+// reference), per-event log_etl_event calls and raw COPY of the same rows into the same
+// table; get_etl_health_status latency at 10 thousand vs 5 million log rows.
+
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { type BatchOptions, createRpcClient, defaultBatchOptions, EtlLogger, type RpcClient, RpcEventSink } from "@watermark/core";
 import type { TestStack } from "../../tests/support/test-stack.ts";
+import { repoRoot } from "../local/paths.ts";
+import { freePort, waitForPort } from "../local/ports.ts";
 import { psql } from "../local/psql.ts";
+import { loadState } from "../local/state.ts";
 import { fmt, heading, latencyMs, median, rate, ratio, row, timed } from "./measure.ts";
 
 const EXECUTION = "etl_bench_monitoring";
@@ -13,12 +20,27 @@ const ROUNDS = 3;
 async function copyRows(databaseUrl: string, count: number, offset: number): Promise<void> {
   const lines: string[] = [];
   for (let i = offset; i < offset + count; i++) {
-    lines.push(`INFO\tbench\tevent ${i}\t{"i": ${i}}\t${EXECUTION}\t2451_23026\t${i}\t1.5`);
+    lines.push(`INFO\tbench\tevent ${i}\t{"i": ${i}}\t${EXECUTION}\t2451_23026\t1.5`);
   }
   psql(databaseUrl, {
-    command: "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, fixture_id, duration_ms) from stdin",
+    command: "\\copy watermark.etl_logs (level, component, message, details, execution_id, chunk_id, duration_ms) from stdin",
     input: lines.length ? `${lines.join("\n")}\n` : "",
   });
+}
+
+/** Logs `count` events through EtlLogger → RpcEventSink (the same rows copyRows writes); returns events/s. */
+async function sdkRate(rpc: RpcClient, count: number, batching: Partial<BatchOptions>): Promise<number> {
+  const sink = new RpcEventSink(rpc, { batching });
+  const logger = new EtlLogger({
+    sink,
+    context: { component: "bench", executionId: EXECUTION, chunkId: "2451_23026" },
+    console: { level: "off" },
+  });
+  const { seconds } = await timed(async () => {
+    for (let i = 0; i < count; i++) await logger.info(`event ${i}`, { i }, { durationMs: 1.5 });
+    await sink.close();
+  });
+  return count / seconds;
 }
 
 /** Adds log rows spread over the last 30 days (the retention window) straight in SQL, 500 k per statement. */
@@ -37,15 +59,51 @@ async function growLogs(stack: TestStack, target: number): Promise<void> {
   await stack.query("analyze watermark.etl_logs");
 }
 
+/** The API in its own process (scripts/bench/gateway-process.ts) on the stack's private database. */
+async function separateGateway(stack: TestStack): Promise<{ url: string; stop: () => void }> {
+  const state = loadState();
+  if (!state) throw new Error("the local stack is not running: npm run stack -- up");
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "scripts/bench/gateway-process.ts")], {
+    env: {
+      ...process.env,
+      BENCH_GATEWAY_DATABASE_URL: `postgresql://authenticator:${encodeURIComponent(state.authenticatorPassword)}@127.0.0.1:${state.dbPort}/${stack.database}`,
+      BENCH_GATEWAY_JWT_SECRET: stack.jwtSecret,
+      BENCH_GATEWAY_PORT: String(port),
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
 export async function benchMonitoring(
   stack: TestStack,
   options: { events: number; perEventCalls: number; bigLogRows: number },
 ): Promise<boolean> {
-  const service = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.serviceRole });
-  const viewer = createRpcClient({ url: stack.supabaseUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
+  const api = await separateGateway(stack);
+  try {
+    return await benchWithApi(stack, api.url, options);
+  } finally {
+    api.stop();
+  }
+}
+
+async function benchWithApi(
+  stack: TestStack,
+  apiUrl: string,
+  options: { events: number; perEventCalls: number; bigLogRows: number },
+): Promise<boolean> {
+  const service = createRpcClient({ url: apiUrl, apiKey: stack.keys.serviceRole });
+  const viewer = createRpcClient({ url: apiUrl, apiKey: stack.keys.anon, accessToken: stack.keys.viewer });
   await service.call("start_etl_execution", { execution_id: EXECUTION, pipeline: "watermark" });
 
-  heading("Monitoring writes (one database, one client)");
+  heading("Monitoring writes (one database, one client, the API in its own process)");
   const perEvent = await timed(async () => {
     for (let i = 0; i < options.perEventCalls; i++) {
       await service.call("log_etl_event", {
@@ -62,29 +120,29 @@ export async function benchMonitoring(
   });
   const perEventRate = rate("per-event log_etl_event", options.perEventCalls, perEvent.seconds);
 
-  // Batched and COPY alternate over a few rounds and report medians: one run of each
+  // The three alternate over a few rounds and report medians: one run of each
   // on a shared 2-core machine swings by ±50 %.
-  const batchedRates: number[] = [];
+  const pipelinedRates: number[] = [];
+  const serialRates: number[] = [];
   const copyRates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const sink = new RpcEventSink(service);
-    const logger = new EtlLogger({ sink, context: { executionId: EXECUTION, chunkId: "2451_23026" }, console: { level: "off" } });
-    const batched = await timed(async () => {
-      for (let i = 0; i < options.events; i++) await logger.info(`event ${i}`, { i }, { durationMs: 1.5 });
-      await sink.close();
-    });
-    batchedRates.push(options.events / batched.seconds);
+    pipelinedRates.push(await sdkRate(service, options.events, {}));
+    serialRates.push(await sdkRate(service, options.events, { maxInFlight: 1 }));
     const copy = await timed(() => copyRows(stack.databaseUrl, options.events, round * options.events));
     copyRates.push(options.events / copy.seconds);
   }
-  const batchedRate = median(batchedRates);
+  const pipelinedRate = median(pipelinedRates);
+  const serialRate = median(serialRates);
   const copyRate = median(copyRates);
-  row(`SDK batched (EtlLogger → log_etl_events)`, `${fmt(batchedRate)} events/s  (median of ${ROUNDS} × ${fmt(options.events)})`);
-  row("raw COPY into watermark.etl_logs", `${fmt(copyRate)} events/s  (median of ${ROUNDS} × ${fmt(options.events)})`);
+  const of = `(median of ${ROUNDS} × ${fmt(options.events)})`;
+  row(`SDK batched, pipelined (${defaultBatchOptions.maxInFlight} in flight)`, `${fmt(pipelinedRate)} events/s  ${of}`);
+  row("SDK batched, one batch at a time", `${fmt(serialRate)} events/s  ${of}`);
+  row("raw COPY into watermark.etl_logs", `${fmt(copyRate)} events/s  ${of}`);
+  row("one at a time / COPY (reference)", fmt(serialRate / copyRate, 2));
 
   const writesOk = [
-    ratio("batched / COPY", batchedRate / copyRate, { atLeast: 0.5 }),
-    ratio("batched / per-event", batchedRate / perEventRate, { atLeast: 20 }),
+    ratio("batched / COPY", pipelinedRate / copyRate, { atLeast: 0.5 }),
+    ratio("batched / per-event", pipelinedRate / perEventRate, { atLeast: 20 }),
   ].every(Boolean);
 
   heading("get_etl_health_status latency (median of 30 calls over HTTP, as a viewer)");

@@ -406,10 +406,87 @@ as $$
 $$;
 grant execute on function watermark.execution_summary(text) to authenticated, service_role;
 
+-- Client-sequenced ingest streams: pipelined batches stored once and in order.
+-- A writer (one SDK batch queue) numbers its elements 1, 2, 3... and sends each batch
+-- with (stream, first_seq); several batches may be in flight. The row remembers the last
+-- number stored, so a batch resent after a lost answer skips what is already stored.
+create table watermark.etl_ingest_streams (
+  stream text primary key,
+  last_seq bigint not null check (last_seq >= 0),
+  updated_at timestamptz not null default now()
+);
+comment on table watermark.etl_ingest_streams is
+  'Last client sequence number stored per writer stream (log_etl_events/record_etl_metrics with stream, first_seq). Idle streams are forgotten after 7 days.';
+create index etl_ingest_streams_updated_at_idx on watermark.etl_ingest_streams (updated_at);
+alter table watermark.etl_ingest_streams enable row level security;
+grant select, insert, update, delete on watermark.etl_ingest_streams to service_role;
+
+-- Claims elements first_seq .. first_seq + n - 1 of a stream for this transaction and returns
+-- how many leading ones an earlier attempt already stored (the caller skips them). The row
+-- lock, held to commit, stores a stream's batches one at a time: the next batch waits on it
+-- and goes on the moment its predecessor commits. A batch that overtook its predecessor on
+-- the way lets go of the lock and polls for it (briefly: the client may have lost it).
+-- Without stream and first_seq the call is unsequenced (the API before pipelining).
+create function watermark.claim_stream_range(stream text, first_seq bigint, n integer)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  give_up constant timestamptz := clock_timestamp() + interval '1 second';
+  stored bigint;
+begin
+  if stream is null and first_seq is null then
+    return 0;
+  end if;
+  if stream is null or stream !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$' then
+    perform watermark.raise_invalid('stream',
+      'must be 8 to 100 letters, digits, _ . : or - naming the writer (e.g. a random UUID) when first_seq is given');
+  end if;
+  if first_seq is null or first_seq < 1 then
+    perform watermark.raise_invalid('first_seq',
+      'must be the sequence number (1 or more) of the batch''s first element when stream is given');
+  end if;
+  if first_seq = 1 then
+    insert into watermark.etl_ingest_streams (stream, last_seq) values (claim_stream_range.stream, 0)
+    on conflict do nothing;
+    if found then
+      -- A new stream forgets idle ones, so the table stays small without a purge job.
+      delete from watermark.etl_ingest_streams s where s.updated_at < now() - interval '7 days';
+    end if;
+  end if;
+  loop
+    begin
+      select s.last_seq into stored from watermark.etl_ingest_streams s
+      where s.stream = claim_stream_range.stream
+      for update;
+      exit when first_seq <= stored + 1;
+      -- Rolling back this block releases the lock, so the missing predecessor can take it.
+      raise exception using errcode = 'WMSEQ';
+    exception when sqlstate 'WMSEQ' then
+      if clock_timestamp() > give_up then
+        raise exception 'first_seq: stream % has elements up to % stored, so a batch from % cannot follow yet; resend from the first unconfirmed batch',
+          claim_stream_range.stream, coalesce(stored, 0), first_seq
+          using errcode = '40001', hint = 'transient: the client resends once its earlier batch is confirmed';
+      end if;
+      perform pg_sleep(0.002);
+    end;
+  end loop;
+  if first_seq + n - 1 > stored then
+    update watermark.etl_ingest_streams s set last_seq = first_seq + n - 1, updated_at = now()
+    where s.stream = claim_stream_range.stream;
+  end if;
+  return least(n, stored - first_seq + 1);
+end
+$$;
+grant execute on function watermark.claim_stream_range(text, bigint, integer) to service_role;
+
 -- Inserts log events given as a JSON array: validated set-wise first (the first bad
 -- element is named by its index), then one INSERT. A single event (log_etl_event)
--- goes through the same path with bare field names in its messages.
-create function watermark.write_logs(events jsonb, single boolean, out written integer, out last_log_id bigint)
+-- goes through the same path with bare field names in its messages. With stream and
+-- first_seq, elements an earlier attempt stored are skipped (claim_stream_range).
+create function watermark.write_logs(events jsonb, single boolean, stream text default null, first_seq bigint default null,
+  out written integer, out last_log_id bigint)
 language plpgsql
 set search_path = ''
 as $$
@@ -418,6 +495,7 @@ declare
   levels constant text := 'use one of DEBUG, INFO, WARNING, ERROR, CRITICAL';
   who constant text := watermark.caller();
   bad record;
+  skip integer;
 begin
   if events is null or jsonb_typeof(events) <> 'array' then
     perform watermark.raise_invalid('events', 'must be a JSON array of event objects; send [] for none');
@@ -476,6 +554,7 @@ begin
     raise exception '%', case when single then substr(bad.problem, 2) else format('events[%s]%s', bad.ord - 1, bad.problem) end
       using errcode = 'WM001';
   end if;
+  skip := watermark.claim_stream_range(stream, first_seq, jsonb_array_length(events));
 
   begin
     with input as (
@@ -493,6 +572,7 @@ begin
         coalesce(i.pipeline, x.pipeline, 'watermark'), coalesce(i.correlation_id, x.correlation_id), who
       from input i
       left join watermark.etl_executions x on x.execution_id = i.execution_id
+      where i.ordinality > skip
       order by i.ordinality
       returning log_id
     )
@@ -528,10 +608,11 @@ begin
   end;
 end
 $$;
-grant execute on function watermark.write_logs(jsonb, boolean) to service_role;
+grant execute on function watermark.write_logs(jsonb, boolean, text, bigint) to service_role;
 
--- Inserts metric samples given as a JSON array, like write_logs.
-create function watermark.write_metrics(metrics jsonb, single boolean, out written integer, out last_metric_id bigint)
+-- Inserts metric samples given as a JSON array, like write_logs (stream and first_seq too).
+create function watermark.write_metrics(metrics jsonb, single boolean, stream text default null, first_seq bigint default null,
+  out written integer, out last_metric_id bigint)
 language plpgsql
 set search_path = ''
 as $$
@@ -539,6 +620,7 @@ declare
   max_metrics constant integer := 10000;
   who constant text := watermark.caller();
   bad record;
+  skip integer;
 begin
   if metrics is null or jsonb_typeof(metrics) <> 'array' then
     perform watermark.raise_invalid('metrics', 'must be a JSON array of metric objects; send [] for none');
@@ -588,6 +670,7 @@ begin
     raise exception '%', case when single then substr(bad.problem, 2) else format('metrics[%s]%s', bad.ord - 1, bad.problem) end
       using errcode = 'WM001';
   end if;
+  skip := watermark.claim_stream_range(stream, first_seq, jsonb_array_length(metrics));
 
   begin
     with input as (
@@ -604,6 +687,7 @@ begin
         coalesce(i.pipeline, x.pipeline, 'watermark'), coalesce(i.correlation_id, x.correlation_id), who
       from input i
       left join watermark.etl_executions x on x.execution_id = i.execution_id
+      where i.ordinality > skip
       order by i.ordinality
       returning metric_id
     )
@@ -645,7 +729,7 @@ begin
   end;
 end
 $$;
-grant execute on function watermark.write_metrics(jsonb, boolean) to service_role;
+grant execute on function watermark.write_metrics(jsonb, boolean, text, bigint) to service_role;
 
 -- Deletes what the retention policies say has expired, in batches, at most
 -- max_rows_per_kind rows of each kind per call (the pg_cron job calls it often).
@@ -959,7 +1043,9 @@ end
 $$;
 grant execute on function public.log_etl_event(text, text, text, jsonb, text, text, bigint, numeric) to service_role;
 
-create function public.log_etl_events(events jsonb)
+-- stream and first_seq (optional, together) make the call idempotent and ordered per
+-- writer: see claim_stream_range. Returns the rows this call wrote (0 for a resent batch).
+create function public.log_etl_events(events jsonb, stream text default null, first_seq bigint default null)
 returns integer
 language plpgsql
 volatile
@@ -967,10 +1053,11 @@ set search_path = ''
 as $$
 begin
   perform watermark.require_access(3, 'log_etl_events');
-  return (select w.written from watermark.write_logs(log_etl_events.events, false) w);
+  return (select w.written
+    from watermark.write_logs(log_etl_events.events, false, log_etl_events.stream, log_etl_events.first_seq) w);
 end
 $$;
-grant execute on function public.log_etl_events(jsonb) to service_role;
+grant execute on function public.log_etl_events(jsonb, text, bigint) to service_role;
 
 create function public.record_etl_metric(
   execution_id text,
@@ -1003,7 +1090,8 @@ end
 $$;
 grant execute on function public.record_etl_metric(text, text, double precision, text, jsonb) to service_role;
 
-create function public.record_etl_metrics(metrics jsonb)
+-- stream and first_seq as in log_etl_events.
+create function public.record_etl_metrics(metrics jsonb, stream text default null, first_seq bigint default null)
 returns integer
 language plpgsql
 volatile
@@ -1011,10 +1099,11 @@ set search_path = ''
 as $$
 begin
   perform watermark.require_access(3, 'record_etl_metrics');
-  return (select w.written from watermark.write_metrics(record_etl_metrics.metrics, false) w);
+  return (select w.written
+    from watermark.write_metrics(record_etl_metrics.metrics, false, record_etl_metrics.stream, record_etl_metrics.first_seq) w);
 end
 $$;
-grant execute on function public.record_etl_metrics(jsonb) to service_role;
+grant execute on function public.record_etl_metrics(jsonb, text, bigint) to service_role;
 
 -- ---------------------------------------------------------------------------
 -- RPCs: reads (viewer)

@@ -268,7 +268,7 @@ export type Database = {
 { Args: { "chunk_id"?: string,"component": string,"details"?: Json,"duration_ms"?: number,"execution_id"?: string,"fixture_id"?: number,"level": string,"message": string }; Returns: number
                            },
 "log_etl_events":
-{ Args: { "events": Json }; Returns: number
+{ Args: { "events": Json,"first_seq"?: number,"stream"?: string }; Returns: number
                            },
 "mark_alert_notification_delivered":
 { Args: { "claim_token": string,"notification_id": number }; Returns: boolean
@@ -292,7 +292,7 @@ export type Database = {
 { Args: { "execution_id": string,"metric_name": string,"metric_unit"?: string,"metric_value": number,"tags"?: Json }; Returns: number
                            },
 "record_etl_metrics":
-{ Args: { "metrics": Json }; Returns: number
+{ Args: { "first_seq"?: number,"metrics": Json,"stream"?: string }; Returns: number
                            },
 "record_fixture_failures":
 { Args: { "chunk_id": string,"execution_id"?: string,"failures": Json,"lease_token": string }; Returns: number

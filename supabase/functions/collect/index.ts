@@ -81,10 +81,15 @@ function describeError(err) {
 // packages/core/src/monitoring/batch-queue.ts
 var defaultBatchOptions = {
   // Measured (npm run bench): per-request overhead dominates below ~1000 events;
-  // 1000 keeps request bodies around 300 KB.
+  // 1000 keeps request bodies around 200 KB.
   maxBatchSize: 1e3,
   maxAgeMs: 2e3,
   maxBuffered: 1e4,
+  // The database stores one writer's batches one at a time, so a second batch in flight
+  // keeps it busy (it is parsed and checked meanwhile, then waits its turn); a third
+  // would only hold another of the API's pooled connections while it waits. Raise it
+  // when the network round trip is longer than storing one batch.
+  maxInFlight: 2,
   retry: { attempts: 5, baseDelayMs: 250, maxDelayMs: 8e3 }
 };
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -99,18 +104,26 @@ var BatchQueue = class {
     this.send = send;
     this.options = options;
     this.hooks = hooks;
-    if (options.maxBatchSize < 1 || options.maxBuffered < options.maxBatchSize || options.retry.attempts < 1) {
-      throw new RangeError("batch options: need maxBatchSize ≥ 1, maxBuffered ≥ maxBatchSize and retry.attempts ≥ 1");
+    if (options.maxBatchSize < 1 || options.maxBuffered < options.maxBatchSize || options.maxInFlight < 1 || options.retry.attempts < 1) {
+      throw new RangeError("batch options: need maxBatchSize ≥ 1, maxBuffered ≥ maxBatchSize, maxInFlight ≥ 1 and retry.attempts ≥ 1");
     }
   }
   send;
   options;
   hooks;
+  /** Unconfirmed items, oldest first; the first `dispatched` of them are in flight. */
   items = [];
-  chain = Promise.resolve();
+  confirmed = 0;
+  dispatched = 0;
+  inFlight = [];
+  /** Items up to this sequence number go out even as a short batch (a flush asked for them). */
+  flushUpTo = 0;
+  retrying = false;
+  running = false;
+  waiters = [];
   timer;
   closed = false;
-  /** Items not yet confirmed by the sender. */
+  /** Items not yet confirmed by the receiver. */
   get size() {
     return this.items.length;
   }
@@ -119,24 +132,35 @@ var BatchQueue = class {
     return [...this.items];
   }
   /**
-   * Buffers one item. Resolves at once unless the buffer is full, in which
-   * case it resolves when a flush has made room (rejects if that flush fails).
+   * Buffers one item. Resolves at once (after one turn of the event loop when it
+   * sent a batch) unless the buffer is full, in which case it resolves when
+   * confirmations made room (rejects if sending fails for good).
    */
   push(item) {
     if (this.closed) throw new Error("this buffer is closed: create a new monitor/logger to keep writing");
     this.items.push(item);
-    if (this.items.length >= this.options.maxBuffered) return this.flush();
-    if (this.items.length >= this.options.maxBatchSize) this.flushInBackground();
-    else this.armTimer();
-    return Promise.resolve();
+    if (this.items.length >= this.options.maxBuffered) {
+      const room = this.waitFor(this.confirmed + this.items.length - this.options.maxBuffered + 1);
+      this.run();
+      return room;
+    }
+    if (this.items.length - this.dispatched < this.options.maxBatchSize) {
+      this.armTimer();
+      return Promise.resolve();
+    }
+    const sending = this.inFlight.length;
+    this.run();
+    return this.inFlight.length > sending ? new Promise((resolve) => setTimeout(resolve, 0)) : Promise.resolve();
   }
   /** Sends everything buffered, in order; rejects (items kept) when a batch fails for good. */
   flush() {
     this.disarmTimer();
-    const run = this.chain.then(() => this.drain());
-    this.chain = run.catch(() => {
-    });
-    return run;
+    const last = this.confirmed + this.items.length;
+    if (last === this.confirmed) return Promise.resolve();
+    this.flushUpTo = Math.max(this.flushUpTo, last);
+    const done = this.waitFor(last);
+    this.run();
+    return done;
   }
   /** Flushes, then refuses new items. */
   async close() {
@@ -147,62 +171,121 @@ var BatchQueue = class {
       this.disarmTimer();
     }
   }
-  flushInBackground() {
-    this.flush().catch((err) => {
+  waitFor(seq) {
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+  /** Sends what may go now and, unless already running, confirms batches until none is in flight. */
+  run() {
+    this.dispatch();
+    if (this.running) return;
+    this.running = true;
+    void this.confirmInFlight();
+  }
+  async confirmInFlight() {
+    try {
+      do
+        await this.confirmLoop();
+      while (this.inFlight.length > 0);
+      this.running = false;
+      this.armTimer();
+    } catch (err) {
+      this.running = false;
+      this.flushUpTo = this.confirmed;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.reject(err);
+      if (waiters.length > 0) return;
       this.hooks.onBackgroundError?.(err);
-      if (!this.closed) this.armTimer();
-    });
+      this.armTimer();
+    }
+  }
+  /** Starts sends while the pipeline has room: full batches, and a short one a flush asked for. */
+  dispatch() {
+    while (!this.retrying && this.inFlight.length < this.options.maxInFlight) {
+      const firstSeq = this.confirmed + this.dispatched + 1;
+      const count2 = Math.min(this.options.maxBatchSize, this.items.length - this.dispatched);
+      if (count2 === 0 || count2 < this.options.maxBatchSize && firstSeq > this.flushUpTo) return;
+      const batch = this.items.slice(this.dispatched, this.dispatched + count2);
+      this.dispatched += count2;
+      const outcome = Promise.resolve().then(() => this.send(batch, firstSeq)).then(
+        () => void 0,
+        (err) => err ?? new Error("send failed without an error")
+      );
+      this.inFlight.push({ count: count2, outcome });
+    }
+  }
+  async confirmLoop() {
+    const { attempts, baseDelayMs, maxDelayMs } = this.options.retry;
+    for (let attempt = 1; ; ) {
+      const head = this.inFlight[0];
+      if (!head) return;
+      const error = await head.outcome;
+      if (error === void 0) {
+        this.inFlight.shift();
+        this.items.splice(0, head.count);
+        this.dispatched -= head.count;
+        this.confirmed += head.count;
+        attempt = 1;
+        this.resolveWaiters();
+        this.dispatch();
+        continue;
+      }
+      this.retrying = true;
+      try {
+        await Promise.all(this.inFlight.map((b) => b.outcome));
+        this.inFlight = [];
+        this.dispatched = 0;
+        if (attempt >= attempts || !isTransientError(error)) throw error;
+        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        this.hooks.onRetry?.(error, attempt, delay);
+        await (this.hooks.sleep ?? sleep)(delay);
+        attempt++;
+      } finally {
+        this.retrying = false;
+      }
+      this.dispatch();
+    }
+  }
+  resolveWaiters() {
+    const done = this.waiters.filter((w) => w.seq <= this.confirmed);
+    this.waiters = this.waiters.filter((w) => w.seq > this.confirmed);
+    for (const w of done) w.resolve();
   }
   armTimer() {
-    if (this.timer !== void 0 || this.items.length === 0) return;
+    if (this.timer !== void 0 || this.closed || this.items.length === this.dispatched) return;
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      this.flushInBackground();
+      this.flush().catch((err) => {
+        this.hooks.onBackgroundError?.(err);
+        this.armTimer();
+      });
     }, this.options.maxAgeMs);
   }
   disarmTimer() {
     if (this.timer !== void 0) clearTimeout(this.timer);
     this.timer = void 0;
   }
-  async drain() {
-    while (this.items.length > 0) {
-      const batch = this.items.slice(0, this.options.maxBatchSize);
-      await this.sendWithRetry(batch);
-      this.items.splice(0, batch.length);
-    }
-  }
-  async sendWithRetry(batch) {
-    const { attempts, baseDelayMs, maxDelayMs } = this.options.retry;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.send(batch);
-        return;
-      } catch (err) {
-        if (attempt >= attempts || !isTransientError(err)) throw err;
-        const delay = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        this.hooks.onRetry?.(err, attempt, delay);
-        await (this.hooks.sleep ?? sleep)(delay);
-      }
-    }
-  }
 };
 
 // packages/core/src/monitoring/event-sink.ts
+var streamName = (kind) => `${kind}-${crypto.randomUUID()}`;
 var RpcEventSink = class {
   logs;
   metrics;
   constructor(rpc, options = {}) {
     const batching = { ...defaultBatchOptions, ...options.batching };
+    const logStream = streamName("logs");
+    const metricStream = streamName("metrics");
     this.logs = new BatchQueue(
-      async (events) => {
-        await rpc.call("log_etl_events", { events }, { prevalidated: true });
+      async (events, firstSeq) => {
+        await rpc.call("log_etl_events", { events, stream: logStream, first_seq: firstSeq }, { prevalidated: true });
       },
       batching,
       options
     );
     this.metrics = new BatchQueue(
-      async (metrics) => {
-        await rpc.call("record_etl_metrics", { metrics }, { prevalidated: true });
+      async (metrics, firstSeq) => {
+        await rpc.call("record_etl_metrics", { metrics, stream: metricStream, first_seq: firstSeq }, { prevalidated: true });
       },
       batching,
       options
@@ -214,7 +297,7 @@ var RpcEventSink = class {
   metric(metric) {
     return this.metrics.push(metric);
   }
-  /** Events and metrics not yet written. */
+  /** Events and metrics not yet confirmed written. */
   pending() {
     return { logs: this.logs.pending(), metrics: this.metrics.pending() };
   }
@@ -313,8 +396,15 @@ var logEventElement = logEtlEventArgs.extend({
   correlation_id: z.string().optional(),
   pipeline: pipelineName.optional()
 });
+var sequenced = {
+  stream: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$/, {
+    message: "must be 8 to 100 letters, digits, _ . : or - naming the writer (e.g. a random UUID)"
+  }).optional(),
+  first_seq: z.number().int().min(1).optional()
+};
 var logEtlEventsArgs = z.object({
-  events: z.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" })
+  events: z.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced
 });
 var recordEtlMetricArgs = z.object({
   execution_id: text,
@@ -331,7 +421,8 @@ var metricElement = recordEtlMetricArgs.extend({
   pipeline: pipelineName.optional()
 });
 var recordEtlMetricsArgs = z.object({
-  metrics: z.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" })
+  metrics: z.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced
 });
 var getEtlExecutionSummaryArgs = z.object({ execution_id: text });
 var getEtlHealthStatusArgs = z.object({ pipeline: pipelineName.optional() });

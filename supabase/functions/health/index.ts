@@ -351,8 +351,15 @@ var logEventElement = logEtlEventArgs.extend({
   correlation_id: z3.string().optional(),
   pipeline: pipelineName.optional()
 });
+var sequenced = {
+  stream: z3.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$/, {
+    message: "must be 8 to 100 letters, digits, _ . : or - naming the writer (e.g. a random UUID)"
+  }).optional(),
+  first_seq: z3.number().int().min(1).optional()
+};
 var logEtlEventsArgs = z3.object({
-  events: z3.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" })
+  events: z3.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced
 });
 var recordEtlMetricArgs = z3.object({
   execution_id: text,
@@ -369,7 +376,8 @@ var metricElement = recordEtlMetricArgs.extend({
   pipeline: pipelineName.optional()
 });
 var recordEtlMetricsArgs = z3.object({
-  metrics: z3.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" })
+  metrics: z3.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced
 });
 var getEtlExecutionSummaryArgs = z3.object({ execution_id: text });
 var getEtlHealthStatusArgs = z3.object({ pipeline: pipelineName.optional() });

@@ -1,5 +1,7 @@
 // Where the logger and the tracker put their events: two ordered batch
-// buffers flushed through `log_etl_events` and `record_etl_metrics`.
+// buffers flushed through `log_etl_events` and `record_etl_metrics`, each a
+// stream of its own (a random name plus the batch's first sequence number), so
+// the database stores pipelined batches in order and a resent batch once.
 import type { RpcClient } from "../rpc/client.ts";
 import type { LogEventElement, MetricElement } from "../rpc/schemas.ts";
 import { type BatchOptions, BatchQueue, type BatchQueueHooks, defaultBatchOptions } from "./batch-queue.ts";
@@ -14,23 +16,28 @@ export interface RpcEventSinkOptions extends BatchQueueHooks {
   batching?: Partial<BatchOptions>;
 }
 
+/** A writer's stream name: unique per buffer, so two writers never share sequence numbers. */
+const streamName = (kind: string) => `${kind}-${crypto.randomUUID()}`;
+
 export class RpcEventSink implements EventSink {
   private readonly logs: BatchQueue<LogEventElement>;
   private readonly metrics: BatchQueue<MetricElement>;
 
   constructor(rpc: RpcClient, options: RpcEventSinkOptions = {}) {
     const batching = { ...defaultBatchOptions, ...options.batching };
+    const logStream = streamName("logs");
+    const metricStream = streamName("metrics");
     this.logs = new BatchQueue(
-      async (events) => {
+      async (events, firstSeq) => {
         // Each event was checked when it was logged (EtlLogger, PerformanceTracker).
-        await rpc.call("log_etl_events", { events }, { prevalidated: true });
+        await rpc.call("log_etl_events", { events, stream: logStream, first_seq: firstSeq }, { prevalidated: true });
       },
       batching,
       options,
     );
     this.metrics = new BatchQueue(
-      async (metrics) => {
-        await rpc.call("record_etl_metrics", { metrics }, { prevalidated: true });
+      async (metrics, firstSeq) => {
+        await rpc.call("record_etl_metrics", { metrics, stream: metricStream, first_seq: firstSeq }, { prevalidated: true });
       },
       batching,
       options,
@@ -45,7 +52,7 @@ export class RpcEventSink implements EventSink {
     return this.metrics.push(metric);
   }
 
-  /** Events and metrics not yet written. */
+  /** Events and metrics not yet confirmed written. */
   pending(): { logs: LogEventElement[]; metrics: MetricElement[] } {
     return { logs: this.logs.pending(), metrics: this.metrics.pending() };
   }

@@ -92,8 +92,20 @@ export const logEventElement = logEtlEventArgs.extend({
 });
 export type LogEventElement = z.output<typeof logEventElement>;
 
+/** `stream` + `first_seq` (together): the batch's place in its writer's numbering, so a resend is stored once. */
+const sequenced = {
+  stream: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$/, {
+      message: "must be 8 to 100 letters, digits, _ . : or - naming the writer (e.g. a random UUID)",
+    })
+    .optional(),
+  first_seq: z.number().int().min(1).optional(),
+};
+
 export const logEtlEventsArgs = z.object({
   events: z.array(logEventElement).max(10_000, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced,
 });
 
 export const recordEtlMetricArgs = z.object({
@@ -115,6 +127,7 @@ export type MetricElement = z.output<typeof metricElement>;
 
 export const recordEtlMetricsArgs = z.object({
   metrics: z.array(metricElement).max(10_000, { message: "over the limit of 10000 per call; split the batch" }),
+  ...sequenced,
 });
 
 export const getEtlExecutionSummaryArgs = z.object({ execution_id: text });

@@ -7,6 +7,7 @@ const options = (o: Partial<BatchOptions> = {}): BatchOptions => ({
   maxBatchSize: 3,
   maxAgeMs: 1_000,
   maxBuffered: 6,
+  maxInFlight: 1,
   retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
   ...o,
 });
@@ -82,7 +83,7 @@ describe("BatchQueue", () => {
     expect(q.size).toBe(1);
   });
 
-  it("keeps one send in flight even when flushes overlap", async () => {
+  it("keeps at most maxInFlight sends in flight even when flushes overlap", async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const sent: number[] = [];
@@ -94,7 +95,7 @@ describe("BatchQueue", () => {
         sent.push(...b);
         inFlight--;
       },
-      options({ maxBuffered: 100 }),
+      options({ maxBuffered: 100, maxInFlight: 2 }),
     );
     const flushes: Promise<void>[] = [];
     for (let i = 0; i < 20; i++) {
@@ -102,11 +103,11 @@ describe("BatchQueue", () => {
       flushes.push(q.flush());
     }
     await Promise.all(flushes);
-    expect(maxInFlight).toBe(1);
-    expect(sent).toEqual([...Array(20).keys()]);
+    expect(maxInFlight).toBe(2);
+    expect(sent.sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
   });
 
-  it("applies back-pressure when full: push waits for the flush instead of dropping", async () => {
+  it("applies back-pressure when full: push waits for room instead of dropping", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -126,6 +127,8 @@ describe("BatchQueue", () => {
     expect(q.size).toBe(6);
     release();
     await full;
+    expect(q.size).toBeLessThan(6);
+    await q.flush();
     expect(sent).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
@@ -165,6 +168,113 @@ describe("BatchQueue", () => {
     const q = new BatchQueue<number>(async () => {}, options());
     await q.close();
     expect(() => q.push(1)).toThrow(/closed/);
+  });
+});
+
+/** A receiver that stores like the database does: in sequence order, each number once, gaps refused (transient). */
+function sequencedReceiver() {
+  const stored: number[] = [];
+  let last = 0;
+  return {
+    stored,
+    store(batch: number[], firstSeq: number) {
+      if (firstSeq > last + 1) throw new WatermarkError({ code: "40001", message: `first_seq: ${firstSeq} cannot follow ${last} yet` });
+      stored.push(...batch.slice(last - firstSeq + 1));
+      last = Math.max(last, firstSeq + batch.length - 1);
+    },
+  };
+}
+
+describe("BatchQueue pipelining", () => {
+  it("numbers items in push order and confirms batches oldest first, whatever order the answers come in", async () => {
+    const receiver = sequencedReceiver();
+    const answers: Array<{ firstSeq: number; answer: () => void }> = [];
+    const q = new BatchQueue<number>(
+      (b, firstSeq) =>
+        new Promise<void>((resolve) => {
+          receiver.store(b, firstSeq);
+          answers.push({ firstSeq, answer: resolve });
+        }),
+      options({ maxBuffered: 100, maxInFlight: 3 }),
+    );
+    for (let i = 1; i <= 9; i++) await q.push(i);
+    await new Promise((r) => setTimeout(r, 1));
+    expect(answers.map((a) => a.firstSeq)).toEqual([1, 4, 7]);
+    answers[2]?.answer();
+    answers[1]?.answer();
+    await new Promise((r) => setTimeout(r, 1));
+    expect(q.size).toBe(9);
+    answers[0]?.answer();
+    await q.flush();
+    expect(q.size).toBe(0);
+    expect(receiver.stored).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("resends a batch whose confirmation was lost with the same numbers, so it is stored once", async () => {
+    const receiver = sequencedReceiver();
+    const sends: number[] = [];
+    let loseNext = true;
+    const q = new BatchQueue<number>(
+      async (b, firstSeq) => {
+        sends.push(firstSeq);
+        receiver.store(b, firstSeq);
+        if (firstSeq === 4 && loseNext) {
+          loseNext = false;
+          throw new Error("fetch failed: socket hang up");
+        }
+      },
+      options({ maxBuffered: 100, maxInFlight: 2 }),
+      { sleep: noWait },
+    );
+    for (let i = 1; i <= 8; i++) await q.push(i);
+    await q.flush();
+    expect(receiver.stored).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(sends.filter((s) => s === 4)).toHaveLength(2);
+  });
+
+  it("after a failed batch resends from it, not from a later one, keeping the order", async () => {
+    const receiver = sequencedReceiver();
+    const sends: number[] = [];
+    let failFour = true;
+    const q = new BatchQueue<number>(
+      async (b, firstSeq) => {
+        sends.push(firstSeq);
+        if (firstSeq === 4 && failFour) {
+          failFour = false;
+          throw new Error("fetch failed");
+        }
+        await new Promise((r) => setTimeout(r, 1));
+        receiver.store(b, firstSeq);
+      },
+      options({ maxBuffered: 100, maxInFlight: 3 }),
+      { sleep: noWait },
+    );
+    for (let i = 1; i <= 9; i++) await q.push(i);
+    await q.flush();
+    expect(receiver.stored).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // 7 was refused (4 missing) or never sent before the retry; after it, 4 goes first.
+    expect(sends.slice(sends.lastIndexOf(4))).toEqual([4, 7]);
+  });
+
+  it("keeps items while the receiver is down and delivers them, once and in order, when it is back", async () => {
+    const receiver = sequencedReceiver();
+    let down = true;
+    const q = new BatchQueue<number>(
+      async (b, firstSeq) => {
+        if (down) throw new Error("connect ECONNREFUSED 127.0.0.1:54321");
+        receiver.store(b, firstSeq);
+      },
+      options({ maxBuffered: 100, maxInFlight: 2 }),
+      { sleep: noWait },
+    );
+    for (let i = 1; i <= 7; i++) await q.push(i);
+    await expect(q.flush()).rejects.toThrow(/ECONNREFUSED/);
+    expect(q.pending()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    down = false;
+    await q.push(8);
+    await q.flush();
+    expect(receiver.stored).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(q.size).toBe(0);
   });
 });
 
