@@ -1,14 +1,15 @@
-// npm run bench [-- monitoring | collect | dashboard | sports] [--quick]: prints the benchmarks' figures.
+// npm run bench [-- monitoring | collect | dashboard | sports | scale] [--quick]: prints the benchmarks' figures.
 // Each benchmark runs on its own clone of the migrated template, like a test file.
 import { parseArgs } from "node:util";
 import { createTestStack } from "../tests/support/test-stack.ts";
 import { benchCollect } from "./bench/collect.ts";
 import { benchDashboard } from "./bench/dashboard.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
+import { benchScale } from "./bench/scale.ts";
 import { benchSports } from "./bench/sports.ts";
 import { stackUp } from "./local/stack-control.ts";
 
-const usage = "usage: npm run bench [-- monitoring | collect | dashboard | sports] [--quick]";
+const usage = "usage: npm run bench [-- monitoring | collect | dashboard | sports | scale] [--quick]";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { quick: { type: "boolean" }, help: { type: "boolean" } } });
@@ -17,13 +18,17 @@ async function main(): Promise<number> {
     return 0;
   }
   const which = positionals.length ? positionals : ["monitoring", "collect", "dashboard", "sports"];
-  const unknown = which.find((w) => !["monitoring", "collect", "dashboard", "sports"].includes(w));
+  const unknown = which.find((w) => !["monitoring", "collect", "dashboard", "sports", "scale"].includes(w));
   if (unknown) throw new Error(`unknown benchmark ${unknown}: ${usage}`);
   await stackUp((line) => console.error(`stack: ${line}`));
   let allMet = true;
   for (const name of which) {
     if (name === "sports") {
       allMet = (await benchSports({ quick: values.quick ?? false })) && allMet;
+      continue;
+    }
+    if (name === "scale") {
+      allMet = (await benchScale({ quick: values.quick ?? false })) && allMet;
       continue;
     }
     if (name === "collect") {

@@ -74,7 +74,7 @@ select is(
 
 -- Indexes the queries use, and no more.
 select indexes_are('watermark', 'etl_logs', array['etl_logs_pkey', 'etl_logs_execution_idx',
-  'etl_logs_chunk_idx', 'etl_logs_timestamp_idx', 'etl_logs_debug_timestamp_idx']);
+  'etl_logs_chunk_idx', 'etl_logs_timestamp_idx']);
 select indexes_are('watermark', 'etl_metrics', array['etl_metrics_pkey', 'etl_metrics_name_timestamp_idx',
   'etl_metrics_timestamp_idx', 'etl_metrics_execution_idx']);
 -- etl_executions_completed_idx comes with the alerts migration (its observers read it).
