@@ -69,11 +69,11 @@ async function buildMonitoring(stack: Builder, size: Size): Promise<void> {
   await inBatches(size.runs, (from, to) =>
     stack.query(
       `insert into watermark.etl_executions (execution_id, pipeline, trigger, status, started_at, finished_at, heartbeat_at,
-         processed_fixtures, successful_fixtures, rows_written, duration_seconds, total_chunks, processed_chunks)
+         processed_fixtures, successful_fixtures, rows_written, duration_seconds, total_chunks, processed_chunks, created_by)
        select 'bench_run_' || g, 'pipeline_' || lpad((g % 50)::text, 2, '0'), 'schedule',
               (array['COMPLETED', 'COMPLETED', 'COMPLETED', 'FAILED'])[1 + g % 4],
               now() - g * (interval '31 days' / $3::int), now() - g * (interval '31 days' / $3::int) + interval '5 seconds',
-              now() - g * (interval '31 days' / $3::int) + interval '5 seconds', g % 100, g % 90, g % 90, 5, 2, 2
+              now() - g * (interval '31 days' / $3::int) + interval '5 seconds', g % 100, g % 90, g % 90, 5, 2, 2, 'bench'
        from generate_series($1::int, $2::int) g`,
       [from, to, size.runs],
     ),
@@ -97,10 +97,11 @@ async function buildMonitoring(stack: Builder, size: Size): Promise<void> {
   const filler = size.logs - 50_000;
   await inBatches(filler, (from, to) =>
     stack.query(
-      `insert into watermark.etl_logs ("timestamp", level, component, message, execution_id, chunk_id, pipeline)
+      `insert into watermark.etl_logs ("timestamp", level, component, message, execution_id, chunk_id, pipeline, created_by)
        select t.at, case when t.at > now() - interval '8 days' and g % 6 = 0 then 'DEBUG'
                          else (array['INFO', 'INFO', 'INFO', 'WARNING', 'ERROR'])[1 + g % 5] end,
-              'collector', 'filler ' || g, 'bench_run_' || t.r, 'c_' || (g % 7), 'pipeline_' || lpad((t.r % 50)::text, 2, '0')
+              'collector', 'filler ' || g, 'bench_run_' || t.r, 'c_' || (g % 7), 'pipeline_' || lpad((t.r % 50)::text, 2, '0'),
+              'bench'
        from generate_series($1::int, $2::int) g,
             lateral (select now() - ($3::int - g) * (interval '31 days' / $3::int) as at,
                             1 + (($3::int - g)::bigint * $4::int / $3::int) as r) t`,
@@ -109,18 +110,19 @@ async function buildMonitoring(stack: Builder, size: Size): Promise<void> {
   );
   await inBatches(size.metrics, (from, to) =>
     stack.query(
-      `insert into watermark.etl_metrics ("timestamp", execution_id, metric_name, metric_value, metric_unit, tags, metric_kind, pipeline)
+      `insert into watermark.etl_metrics ("timestamp", execution_id, metric_name, metric_value, metric_unit, tags, metric_kind, pipeline,
+         created_by)
        select t.at, case when t.r <= $4::int then 'bench_run_' || t.r end,
               (array['sportmonks.latency_ms', 'collector.batch_ms', 'collector.fixtures'])[1 + g % 3], g % 900, 'ms',
               jsonb_build_object('entity', 'fixtures', 'outcome', case when g % 50 = 0 then 'error' else 'ok' end),
-              'timing', 'watermark'
+              'timing', 'watermark', 'bench'
        from generate_series($1::int, $2::int) g,
             lateral (select now() - ($3::int - g) * (interval '91 days' / $3::int) as at,
                             1 + (($3::int - g)::bigint * $4::int * 91 / 31 / $3::int) as r) t`,
       [from, to, size.metrics, size.runs],
     ),
   );
-  // Triggers were off while building: the hourly rollup is counted once, as its trigger would have.
+  // The rollup triggers were off while building: the hourly rollup is counted once, as they would have.
   await stack.query(
     `insert into watermark.etl_log_hourly (pipeline, hour, level, log_count)
      select pipeline, date_trunc('hour', "timestamp", 'UTC'), level, count(*) from watermark.etl_logs group by 1, 2, 3`,
@@ -147,6 +149,12 @@ export async function build(stack: TestStack, size: Size): Promise<void> {
        from pg_index i
        where i.indrelid in ('watermark.etl_logs'::regclass, 'watermark.etl_metrics'::regclass) and not i.indisprimary`,
     );
+    // The rollup triggers collect every inserted row even while disabled; the rollup is counted once below.
+    const { rows: triggers } = await client.query<{ name: string; def: string }>(
+      `select t.tgname as name, pg_get_triggerdef(t.oid) as def from pg_trigger t
+       where t.tgrelid = 'watermark.etl_logs'::regclass and not t.tgisinternal`,
+    );
+    for (const trigger of triggers) await client.query(`drop trigger ${trigger.name} on watermark.etl_logs`);
     for (const index of indexes) await client.query(`drop index ${index.name}`);
     // Each day was written while it was current, so its partition existed: retention one day
     // longer while building gives the oldest day its partition, which the measured purge drops.
@@ -157,6 +165,7 @@ export async function build(stack: TestStack, size: Size): Promise<void> {
     await client.query(`update watermark.retention_policies set keep_for = keep_for - interval '1 day'
                         where kind in ('debug_logs', 'logs', 'metrics')`);
     for (const index of indexes) await client.query(index.def);
+    for (const trigger of triggers) await client.query(trigger.def);
     await client.query("analyze");
   } finally {
     await client.end();
