@@ -1,5 +1,5 @@
-// npm run bench [-- monitoring | collect | dashboard | sports | backfill] [--quick] [--workers N]: prints the
-// benchmarks' figures. Each runs on its own clone of the migrated template, like a test file, except
+// npm run bench [-- monitoring | collect | dashboard | sports | backfill | scale] [--quick] [--workers N]: prints
+// the benchmarks' figures. Each runs on its own clone of the migrated template, like a test file, except
 // backfill: it needs pg_cron, so it runs in the stack's main database (and empties its collection).
 import { parseArgs } from "node:util";
 import { createTestStack } from "../tests/support/test-stack.ts";
@@ -7,10 +7,11 @@ import { benchBackfill } from "./bench/backfill.ts";
 import { benchCollect } from "./bench/collect.ts";
 import { benchDashboard } from "./bench/dashboard.ts";
 import { benchMonitoring } from "./bench/monitoring.ts";
+import { benchScale } from "./bench/scale.ts";
 import { benchSports } from "./bench/sports.ts";
 import { stackUp } from "./local/stack-control.ts";
 
-const usage = "usage: npm run bench [-- monitoring | collect | dashboard | sports | backfill] [--quick] [--workers N]";
+const usage = "usage: npm run bench [-- monitoring | collect | dashboard | sports | backfill | scale] [--quick] [--workers N]";
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -22,8 +23,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const which = positionals.length ? positionals : ["monitoring", "collect", "dashboard", "sports"];
-  // backfill takes minutes of wall clock by design (its figure is wall time ÷ the rate limit): only on request.
-  const unknown = which.find((w) => !["monitoring", "collect", "dashboard", "sports", "backfill"].includes(w));
+  // backfill and scale take minutes by design (wall time ÷ the rate limit; building 10× data): only on request.
+  const unknown = which.find((w) => !["monitoring", "collect", "dashboard", "sports", "backfill", "scale"].includes(w));
   if (unknown) throw new Error(`unknown benchmark ${unknown}: ${usage}`);
   await stackUp((line) => console.error(`stack: ${line}`));
   let allMet = true;
@@ -36,6 +37,10 @@ async function main(): Promise<number> {
       const workers = Number(values.workers ?? 1);
       if (!Number.isInteger(workers) || workers < 1 || workers > 20) throw new Error(`--workers: must be 1 to 20; ${usage}`);
       allMet = (await benchBackfill({ workers })) && allMet;
+      continue;
+    }
+    if (name === "scale") {
+      allMet = (await benchScale({ quick: values.quick ?? false })) && allMet;
       continue;
     }
     if (name === "collect") {

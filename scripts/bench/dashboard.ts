@@ -6,14 +6,14 @@ import type { TestStack } from "../../tests/support/test-stack.ts";
 import { fmt, heading, latencyMs, row, timed } from "./measure.ts";
 
 const TARGET_MS = 300;
-const BIG_RUN = "bench_run_big";
+export const BIG_RUN = "bench_run_big";
 
 type Call = [name: string, args?: Record<string, unknown>];
 
-const preflight: Call[] = [["get_health_report"], ["list_applied_migrations"], ["list_function_schedules"]];
+export const preflight: Call[] = [["get_health_report"], ["list_applied_migrations"], ["list_function_schedules"]];
 
 /** Each page's reads, as packages/dashboard/src/pages/* make them. */
-const pages: Record<string, Call[]> = {
+export const pages: Record<string, Call[]> = {
   overview: [
     ["list_pipelines"],
     ["list_etl_executions", { max_rows: 1 }],

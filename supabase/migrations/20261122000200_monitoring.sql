@@ -74,8 +74,13 @@ create trigger etl_executions_finished_are_final
   before update on watermark.etl_executions
   for each row execute function watermark.forbid_finished_execution_change();
 
+-- Partitioned by time so that retention drops whole days instead of deleting rows
+-- (docs/architecture.md, "Time partitions"): first by level, because DEBUG is kept
+-- 7 days and the rest 30, then by UTC day. watermark.maintain_partitions() (next
+-- migration, run by the purge job) creates the days ahead and drops expired ones.
+-- The partition keys are part of every unique key, as Postgres requires.
 create table watermark.etl_logs (
-  log_id bigint generated always as identity primary key,
+  log_id bigint generated always as identity,
   "timestamp" timestamptz not null default now(),
   level text not null check (level in ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')),
   component text not null check (component <> ''),
@@ -87,25 +92,31 @@ create table watermark.etl_logs (
   duration_ms numeric check (duration_ms >= 0),
   pipeline text not null default 'watermark',
   correlation_id text,
-  created_by text not null default watermark.caller()
-);
+  created_by text not null default watermark.caller(),
+  primary key (log_id, level, "timestamp")
+) partition by list (level);
 comment on table watermark.etl_logs is
-  'Structured log events. Append-only; purged by watermark.purge_expired(). Counts per hour live in etl_log_hourly.';
+  'Structured log events. Append-only; partitioned by level and UTC day, purged by watermark.purge_expired(). Counts per hour live in etl_log_hourly.';
+create table watermark.etl_logs_debug partition of watermark.etl_logs
+  for values in ('DEBUG') partition by range ("timestamp");
+create table watermark.etl_logs_main partition of watermark.etl_logs
+  for values in ('INFO', 'WARNING', 'ERROR', 'CRITICAL') partition by range ("timestamp");
+-- Rows for a day without a partition (older than retention keeps, or further ahead
+-- than maintenance has reached) land here: maintenance moves them into their day
+-- when it creates it, and the purge deletes those that have expired.
+create table watermark.etl_logs_debug_default partition of watermark.etl_logs_debug default;
+create table watermark.etl_logs_main_default partition of watermark.etl_logs_main default;
 
 -- get_etl_logs filters (newest first by log_id), the execution summary's counts, the FK's cascade.
 create index etl_logs_execution_idx on watermark.etl_logs (execution_id, log_id)
   where execution_id is not null;
 create index etl_logs_chunk_idx on watermark.etl_logs (chunk_id, log_id)
   where chunk_id is not null;
--- Time windows (get_etl_logs since/until) and retention.
+-- Time windows (get_etl_logs since/until) and purging the default partitions.
 create index etl_logs_timestamp_idx on watermark.etl_logs ("timestamp");
--- DEBUG retention (7 days) is shorter than the rest (30 days): without this its
--- purge walks every younger INFO+ row on the timestamp index, every 10 minutes.
-create index etl_logs_debug_timestamp_idx on watermark.etl_logs ("timestamp")
-  where level = 'DEBUG';
 
 create table watermark.etl_metrics (
-  metric_id bigint generated always as identity primary key,
+  metric_id bigint generated always as identity,
   "timestamp" timestamptz not null default now(),
   execution_id text references watermark.etl_executions (execution_id) on delete cascade,
   metric_name text not null check (length(metric_name) between 1 and 200),
@@ -116,10 +127,12 @@ create table watermark.etl_metrics (
   metric_kind text not null default 'gauge' check (metric_kind in ('counter', 'gauge', 'timing')),
   pipeline text not null default 'watermark',
   correlation_id text,
-  created_by text not null default watermark.caller()
-);
+  created_by text not null default watermark.caller(),
+  primary key (metric_id, "timestamp")
+) partition by range ("timestamp");
 comment on table watermark.etl_metrics is
-  'Metric samples (counters, gauges, timings). Append-only; purged by watermark.purge_expired().';
+  'Metric samples (counters, gauges, timings). Append-only; partitioned by UTC day, purged by watermark.purge_expired().';
+create table watermark.etl_metrics_default partition of watermark.etl_metrics default;
 
 -- Metric summaries by name over a window; the window alone; one execution's metrics.
 create index etl_metrics_name_timestamp_idx on watermark.etl_metrics (metric_name, "timestamp");
@@ -233,6 +246,13 @@ create index audit_log_occurred_at_idx on watermark.audit_log (occurred_at);
 alter table watermark.etl_executions enable row level security;
 alter table watermark.etl_logs enable row level security;
 alter table watermark.etl_metrics enable row level security;
+-- Partitions are read through their parent (its policies apply); RLS on them with no
+-- policy keeps direct reads out. maintain_partitions() does the same for each day.
+alter table watermark.etl_logs_debug enable row level security;
+alter table watermark.etl_logs_main enable row level security;
+alter table watermark.etl_logs_debug_default enable row level security;
+alter table watermark.etl_logs_main_default enable row level security;
+alter table watermark.etl_metrics_default enable row level security;
 alter table watermark.etl_log_hourly enable row level security;
 alter table watermark.retention_policies enable row level security;
 alter table watermark.audit_log enable row level security;
@@ -731,8 +751,12 @@ end
 $$;
 grant execute on function watermark.write_metrics(jsonb, boolean, text, bigint) to service_role;
 
--- Deletes what the retention policies say has expired, in batches, at most
--- max_rows_per_kind rows of each kind per call (the pg_cron job calls it often).
+-- Deletes what the retention policies say has expired. Logs and metrics are kept by
+-- whole UTC days: maintain_partitions() drops a day's partition once all of it is
+-- past retention (no rows deleted, whatever the volume), and the statements below
+-- delete only the rows that landed in the default partitions for want of a day.
+-- Every kind is deleted in batches, at most max_rows_per_kind rows per call (the
+-- pg_cron job calls it often).
 create function watermark.purge_expired(batch_size integer default 5000, max_rows_per_kind integer default 100000)
 returns jsonb
 language plpgsql
@@ -752,24 +776,32 @@ begin
   if max_rows_per_kind is null or max_rows_per_kind < 1 then
     perform watermark.raise_invalid('max_rows_per_kind', 'must be at least 1');
   end if;
-  -- Fixed statements per kind (no input reaches them); logs go before their executions.
+  result := jsonb_build_object('partitions', watermark.maintain_partitions());
+  -- Fixed statements per kind (no input reaches them); logs go before their executions,
+  -- and an execution's logs are deleted through etl_logs so its rollup trigger sees them.
   for target in
-    select t.kind, t.statement
+    select t.kind, t.by_day, t.statement
     from (values
-      (1, 'debug_logs', 'delete from watermark.etl_logs where log_id in (select log_id from watermark.etl_logs'
+      (1, 'debug_logs', true, 'delete from watermark.etl_logs where log_id in (select log_id from watermark.etl_logs'
         || ' where "timestamp" < $1 and level = ''DEBUG'' limit $2)'),
-      (2, 'logs', 'delete from watermark.etl_logs where log_id in (select log_id from watermark.etl_logs'
+      (2, 'logs', true, 'delete from watermark.etl_logs where log_id in (select log_id from watermark.etl_logs'
         || ' where "timestamp" < $1 and level <> ''DEBUG'' limit $2)'),
-      (3, 'metrics', 'delete from watermark.etl_metrics where metric_id in (select metric_id from watermark.etl_metrics'
+      (3, 'metrics', true, 'delete from watermark.etl_metrics where metric_id in (select metric_id from watermark.etl_metrics'
         || ' where "timestamp" < $1 limit $2)'),
-      (4, 'audit', 'delete from watermark.audit_log where audit_id in (select audit_id from watermark.audit_log'
+      (4, 'audit', false, 'delete from watermark.audit_log where audit_id in (select audit_id from watermark.audit_log'
         || ' where occurred_at < $1 limit $2)'),
-      (5, 'executions', 'delete from watermark.etl_executions where execution_id in (select execution_id'
-        || ' from watermark.etl_executions where status <> ''RUNNING'' and finished_at < $1 limit $2)')
-    ) as t(position, kind, statement)
+      (5, 'executions', false, 'with gone as (select execution_id from watermark.etl_executions'
+        || ' where status <> ''RUNNING'' and finished_at < $1 limit $2),'
+        || ' logs as (delete from watermark.etl_logs l where l.execution_id in (select execution_id from gone))'
+        || ' delete from watermark.etl_executions x where x.execution_id in (select execution_id from gone)')
+    ) as t(position, kind, by_day, statement)
     order by t.position
   loop
     select now() - p.keep_for into cutoff from watermark.retention_policies p where p.kind = target.kind;
+    -- Whole days, as the partitions keep them: below the cutoff's day only default partitions remain.
+    if target.by_day then
+      cutoff := date_trunc('day', cutoff, 'UTC');
+    end if;
     total := 0;
     if cutoff is not null then
       loop

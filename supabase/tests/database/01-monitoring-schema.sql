@@ -74,14 +74,14 @@ select is(
 
 -- Indexes the queries use, and no more.
 select indexes_are('watermark', 'etl_logs', array['etl_logs_pkey', 'etl_logs_execution_idx',
-  'etl_logs_chunk_idx', 'etl_logs_timestamp_idx', 'etl_logs_debug_timestamp_idx']);
+  'etl_logs_chunk_idx', 'etl_logs_timestamp_idx']);
 select indexes_are('watermark', 'etl_metrics', array['etl_metrics_pkey', 'etl_metrics_name_timestamp_idx',
   'etl_metrics_timestamp_idx', 'etl_metrics_execution_idx']);
--- etl_executions_completed_idx comes with the alerts migration (its observers read it),
+-- etl_executions_completed_idx and _unsuccessful_idx come with the alerts migration (its observers read them),
 -- etl_executions_correlation_id_idx with the backlog dispatch (runs looked up by invocation).
 select indexes_are('watermark', 'etl_executions', array['etl_executions_pkey', 'etl_executions_started_at_idx',
   'etl_executions_pipeline_started_at_idx', 'etl_executions_running_idx', 'etl_executions_finished_at_idx',
-  'etl_executions_completed_idx', 'etl_executions_correlation_id_idx']);
+  'etl_executions_completed_idx', 'etl_executions_unsuccessful_idx', 'etl_executions_correlation_id_idx']);
 
 select has_trigger('watermark', 'etl_executions', 'etl_executions_finished_are_final',
   'finished executions are protected by a trigger');

@@ -96,7 +96,7 @@ insert into watermark.alert_notifications (idempotency_key, kind, scope_key, pay
   ('ret-pending-old', 'test', '*', '{}', 'pending', now() - interval '31 days', null, null),
   ('ret-delivered-young', 'test', '*', '{}', 'delivered', now() - interval '29 days', now() - interval '29 days', null);
 select tests.authenticate_as('service');
-select is(watermark.purge_expired() - array['debug_logs', 'logs', 'metrics', 'audit', 'executions'],
+select is(watermark.purge_expired() - array['partitions', 'debug_logs', 'logs', 'metrics', 'audit', 'executions'],
   '{"alert_evaluations": 1, "alert_history": 1, "alert_notifications": 2}'::jsonb,
   'purge_expired also purges alert evaluations, transitions and finished notifications');
 select is((select count(*) from watermark.alert_evaluations where started_at < now() - interval '7 days'), 0::bigint,
