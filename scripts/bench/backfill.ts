@@ -108,6 +108,9 @@ interface Execution {
   started_at: Date;
   finished_at: Date | null;
   stop_reason: string | null;
+  /** The run's own CPU count (this thread only), from its closing log line. */
+  cpu_ms: number | null;
+  batches: number | null;
 }
 
 export async function benchBackfill(options: BackfillOptions): Promise<boolean> {
@@ -174,7 +177,11 @@ export async function benchBackfill(options: BackfillOptions): Promise<boolean> 
       await db.query<Execution>(
         `select x.execution_id, x.trigger, x.status, x.started_at, x.finished_at,
                 (select l.details ->> 'stop_reason' from watermark.etl_logs l
-                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as stop_reason
+                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as stop_reason,
+                (select (l.details -> 'resources' ->> 'cpuMs')::float8 from watermark.etl_logs l
+                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as cpu_ms,
+                (select (l.details -> 'resources' ->> 'batches')::integer from watermark.etl_logs l
+                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as batches
            from watermark.etl_executions x
           where x.started_at >= $1 and x.correlation_id like 'invocation:%'
           order by x.started_at`,
@@ -223,6 +230,13 @@ export async function benchBackfill(options: BackfillOptions): Promise<boolean> 
     const wallOk = ratio("wall time ÷ bound", wallSeconds / Math.max(bound, 1), { atMost: 1.25 });
     row("function CPU", `${fmt(cpuMs)} ms over ${executions.length} runs`);
     const cpuOk = ratio("function CPU ms per fixtures/multi batch", cpuMs / Math.max(fixtureCalls, 1), { atMost: 5 });
+    // The runs' own count: the collector's thread only, without the server's other threads and idle time.
+    const threadMs = executions.reduce((sum, x) => sum + (x.cpu_ms ?? 0), 0);
+    const threadBatches = executions.reduce((sum, x) => sum + (x.batches ?? 0), 0);
+    row(
+      "collector thread CPU ms per batch (the runs' own count)",
+      `${fmt(threadMs / Math.max(threadBatches, 1), 2)} (${fmt(threadMs)} ms, ${threadBatches} batches)`,
+    );
     row("peak memory per invocation (process RSS)", `${fmt(Math.max(...peakPerRun) / 1024, 1)} MB (idle ${fmt(first.rssKb / 1024, 1)} MB)`);
     row("invocations used", invocations.map((i) => `${i.n} ${i.trigger}`).join(", "));
     row("runs by stop reason", [...stops].map(([k, n]) => `${k} ${n}`).join(", "));

@@ -258,3 +258,33 @@ describe("collect() and the plan's coverage", () => {
     expect(second.api.byEndpoint["schedules/seasons/{id}"]).toBeUndefined();
   });
 });
+
+describe("collect() with a budget below the low water", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    // Frozen time: the window never resets, so the simulator's count is the budget left.
+    env = await collectionEnv("collect-thinned-saves", {
+      seed: 9,
+      leagues: 1,
+      seasonsPerLeague: 1,
+      teamsPerLeague: 24,
+      hourlyLimit: 60,
+      ...LEAGUES_ONLY,
+    });
+  });
+  afterAll(async () => env?.close());
+
+  it("saves the budget every few calls during the run and as it ended when the run closes", async () => {
+    const run = await env.run({ maxFixtures: 150 });
+    expect(run.stopReason).toBe("max_fixtures");
+    const served = env.sim.stats().byEntity;
+    const saved = await env.stack.query<{ entity: string; remaining: number }>(
+      "select entity, remaining from watermark.api_rate_limits order by entity",
+    );
+    expect(saved).toEqual(
+      Object.keys(served)
+        .sort()
+        .map((entity) => ({ entity, remaining: 60 - (served[entity] ?? 0) })),
+    );
+  });
+});

@@ -137,6 +137,8 @@ class CollectionRun {
   private sportmonks!: SportmonksClient;
   private logger!: EtlLogger;
   private metrics: PerformanceTracker | undefined;
+  /** The run's database-backed rate-limit store (not for dry runs). */
+  private rateLimits: DbRateLimitStore | undefined;
   private executionId: string | null = null;
 
   constructor(
@@ -242,7 +244,8 @@ class CollectionRun {
     }
     this.logger = monitor.logger.child({ component: "collector" });
     this.metrics = monitor.metrics;
-    this.sportmonks = this.buildClient(new DbRateLimitStore(rpc));
+    this.rateLimits = new DbRateLimitStore(rpc);
+    this.sportmonks = this.buildClient(this.rateLimits);
 
     const stopHeartbeats = monitor.keepAlive({
       intervalMs: o.heartbeatIntervalMs,
@@ -285,12 +288,20 @@ class CollectionRun {
   private async closeExecution(executionId: string, status: CollectResult["status"], stop: StopRun, durationMs: number): Promise<void> {
     const c = this.counters;
     try {
+      // Saves are thinned during the run: the dispatcher reads the budget as the run left it.
+      await this.rateLimits?.flush();
+    } catch (err) {
+      this.errors.push(`saving rate limits: ${describeError(err)}`);
+    }
+    try {
       // The closing line's level follows the status, so level-filtered views see failed runs.
       await this.logger.log(CLOSING_LEVEL[status], `collection ${status.toLowerCase()}`, {
         stop_reason: stop.reason,
         message: stop.message,
         counters: { ...c },
         api: { ...this.meter.usage },
+        // This thread's CPU and memory, against the function's 2 s and 256 MB (the backfill bench reads them).
+        resources: this.resources.use(),
       });
       const metrics = this.metrics;
       if (metrics) {

@@ -44,12 +44,19 @@ describe("resolveCollectOptions", () => {
 
 describe("shouldSave (rate limits worth persisting)", () => {
   const at = (ms: number) => new Date(ms);
-  it("saves the first state, a new window, a low budget and sizeable drops only", () => {
-    expect(shouldSave(undefined, { remaining: 2000, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
-    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1990, resetsAt: at(1000) }, 100, 50, 5000)).toBe(false);
-    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1950, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
-    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 3000, resetsAt: at(3_600_000) }, 100, 50, 5000)).toBe(true);
-    expect(shouldSave({ remaining: 101, resetsAt: at(0) }, { remaining: 100, resetsAt: at(0) }, 100, 50, 5000)).toBe(true);
-    expect(shouldSave({ remaining: 0, resetsAt: at(0) }, { remaining: 0, resetsAt: at(0) }, 100, 50, 5000)).toBe(false);
+  const policy = { lowWater: 100, saveEvery: 50, lowWaterEvery: 10, floor: 10, resetToleranceMs: 5000 };
+  it("saves the first state, a new window, sizeable drops and a spent budget only", () => {
+    expect(shouldSave(undefined, { remaining: 2000, resetsAt: at(0) }, policy)).toBe(true);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1990, resetsAt: at(1000) }, policy)).toBe(false);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 1950, resetsAt: at(0) }, policy)).toBe(true);
+    expect(shouldSave({ remaining: 2000, resetsAt: at(0) }, { remaining: 3000, resetsAt: at(3_600_000) }, policy)).toBe(true);
+    expect(shouldSave({ remaining: 0, resetsAt: at(0) }, { remaining: 0, resetsAt: at(0) }, policy)).toBe(false);
+  });
+  it("below the low water saves every few requests, not every one, and always at the floor", () => {
+    expect(shouldSave({ remaining: 101, resetsAt: at(0) }, { remaining: 100, resetsAt: at(0) }, policy)).toBe(false);
+    expect(shouldSave({ remaining: 40, resetsAt: at(0) }, { remaining: 31, resetsAt: at(0) }, policy)).toBe(false);
+    expect(shouldSave({ remaining: 40, resetsAt: at(0) }, { remaining: 30, resetsAt: at(0) }, policy)).toBe(true);
+    expect(shouldSave({ remaining: 12, resetsAt: at(0) }, { remaining: 10, resetsAt: at(0) }, policy)).toBe(true);
+    expect(shouldSave({ remaining: 10, resetsAt: at(0) }, { remaining: 9, resetsAt: at(0) }, policy)).toBe(true);
   });
 });
