@@ -14,8 +14,36 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The copy a flat plain object of strings, finite numbers, booleans and nulls gives,
+ * which is what JSON would make of it; undefined for anything else. Most details look
+ * like this, and a JSON round trip per event is the logger's largest cost.
+ */
+function flatCopy(details: Record<string, unknown>): JsonObject | undefined {
+  const proto = Object.getPrototypeOf(details);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const copy: JsonObject = {};
+  for (const key of Object.keys(details)) {
+    const value = details[key];
+    if (key === "__proto__") return undefined;
+    if (
+      typeof value === "string" ||
+      typeof value === "boolean" ||
+      value === null ||
+      (typeof value === "number" && Number.isFinite(value))
+    ) {
+      copy[key] = value;
+    } else if (value !== undefined) {
+      return undefined;
+    }
+  }
+  return copy;
+}
+
 export function toJsonObject(details: Record<string, unknown> | undefined): JsonObject | undefined {
   if (details === undefined) return undefined;
+  const flat = flatCopy(details);
+  if (flat !== undefined) return flat;
   const text = JSON.stringify(details, replacer);
   const parsed: unknown = text === undefined ? {} : JSON.parse(text);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : { value: parsed as never };

@@ -1,6 +1,8 @@
 // EtlLogger: the seed's ETLLogger. Levelled structured events carrying their
 // execution/chunk/fixture/component context, buffered to the database and
 // mirrored as JSON lines on the console.
+
+import type { z } from "zod";
 import { invalidParameter } from "../rpc/client.ts";
 import { LOG_LEVELS, type LogEventElement, type LogLevel, logEventElement } from "../rpc/schemas.ts";
 import type { EventSink } from "./event-sink.ts";
@@ -39,8 +41,21 @@ export interface LogOptions {
 const rank = (level: LogLevel) => LOG_LEVELS.indexOf(level);
 export const DEFAULT_COMPONENT = "etl";
 
+/** The fields every event of one logger shares (its context): checked once, not per event. */
+const sharedFields = logEventElement.pick({
+  component: true,
+  execution_id: true,
+  chunk_id: true,
+  fixture_id: true,
+  correlation_id: true,
+  pipeline: true,
+});
+type SharedFields = z.output<typeof sharedFields>;
+
 export class EtlLogger {
   readonly context: Readonly<LogContext>;
+  /** This logger's context as event fields once checked; null when the check failed. */
+  private sharedChecked: SharedFields | null | undefined;
 
   constructor(private readonly options: EtlLoggerOptions) {
     this.context = { ...options.context };
@@ -72,27 +87,58 @@ export class EtlLogger {
    * the returned promise only waits when the buffer is full (back-pressure).
    */
   log(level: LogLevel, message: string, details?: Record<string, unknown>, options: LogOptions = {}): Promise<void> {
-    const c = this.context;
-    const candidate = {
-      timestamp: (this.options.now?.() ?? new Date()).toISOString(),
-      level,
-      component: c.component ?? DEFAULT_COMPONENT,
-      message,
-      details: toJsonObject(details),
-      execution_id: c.executionId,
-      chunk_id: c.chunkId,
-      fixture_id: c.fixtureId,
-      duration_ms: options.durationMs,
-      correlation_id: c.correlationId,
-      pipeline: c.pipeline,
-    };
-    const parsed = logEventElement.safeParse(candidate);
-    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, { what: "log event" });
-    const event = withoutUndefined(parsed.data);
+    const durationMs = options.durationMs;
+    const text = typeof message === "string" ? message.trim() : "";
+    const shared = this.shared();
+    // The hot path checks only what varies per event; the schema (logEventElement) stays the
+    // one definition of the rules and names the field whenever this quick look is not sure.
+    const event =
+      shared !== undefined && rank(level) >= 0 && text !== "" && (durationMs === undefined || isDuration(durationMs))
+        ? buildEvent(shared, this.timestamp(), level, text, details, durationMs)
+        : this.checked(level, message, details, durationMs);
     this.print(event);
     const sink = this.options.sink;
     if (!sink || rank(level) < rank(this.options.minLevel ?? "DEBUG")) return Promise.resolve();
     return sink.log(event);
+  }
+
+  /** The context's fields, or undefined when they are invalid (the full check then names the field). */
+  private shared(): SharedFields | undefined {
+    if (this.sharedChecked === undefined) {
+      const parsed = sharedFields.safeParse(this.contextFields());
+      this.sharedChecked = parsed.success ? withoutUndefined(parsed.data) : null;
+    }
+    return this.sharedChecked ?? undefined;
+  }
+
+  private contextFields() {
+    const c = this.context;
+    return {
+      component: c.component ?? DEFAULT_COMPONENT,
+      execution_id: c.executionId,
+      chunk_id: c.chunkId,
+      fixture_id: c.fixtureId,
+      correlation_id: c.correlationId,
+      pipeline: c.pipeline,
+    };
+  }
+
+  /** The whole event through the schema: the event back, or WM001 naming the first bad field. */
+  private checked(level: LogLevel, message: string, details: Record<string, unknown> | undefined, durationMs: number | undefined) {
+    const parsed = logEventElement.safeParse({
+      timestamp: this.timestamp(),
+      level,
+      message,
+      details: toJsonObject(details),
+      duration_ms: durationMs,
+      ...this.contextFields(),
+    });
+    if (!parsed.success) throw invalidParameter("log_etl_events", parsed.error, { what: "log event" });
+    return withoutUndefined(parsed.data);
+  }
+
+  private timestamp(): string {
+    return this.options.now ? this.options.now().toISOString() : isoNow();
   }
 
   /** Writes everything buffered so far. */
@@ -110,4 +156,38 @@ export class EtlLogger {
 
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+let lastMs = Number.NaN;
+let lastIso = "";
+/** Now as ISO 8601; many events share a millisecond, so its string is made once. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+const isDuration = (ms: unknown) => typeof ms === "number" && ms >= 0 && Number.isFinite(ms);
+
+/** An event in the key order the console line shows, without the keys it does not have. */
+function buildEvent(
+  shared: SharedFields,
+  timestamp: string,
+  level: LogLevel,
+  message: string,
+  details: Record<string, unknown> | undefined,
+  durationMs: number | undefined,
+): LogEventElement {
+  const event: LogEventElement = { timestamp, level, component: shared.component, message };
+  if (details !== undefined) event.details = toJsonObject(details);
+  if (shared.execution_id !== undefined) event.execution_id = shared.execution_id;
+  if (shared.chunk_id !== undefined) event.chunk_id = shared.chunk_id;
+  if (shared.fixture_id !== undefined) event.fixture_id = shared.fixture_id;
+  if (durationMs !== undefined) event.duration_ms = durationMs;
+  if (shared.correlation_id !== undefined) event.correlation_id = shared.correlation_id;
+  if (shared.pipeline !== undefined) event.pipeline = shared.pipeline;
+  return event;
 }

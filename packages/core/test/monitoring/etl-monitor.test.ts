@@ -197,6 +197,39 @@ describe("EtlLogger", () => {
     await sink.flush();
     expect(fake.events).toEqual([]);
   });
+
+  it("names a bad context field on every event, though the context is checked once", async () => {
+    const fake = fakeRpc();
+    const sink = new RpcEventSink(fake.client);
+    const logger = new EtlLogger({ sink, context: { executionId: "etl_1" }, console: quiet }).child({ fixtureId: -1 });
+    expect(() => logger.info("one")).toThrow(/^fixture_id: /);
+    expect(() => logger.info("two")).toThrow(/^fixture_id: /);
+    expect(() => logger.info("")).toThrow(/^message: /);
+    await sink.flush();
+    expect(fake.events).toEqual([]);
+  });
+
+  it("stores details as JSON makes them, copied when logged, and the message trimmed", async () => {
+    const fake = fakeRpc();
+    const sink = new RpcEventSink(fake.client);
+    const logger = new EtlLogger({ sink, console: quiet, now: () => new Date("2026-12-02T04:00:00.000Z") });
+    const flat: Record<string, unknown> = { n: 1, s: "x", b: false, z: null, gone: undefined, nan: Number.NaN };
+    const error = Object.assign(new Error("boom"), { code: "E1" });
+    await logger.info("  flat  ", flat);
+    flat.n = 2;
+    await logger.info("nested", { error, big: 10n, list: [1, undefined], at: new Date("2026-12-02T00:00:00Z") });
+    await logger.info("not plain", new Date("2026-12-02T00:00:00Z") as unknown as Record<string, unknown>);
+    await sink.flush();
+    expect(fake.events.map((e) => [e.message, e.details, e.timestamp])).toEqual([
+      ["flat", { n: 1, s: "x", b: false, z: null, nan: null }, "2026-12-02T04:00:00.000Z"],
+      [
+        "nested",
+        { error: { name: "Error", message: "boom", code: "E1" }, big: "10", list: [1, null], at: "2026-12-02T00:00:00.000Z" },
+        "2026-12-02T04:00:00.000Z",
+      ],
+      ["not plain", { value: "2026-12-02T00:00:00.000Z" }, "2026-12-02T04:00:00.000Z"],
+    ]);
+  });
 });
 
 describe("PerformanceTracker", () => {
