@@ -190,7 +190,8 @@ describe("web dashboard", () => {
       await page.click("#runs tbody tr:has-text('etl_web_1')");
       await page.waitForSelector("#detail-logs tbody tr:has-text('Fixture 19154664 failed')");
       expect(page.url()).toMatch(/#\/runs\/etl_web_1$/);
-      expect(await page.textContent("#detail-summary")).toContain("one fixture failed");
+      // The summary, cards and logs load in parallel: the logs may render first.
+      await page.waitForSelector("#detail-summary:has-text('one fixture failed')");
       expect(await page.textContent("#run-cards")).toContain("FAILED");
       const chunk = await page.locator("#run-chunks tbody tr:has-text('2451_23026')").allTextContents();
       expect(chunk[0]).toMatch(/2451_23026failed.*10.*9.*1.*0 \/ 1/);
