@@ -42,9 +42,11 @@ create table watermark.etl_executions (
 comment on table watermark.etl_executions is
   'One row per pipeline run. Written by start/heartbeat/finish_etl_execution; terminal statuses never change.';
 
--- Newest-first listing (list_etl_executions, health's last execution), per pipeline or not.
-create index etl_executions_started_at_idx on watermark.etl_executions (started_at);
-create index etl_executions_pipeline_started_at_idx on watermark.etl_executions (pipeline, started_at);
+-- Newest-first listing (list_etl_executions, health's last execution), per pipeline or not;
+-- created_by and status let the access audit and list_pipelines count a day's runs per
+-- caller and per pipeline from the index alone.
+create index etl_executions_started_at_idx on watermark.etl_executions (started_at) include (created_by);
+create index etl_executions_pipeline_started_at_idx on watermark.etl_executions (pipeline, started_at) include (status);
 -- Running runs are few and looked up often (health, reaping stale runs).
 create index etl_executions_running_idx on watermark.etl_executions (heartbeat_at)
   where status = 'RUNNING';

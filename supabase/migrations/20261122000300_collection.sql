@@ -2141,6 +2141,9 @@ as $$
 declare
   cfg watermark.collection_settings := watermark.collection_settings_row();
   threshold integer := coalesce(list_chunk_queue.min_fixtures, cfg.min_fixtures);
+  walked watermark.chunks;
+  claimable text[] := '{}';
+  held text[] := '{}';
 begin
   perform watermark.require_access(1, 'list_chunk_queue');
   if threshold < 0 then
@@ -2149,6 +2152,21 @@ begin
   if max_rows is null or max_rows not between 1 and 10000 then
     perform watermark.raise_invalid('max_rows', 'must be between 1 and 10000');
   end if;
+  -- The page's chunks, walked in claim order (chunks_claim_idx) until it holds max_rows
+  -- claimable ones: a short page judges a few chunks, not every chunk.
+  for walked in
+    select * from watermark.chunks c
+     where (list_chunk_queue.league_id is null or c.league_id = list_chunk_queue.league_id)
+       and (list_chunk_queue.season_id is null or c.season_id = list_chunk_queue.season_id)
+     order by c.priority desc nulls first, c.chunk_id
+  loop
+    if watermark.chunk_blocker(walked, threshold, cfg) is null then
+      claimable := claimable || walked.chunk_id;
+      exit when cardinality(claimable) >= max_rows;
+    elsif cardinality(held) < max_rows then
+      held := held || walked.chunk_id;
+    end if;
+  end loop;
   return query
   select q.chunk_id, q.league_id, q.season_id, q.priority, q.blocker is null, q.blocker,
          case q.blocker
@@ -2166,8 +2184,7 @@ begin
     from (select ch.*, watermark.chunk_blocker(ch, threshold, cfg) as blocker,
                  watermark.chunk_needs_discovery(ch, cfg) as discover
             from watermark.chunks ch
-           where (list_chunk_queue.league_id is null or ch.league_id = list_chunk_queue.league_id)
-             and (list_chunk_queue.season_id is null or ch.season_id = list_chunk_queue.season_id)) q
+           where ch.chunk_id = any (claimable || held)) q
    order by q.blocker is null desc, q.priority desc nulls first, q.chunk_id
    limit max_rows;
 end

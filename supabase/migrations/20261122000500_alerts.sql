@@ -609,39 +609,46 @@ begin
         from d group by d.pipeline;
 
   when 'success_rate' then
+    -- Per pipeline, counted on the two partial indexes alone (a day holds tens of
+    -- thousands of runs at scale); only the newest five failures are read.
     return query
-      select e.pipeline,
-             (100.0 * count(*) filter (where e.status = 'COMPLETED') / count(*))::double precision,
-             (array_agg(e.execution_id order by e.finished_at desc) filter (where e.status <> 'COMPLETED'))[1:5],
-             format('%s of %s runs completed', count(*) filter (where e.status = 'COMPLETED'), count(*))
-        from watermark.etl_executions e
-       where e.status in ('COMPLETED', 'FAILED', 'ABANDONED') and e.finished_at >= now() - win
-         and (rule.pipeline is null or e.pipeline = rule.pipeline)
-       group by e.pipeline
-      having count(*) >= greatest(min_samples, 1);
+      select pl, (100.0 * c.ok / (c.ok + f.bad))::double precision,
+             (select array_agg(b.execution_id order by b.finished_at desc)
+                from (select e.execution_id, e.finished_at from watermark.etl_executions e
+                       where e.pipeline = pl and e.status in ('FAILED', 'ABANDONED') and e.finished_at >= now() - win
+                       order by e.finished_at desc limit 5) b),
+             format('%s of %s runs completed', c.ok, c.ok + f.bad)
+        from watermark.alert_pipelines(rule.pipeline) pl
+        cross join lateral (
+          select count(*) as ok from watermark.etl_executions e
+           where e.pipeline = pl and e.status = 'COMPLETED' and e.finished_at >= now() - win) c
+        cross join lateral (
+          select count(*) as bad from watermark.etl_executions e
+           where e.pipeline = pl and e.status in ('FAILED', 'ABANDONED') and e.finished_at >= now() - win) f
+       where c.ok + f.bad >= greatest(min_samples, 1);
 
   when 'consecutive_failures' then
     -- Per pipeline, only the runs after its latest completed one: index probes
     -- whatever the history's size.
+    -- The failures are counted inside the lateral (an aggregate per pipeline), so the
+    -- planner cannot hash every failed run of 30 days instead.
     return query
-      select pl, count(f.execution_id)::double precision,
-             coalesce((array_agg(f.execution_id order by f.finished_at desc, f.execution_id desc)
-                         filter (where f.execution_id is not null))[1:10], '{}'),
-             format('%s run(s) in a row failed', count(f.execution_id))
+      select pl, f.n::double precision, f.ids, format('%s run(s) in a row failed', f.n)
         from watermark.alert_pipelines(rule.pipeline) pl
         left join lateral (
           select c.finished_at, c.execution_id from watermark.etl_executions c
            where c.pipeline = pl and c.status = 'COMPLETED' and c.started_at > now() - interval '30 days'
            order by c.finished_at desc, c.execution_id desc limit 1) last on true
-        left join lateral (
-          select e.execution_id, e.finished_at from watermark.etl_executions e
+        cross join lateral (
+          select count(*) as n,
+                 coalesce((array_agg(e.execution_id order by e.finished_at desc, e.execution_id desc))[1:10], '{}') as ids
+            from watermark.etl_executions e
            where e.pipeline = pl and e.status in ('FAILED', 'ABANDONED') and e.started_at > now() - interval '30 days'
              and e.finished_at >= coalesce(last.finished_at, '-infinity')
-             and (last.finished_at is null or (e.finished_at, e.execution_id) > (last.finished_at, last.execution_id))) f on true
+             and (last.finished_at is null or (e.finished_at, e.execution_id) > (last.finished_at, last.execution_id))) f
        where exists (select 1 from watermark.etl_executions x
                       where x.pipeline = pl and x.status in ('COMPLETED', 'FAILED', 'ABANDONED')
-                        and x.started_at > now() - interval '30 days')
-       group by pl;
+                        and x.started_at > now() - interval '30 days');
 
   when 'stuck_run' then
     return query
@@ -1081,10 +1088,13 @@ grant execute on function watermark.run_alert_remediation(watermark.alert_rules,
   watermark.advance_alert(watermark.alerts, watermark.alert_rules, boolean, watermark.alert_observation, bigint),
   watermark.alert_notification_item(bigint, watermark.alert_rules, text) to service_role;
 
+-- jit off: the observers are short index walks whose cost estimates cross the JIT
+-- threshold on large tables, and compiling them costs more than running them.
 create or replace function public.evaluate_alerts()
 returns jsonb
 language plpgsql
 set search_path = ''
+set jit = off
 as $$
 declare
   evaluation bigint;

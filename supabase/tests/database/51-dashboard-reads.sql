@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(75);
+select plan(77);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -195,6 +195,34 @@ select throws_ok($$select * from public.get_pipeline_history('history_p', 0)$$, 
 select tests.clear_authentication();
 select is((select count(*)::integer from watermark.etl_control_daily where pipeline = 'history_p'), 1,
   'a day older than 400 days is dropped by the next report');
+
+-- Cost flat as data grows: a day holds tens of thousands of runs at scale, so the
+-- counts over the last 24 h (list_pipelines per pipeline, the access audit per caller)
+-- must come from the index alone, never from the runs' rows.
+create function pg_temp.plan_of(query text) returns text language plpgsql as $$
+declare
+  line text;
+  plan text := '';
+begin
+  for line in execute 'explain (costs off) ' || query loop
+    plan := plan || line || E'\n';
+  end loop;
+  return plan;
+end
+$$;
+set local enable_seqscan = off;
+set local enable_bitmapscan = off;
+select ok(pg_temp.plan_of($$select count(*), count(*) filter (where x.status in ('FAILED', 'ABANDONED'))
+                             from watermark.etl_executions x
+                            where x.pipeline = 'p' and x.started_at > now() - interval '24 hours'$$)
+            ~ 'Index Only Scan using etl_executions_pipeline_started_at_idx',
+  'list_pipelines counts a pipeline''s runs and failures of the last day from the index alone');
+select ok(pg_temp.plan_of($$select date_trunc('hour', x.started_at, 'UTC'), x.created_by, count(*)
+                             from watermark.etl_executions x where x.started_at >= now() - interval '24 hours' group by 1, 2$$)
+            ~ 'Index Only Scan using etl_executions_started_at_idx',
+  'get_access_audit counts the last day''s runs per hour and caller from the index alone');
+reset enable_bitmapscan;
+reset enable_seqscan;
 
 select * from finish();
 rollback;
