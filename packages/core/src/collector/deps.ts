@@ -6,8 +6,8 @@ import { createRpcClient, type RpcClient } from "../rpc/client.ts";
 import type { ExecutionTrigger } from "../rpc/schemas.ts";
 import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
 import type { CollectorDeps } from "./engine.ts";
-import { fixtureResponseWriter } from "./fixture-pipe.ts";
 import type { ResourceProbe } from "./resource-budget.ts";
+import { fixtureResponseWriter, schedulePreviewer, scheduleResponseWriter } from "./response-pipe.ts";
 import { type CollectorRpcs, collectorRpcs } from "./rpcs.ts";
 
 export interface CollectorSettings {
@@ -33,6 +33,7 @@ export function collectorRpcClient(supabaseUrl: string, serviceRoleKey: string):
 
 export function createCollectorDeps(settings: CollectorSettings): CollectorDeps {
   const rpc = collectorRpcClient(settings.supabaseUrl, settings.serviceRoleKey);
+  const pipe = { url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey };
   return {
     rpc,
     monitor: new EtlMonitor({
@@ -52,7 +53,9 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
         fetch: settings.fetch ?? settings.sportmonks?.fetch,
         ...hooks,
       }),
-    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    writeFixtureResponse: fixtureResponseWriter(pipe),
+    writeScheduleResponse: scheduleResponseWriter(pipe),
+    previewSchedule: schedulePreviewer(pipe),
     resources: settings.resources,
     console: settings.console,
     signal: settings.signal,
