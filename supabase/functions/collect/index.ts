@@ -613,6 +613,39 @@ function supabaseTransport(supabase) {
     return data;
   };
 }
+function fetchTransport(options) {
+  const base = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/`;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  return async (name, args, call) => {
+    let response;
+    try {
+      response = await send(base + name, {
+        method: "POST",
+        headers: {
+          apikey: options.apiKey,
+          Authorization: `Bearer ${call.accessToken ?? options.accessToken ?? options.apiKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json"
+        },
+        body: JSON.stringify(args),
+        signal: call.signal
+      });
+    } catch (error) {
+      throw new Error(`${name}: the request failed (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`, {
+        cause: error
+      });
+    }
+    const text2 = await response.text();
+    let body = null;
+    try {
+      if (text2 !== "") body = JSON.parse(text2);
+    } catch {
+      throw new Error(`${name}: HTTP ${response.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+    }
+    if (!response.ok) throw fromApiError(body, response.status);
+    return body;
+  };
+}
 var NoRealtimeSocket = class {
   constructor() {
     throw new Error("the Watermark RPC client does not use Realtime; create your own supabase-js client for it");
@@ -2198,7 +2231,7 @@ function describe(error) {
 
 // packages/core/src/collector/deps.ts
 function collectorRpcClient(supabaseUrl, serviceRoleKey) {
-  return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
+  return rpcClientFromTransport(collectorRpcs, fetchTransport({ url: supabaseUrl, apiKey: serviceRoleKey }));
 }
 function createCollectorDeps(settings) {
   const rpc = collectorRpcClient(settings.supabaseUrl, settings.serviceRoleKey);

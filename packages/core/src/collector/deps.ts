@@ -2,7 +2,7 @@
 // function and npm start build them the same way.
 import { EtlMonitor } from "../monitoring/etl-monitor.ts";
 import type { ConsoleOptions } from "../monitoring/logger.ts";
-import { createRpcClient, type RpcClient } from "../rpc/client.ts";
+import { fetchTransport, type RpcClient, rpcClientFromTransport } from "../rpc/client.ts";
 import type { ExecutionTrigger } from "../rpc/schemas.ts";
 import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
 import type { CollectorDeps } from "./engine.ts";
@@ -27,8 +27,9 @@ export interface CollectorSettings {
   resources?: ResourceProbe;
 }
 
+/** The collector's RPCs (work lists, leases, heartbeats, logs) as bare fetches: its CPU is metered in the function. */
 export function collectorRpcClient(supabaseUrl: string, serviceRoleKey: string): RpcClient<CollectorRpcs> {
-  return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
+  return rpcClientFromTransport(collectorRpcs, fetchTransport({ url: supabaseUrl, apiKey: serviceRoleKey }));
 }
 
 export function createCollectorDeps(settings: CollectorSettings): CollectorDeps {
