@@ -1055,20 +1055,19 @@ end
 $$;
 grant execute on function public.renew_chunk_lease(text, uuid, integer) to service_role;
 
--- Fixtures from the chunk's season schedule (every stage layout), and its
--- two-legged ties. A new fixture is due now. A collected one is due again now
--- when the schedule disagrees with what was collected (a new kickoff time, a
--- new state: postponed, rescheduled, finished), which is how parked fixtures
--- come back; otherwise its next_check_at stands.
-create function public.register_chunk_fixtures(chunk_id text, lease_token uuid, fixtures jsonb, aggregates jsonb default '[]')
+-- The write core of register_chunk_fixtures and pipe_schedule_response, under
+-- the lease the caller locked: each element comes with the field and index
+-- its errors name (`fixtures[3]`, `response.data[2].rounds[0].fixtures[3]`).
+create function watermark.register_schedule(c watermark.chunks, fixtures jsonb[], fixture_fields text[], fixture_idxs integer[],
+  aggregates jsonb[], aggregate_fields text[], aggregate_idxs integer[])
 returns jsonb
 language plpgsql
 set search_path = ''
 as $$
 declare
-  c watermark.chunks;
   element jsonb;
-  idx integer := 0;
+  field text;
+  idx integer;
   fid bigint;
   state integer;
   kickoff timestamp;
@@ -1080,18 +1079,14 @@ declare
   was_known boolean;
   registered boolean;
 begin
-  perform watermark.require_access(3, 'register_chunk_fixtures');
-  c := watermark.lock_leased_chunk(register_chunk_fixtures.chunk_id, register_chunk_fixtures.lease_token);
-  perform watermark.require_array(fixtures, 'fixtures', 20000);
-  perform watermark.require_array(coalesce(aggregates, '[]'), 'aggregates', 5000);
-  for element in select value from jsonb_array_elements(fixtures) loop
-    fid := watermark.json_id(element, 'fixtures', idx, 'id', true);
-    if coalesce(watermark.json_id(element, 'fixtures', idx, 'season_id', false), c.season_id) <> c.season_id then
-      perform watermark.raise_invalid(format('fixtures[%s].season_id', idx),
+  for element, field, idx in select * from unnest(fixtures, fixture_fields, fixture_idxs) loop
+    fid := watermark.json_id(element, field, idx, 'id', true);
+    if coalesce(watermark.json_id(element, field, idx, 'season_id', false), c.season_id) <> c.season_id then
+      perform watermark.raise_invalid(format('%s[%s].season_id', field, idx),
         format('is %s but chunk %s holds season %s; register fixtures with their own chunk', element ->> 'season_id', c.chunk_id, c.season_id));
     end if;
-    state := watermark.json_integer(element, 'fixtures', idx, 'state_id', 1, 2147483647);
-    kickoff := watermark.json_timestamp(element, 'fixtures', idx, 'starting_at');
+    state := watermark.json_integer(element, field, idx, 'state_id', 1, 2147483647);
+    kickoff := watermark.json_timestamp(element, field, idx, 'starting_at');
     select f.collected_at, f.state_id, f.starting_at, f.next_check_at into prior
       from watermark.fixtures f where f.id = fid and f.season_id = c.season_id;
     was_known := found;
@@ -1099,12 +1094,12 @@ begin
     insert into watermark.fixtures as f (id, league_id, season_id, stage_id, group_id, aggregate_id, round_id, leg, state_id,
       name, starting_at, starting_at_timestamp, discovered_at, next_check_at)
     values (fid, c.league_id, c.season_id,
-      watermark.json_id(element, 'fixtures', idx, 'stage_id', false),
-      watermark.json_id(element, 'fixtures', idx, 'group_id', false),
-      watermark.json_id(element, 'fixtures', idx, 'aggregate_id', false),
-      watermark.json_id(element, 'fixtures', idx, 'round_id', false),
+      watermark.json_id(element, field, idx, 'stage_id', false),
+      watermark.json_id(element, field, idx, 'group_id', false),
+      watermark.json_id(element, field, idx, 'aggregate_id', false),
+      watermark.json_id(element, field, idx, 'round_id', false),
       element ->> 'leg', state, element ->> 'name', kickoff,
-      watermark.json_integer(element, 'fixtures', idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
+      watermark.json_integer(element, field, idx, 'starting_at_timestamp', -9223372036854775808, 9223372036854775807),
       now(), now())
     on conflict (id) do update set
       discovered_at = now(),
@@ -1126,7 +1121,7 @@ begin
     where f.season_id = c.season_id
     returning true into registered;
     if not coalesce(registered, false) then
-      perform watermark.raise_invalid(format('fixtures[%s].id', idx),
+      perform watermark.raise_invalid(format('%s[%s].id', field, idx),
         format('fixture %s already belongs to another season', fid));
     end if;
     if not was_known then
@@ -1136,37 +1131,34 @@ begin
     else
       known_count := known_count + 1;
     end if;
-    idx := idx + 1;
   end loop;
-  idx := 0;
-  for element in select value from jsonb_array_elements(coalesce(aggregates, '[]')) loop
-    if coalesce(watermark.json_id(element, 'aggregates', idx, 'season_id', false), c.season_id) <> c.season_id then
-      perform watermark.raise_invalid(format('aggregates[%s].season_id', idx),
+  for element, field, idx in select * from unnest(aggregates, aggregate_fields, aggregate_idxs) loop
+    if coalesce(watermark.json_id(element, field, idx, 'season_id', false), c.season_id) <> c.season_id then
+      perform watermark.raise_invalid(format('%s[%s].season_id', field, idx),
         format('is %s but chunk %s holds season %s', element ->> 'season_id', c.chunk_id, c.season_id));
     end if;
     if element ? 'fixture_ids' and (jsonb_typeof(element -> 'fixture_ids') <> 'array'
         or exists (select 1 from jsonb_array_elements(element -> 'fixture_ids') x(v)
                     where jsonb_typeof(x.v) <> 'number' or (x.v #>> '{}')::numeric <= 0
                        or (x.v #>> '{}')::numeric <> trunc((x.v #>> '{}')::numeric))) then
-      perform watermark.raise_invalid(format('aggregates[%s].fixture_ids', idx), 'must be an array of positive fixture ids');
+      perform watermark.raise_invalid(format('%s[%s].fixture_ids', field, idx), 'must be an array of positive fixture ids');
     end if;
     insert into watermark.fixture_aggregates as a (id, season_id, stage_id, name, fixture_ids, result, detail,
       winner_participant_id, data, updated_at)
-    values (watermark.json_id(element, 'aggregates', idx, 'id', true), c.season_id,
-      watermark.json_id(element, 'aggregates', idx, 'stage_id', false), element ->> 'name',
+    values (watermark.json_id(element, field, idx, 'id', true), c.season_id,
+      watermark.json_id(element, field, idx, 'stage_id', false), element ->> 'name',
       coalesce((select array_agg((x.v #>> '{}')::bigint order by x.ord)
                   from jsonb_array_elements(element -> 'fixture_ids') with ordinality x(v, ord)), '{}'),
       element ->> 'result', element ->> 'detail',
-      watermark.json_id(element, 'aggregates', idx, 'winner_participant_id', false), element, now())
+      watermark.json_id(element, field, idx, 'winner_participant_id', false), element, now())
     on conflict (id) do update set stage_id = excluded.stage_id, name = excluded.name, fixture_ids = excluded.fixture_ids,
       result = excluded.result, detail = excluded.detail, winner_participant_id = excluded.winner_participant_id,
       data = excluded.data, updated_at = now()
     where a.season_id = c.season_id;
     if not found then
-      perform watermark.raise_invalid(format('aggregates[%s].id', idx), 'this tie already belongs to another season');
+      perform watermark.raise_invalid(format('%s[%s].id', field, idx), 'this tie already belongs to another season');
     end if;
     tie_count := tie_count + 1;
-    idx := idx + 1;
   end loop;
   update watermark.chunks ch set discovered_at = now() where ch.chunk_id = c.chunk_id;
   perform watermark.refresh_chunk(c.chunk_id);
@@ -1175,7 +1167,273 @@ begin
     from watermark.chunks ch where ch.chunk_id = c.chunk_id);
 end
 $$;
+grant execute on function watermark.register_schedule(watermark.chunks, jsonb[], text[], integer[], jsonb[], text[], integer[]) to service_role;
+
+-- Fixtures from the chunk's season schedule (every stage layout), and its
+-- two-legged ties, as rows: tests and tools register them directly; the
+-- collector pipes the API's own answer to pipe_schedule_response instead. A
+-- new fixture is due now. A collected one is due again now when the schedule
+-- disagrees with what was collected (a new kickoff time, a new state:
+-- postponed, rescheduled, finished), which is how parked fixtures come back;
+-- otherwise its next_check_at stands.
+create function public.register_chunk_fixtures(chunk_id text, lease_token uuid, fixtures jsonb, aggregates jsonb default '[]')
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  c watermark.chunks;
+begin
+  perform watermark.require_access(3, 'register_chunk_fixtures');
+  c := watermark.lock_leased_chunk(register_chunk_fixtures.chunk_id, register_chunk_fixtures.lease_token);
+  perform watermark.require_array(fixtures, 'fixtures', 20000);
+  perform watermark.require_array(coalesce(aggregates, '[]'), 'aggregates', 5000);
+  return watermark.register_schedule(c,
+    array(select e.v from jsonb_array_elements(fixtures) with ordinality e(v, ord) order by e.ord),
+    array_fill('fixtures'::text, array[jsonb_array_length(fixtures)]),
+    array(select (e.ord - 1)::integer from jsonb_array_elements(fixtures) with ordinality e(v, ord) order by e.ord),
+    array(select e.v from jsonb_array_elements(coalesce(aggregates, '[]')) with ordinality e(v, ord) order by e.ord),
+    array_fill('aggregates'::text, array[jsonb_array_length(coalesce(aggregates, '[]'))]),
+    array(select (e.ord - 1)::integer from jsonb_array_elements(coalesce(aggregates, '[]')) with ordinality e(v, ord) order by e.ord));
+end
+$$;
 grant execute on function public.register_chunk_fixtures(text, uuid, jsonb, jsonb) to service_role;
+
+-- A list under element->key as an array ([] when absent or null), or WM001 naming `field.key`.
+create function watermark.json_list(element jsonb, field text, key text)
+returns jsonb
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v jsonb := element -> key;
+begin
+  if v is null or v = 'null'::jsonb then return '[]'; end if;
+  if jsonb_typeof(v) <> 'array' then
+    perform watermark.raise_invalid(format('%s.%s', field, key), format('must be a JSON array, got %s', left(v::text, 100)));
+  end if;
+  return v;
+end
+$$;
+
+-- What a season schedule answer (schedules/seasons/{id}, the whole body) holds:
+-- its fixtures and two-legged ties, each with the field its errors name. Fixtures
+-- sit in one of three places by stage layout: rounds[].fixtures (league and
+-- group stages), the stage's fixtures (single-leg knockout rounds) and
+-- aggregates[].fixtures (two-legged ties: their legs are listed only there). A
+-- tie takes season and stage from its stage when it lacks them, and its legs
+-- listed only under fixtures join fixture_ids. A fixture or tie listed twice
+-- counts once (its last listing). A miss (a message and no data) is an empty
+-- schedule; an in-body error code is refused.
+create function watermark.schedule_entries(response jsonb)
+returns table (kind text, element jsonb, field text, idx integer)
+language plpgsql
+immutable
+set search_path = ''
+-- Set-returning calls over JSON make the planner guess millions of rows, and
+-- JIT would then spend over a second compiling a query that reads ~100.
+set jit = off
+as $$
+declare
+  stages jsonb;
+begin
+  if response is null or jsonb_typeof(response) <> 'object' then
+    perform watermark.raise_invalid('response', 'must be the JSON object schedules/seasons answered (the whole body)');
+  end if;
+  if response ? 'code' then
+    perform watermark.raise_invalid('response.code', format('Sportmonks answered error code %s (%s); the schedule is not read',
+      response ->> 'code', coalesce(left(response ->> 'message', 300), 'no message')));
+  end if;
+  stages := coalesce(response -> 'data', case when response ? 'message' then '[]'::jsonb end);
+  if stages is null then
+    perform watermark.raise_invalid('response.data', 'is missing; a schedules/seasons answer carries data (or a message when the season has none)');
+  end if;
+  perform watermark.require_array(stages, 'response.data', 1000);
+  if exists (select 1 from jsonb_array_elements(stages) s(v) where jsonb_typeof(s.v) <> 'object') then
+    perform watermark.raise_invalid((select format('response.data[%s]', s.ord - 1) from jsonb_array_elements(stages) with ordinality s(v, ord)
+                                      where jsonb_typeof(s.v) <> 'object' order by s.ord limit 1), 'must be a stage object');
+  end if;
+  return query
+  with stage as (
+    select s.v, format('response.data[%s]', s.ord - 1) as path, s.ord
+      from jsonb_array_elements(stages) with ordinality s(v, ord)
+  ),
+  stage_round as (
+    select r.v, format('%s.rounds[%s]', st.path, r.ord - 1) as path, st.ord as stage_ord, r.ord
+      from stage st, jsonb_array_elements(watermark.json_list(st.v, st.path, 'rounds')) with ordinality r(v, ord)
+  ),
+  tie as (
+    select a.v, st.v as stage, format('%s.aggregates', st.path) as list, (a.ord - 1)::integer as idx, st.ord as stage_ord, a.ord
+      from stage st, jsonb_array_elements(watermark.json_list(st.v, st.path, 'aggregates')) with ordinality a(v, ord)
+  ),
+  listed as (
+    -- In the answer's order: a stage's fixtures, its rounds', its ties'.
+    select f.v, format('%s.fixtures', st.path) as list, (f.ord - 1)::integer as idx, array[st.ord, 0, 0, f.ord] as pos
+      from stage st, jsonb_array_elements(watermark.json_list(st.v, st.path, 'fixtures')) with ordinality f(v, ord)
+    union all
+    select f.v, format('%s.fixtures', r.path), (f.ord - 1)::integer, array[r.stage_ord, 1, r.ord, f.ord]
+      from stage_round r, jsonb_array_elements(watermark.json_list(r.v, r.path, 'fixtures')) with ordinality f(v, ord)
+    union all
+    select f.v, format('%s[%s].fixtures', t.list, t.idx), (f.ord - 1)::integer, array[t.stage_ord, 2, t.ord, f.ord]
+      from tie t, jsonb_array_elements(watermark.json_list(t.v, format('%s[%s]', t.list, t.idx), 'fixtures')) with ordinality f(v, ord)
+  )
+  (select 'fixture', l.v, l.list, l.idx
+     from (select distinct on (x.v -> 'id') x.* from listed x order by x.v -> 'id', x.pos desc) l
+    order by l.pos)
+  union all
+  (select 'aggregate', t.tie_row, t.list, t.idx
+    from (select distinct on (t.v -> 'id') t.list, t.idx, t.stage_ord, t.ord,
+                 jsonb_build_object('id', t.v -> 'id',
+                   'season_id', coalesce(nullif(t.v -> 'season_id', 'null'), nullif(t.stage -> 'season_id', 'null'), 'null'),
+                   'stage_id', coalesce(nullif(t.v -> 'stage_id', 'null'), t.stage -> 'id', 'null'),
+                   'name', coalesce(t.v -> 'name', 'null'),
+                   'fixture_ids', case when jsonb_typeof(t.v -> 'fixture_ids') in ('array', 'null') or not t.v ? 'fixture_ids' then
+                       (select coalesce(jsonb_agg(u.id order by u.first), '[]')
+                          from (select x.id, min(x.pos) as first
+                                  from (select i.v as id, i.ord as pos
+                                          from jsonb_array_elements(coalesce(nullif(t.v -> 'fixture_ids', 'null'), '[]')) with ordinality i(v, ord)
+                                        union all
+                                        select lf.v -> 'id', 1000000 + lf.ord
+                                          from jsonb_array_elements(watermark.json_list(t.v, format('%s[%s]', t.list, t.idx), 'fixtures'))
+                                               with ordinality lf(v, ord)) x
+                                 group by x.id) u)
+                     else t.v -> 'fixture_ids' end,
+                   'result', coalesce(t.v -> 'result', 'null'),
+                   'detail', coalesce(t.v -> 'detail', 'null'),
+                   'winner_participant_id', coalesce(t.v -> 'winner_participant_id', 'null')) as tie_row
+            from tie t order by t.v -> 'id', t.stage_ord desc, t.ord desc) t
+    order by t.stage_ord, t.ord);
+end
+$$;
+
+-- The call's arguments, JSON in a request header (the body is the API's answer), or WM001 naming the header.
+create function watermark.pipe_header(header text, what text, shape text)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  args jsonb;
+begin
+  begin
+    args := (current_setting('request.headers', true)::jsonb ->> header)::jsonb;
+  exception when others then
+    args := null;
+  end;
+  if args is null or jsonb_typeof(args) <> 'object' then
+    perform watermark.raise_invalid(header, format('header must hold the %s as JSON: %s', what, shape));
+  end if;
+  return args;
+end
+$$;
+
+-- The lease_token of a pipe header, or WM001 naming it.
+create function watermark.pipe_lease_token(args jsonb, header text)
+returns uuid
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  return (args ->> 'lease_token')::uuid;
+exception when invalid_text_representation then
+  perform watermark.raise_invalid(header || '.lease_token', 'must be the lease_token claim_chunk returned');
+  return null;
+end
+$$;
+
+-- The one write of api_rate_limits: an entity's budget and its reset.
+create function watermark.store_api_rate_limit(entity text, remaining integer, resets_at timestamptz)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into watermark.api_rate_limits as r (entity, remaining, resets_at, updated_at)
+  values (store_api_rate_limit.entity, store_api_rate_limit.remaining, store_api_rate_limit.resets_at, now())
+  on conflict on constraint api_rate_limits_pkey do update set remaining = excluded.remaining, resets_at = excluded.resets_at, updated_at = now();
+$$;
+
+-- A piped answer's `rate_limit` (checked by require_rate_limit), saved with the
+-- answer's write in its transaction, so the collector needs no save call of its own.
+create function watermark.save_answer_rate_limit(rate_limit jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if rate_limit is null or rate_limit = 'null'::jsonb then return; end if;
+  perform watermark.store_api_rate_limit(rate_limit ->> 'requested_entity', greatest(0, (rate_limit ->> 'remaining')::integer),
+    now() + make_interval(secs => (rate_limit ->> 'resets_in_seconds')::double precision));
+end
+$$;
+
+grant execute on function watermark.json_list(jsonb, text, text) to service_role;
+grant execute on function watermark.schedule_entries(jsonb) to service_role;
+grant execute on function watermark.pipe_header(text, text, text) to service_role;
+grant execute on function watermark.pipe_lease_token(jsonb, text) to service_role;
+grant execute on function watermark.store_api_rate_limit(text, integer, timestamptz) to service_role;
+grant execute on function watermark.save_answer_rate_limit(jsonb) to service_role;
+
+-- The collector's discovery, as a pipe: the body of a schedules/seasons answer
+-- (HTTP 200) exactly as the API sent it, streamed by the collector unread (the
+-- function never parses the ~0.5 MB schedule: its CPU is capped at 2 s); the
+-- lease (chunk_id, lease_token) travels as JSON in the x-watermark-lease
+-- header. Postgres reads the schedule (schedule_entries), registers it like
+-- register_chunk_fixtures and saves the answer's rate_limit, in one
+-- lease-checked transaction, and hands the rate_limit back.
+create function public.pipe_schedule_response(jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  args jsonb;
+  c watermark.chunks;
+  fixtures jsonb[];
+  fixture_fields text[];
+  fixture_idxs integer[];
+  aggregates jsonb[];
+  aggregate_fields text[];
+  aggregate_idxs integer[];
+begin
+  perform watermark.require_access(3, 'pipe_schedule_response');
+  args := watermark.pipe_header('x-watermark-lease', 'lease', '{"chunk_id": …, "lease_token": …}');
+  c := watermark.lock_leased_chunk(args ->> 'chunk_id', watermark.pipe_lease_token(args, 'x-watermark-lease'));
+  select coalesce(array_agg(e.element order by e.ord) filter (where e.kind = 'fixture'), '{}'),
+         coalesce(array_agg(e.field order by e.ord) filter (where e.kind = 'fixture'), '{}'),
+         coalesce(array_agg(e.idx order by e.ord) filter (where e.kind = 'fixture'), '{}'),
+         coalesce(array_agg(e.element order by e.ord) filter (where e.kind = 'aggregate'), '{}'),
+         coalesce(array_agg(e.field order by e.ord) filter (where e.kind = 'aggregate'), '{}'),
+         coalesce(array_agg(e.idx order by e.ord) filter (where e.kind = 'aggregate'), '{}')
+    into fixtures, fixture_fields, fixture_idxs, aggregates, aggregate_fields, aggregate_idxs
+    from watermark.schedule_entries($1) with ordinality e(kind, element, field, idx, ord);
+  perform watermark.require_rate_limit($1 -> 'rate_limit');
+  perform watermark.save_answer_rate_limit($1 -> 'rate_limit');
+  return watermark.register_schedule(c, fixtures, fixture_fields, fixture_idxs, aggregates, aggregate_fields, aggregate_idxs)
+    || jsonb_build_object('rate_limit', $1 -> 'rate_limit');
+end
+$$;
+grant execute on function public.pipe_schedule_response(jsonb) to service_role;
+
+-- A dry run's look at a schedule answer (piped like pipe_schedule_response, no
+-- lease): how many fixtures and ties it holds, read by the same rules. It
+-- writes nothing, its rate_limit included (a dry run keeps its budget in memory).
+create function public.pipe_schedule_preview(jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform watermark.require_access(3, 'pipe_schedule_preview');
+  perform watermark.require_rate_limit($1 -> 'rate_limit');
+  return (select jsonb_build_object('fixtures', count(*) filter (where e.kind = 'fixture'),
+                   'ties', count(*) filter (where e.kind = 'aggregate'), 'rate_limit', $1 -> 'rate_limit')
+            from watermark.schedule_entries($1) e);
+end
+$$;
+grant execute on function public.pipe_schedule_preview(jsonb) to service_role;
 
 -- Fixture ids of a chunk that need work, in id order after after_fixture_id
 -- (default: the chunk's checkpoint). Reads only: dry runs use it too.
@@ -1409,7 +1667,8 @@ grant execute on function public.upsert_fixture_batch(text, uuid, jsonb, jsonb, 
 -- owns every rule about it: the envelope, each fixture's fields (named as
 -- `response.data[i].<field>`), ids that answer the request, fixtures that
 -- moved to another season (failures with backoff, like ids the API left out),
--- and the `rate_limit` it returns so the collector keeps its budget. One
+-- and the `rate_limit`, saved to api_rate_limits and returned so the collector
+-- keeps its budget without a save call of its own. One
 -- lease-checked transaction with write_fixture_batch: a bad answer writes nothing.
 create function public.upsert_fixture_response(
   chunk_id text,
@@ -1487,6 +1746,7 @@ begin
    where u.season = c.season_id;
   result := watermark.write_fixture_batch(c, elements, positions, 'response.data', checkpoint,
     upsert_fixture_response.execution_id, failures);
+  perform watermark.save_answer_rate_limit(response -> 'rate_limit');
   return result || jsonb_build_object('rate_limit', response -> 'rate_limit');
 end
 $$;
@@ -1504,28 +1764,15 @@ set search_path = ''
 as $$
 declare
   batch jsonb;
-  token uuid;
 begin
   perform watermark.require_access(3, 'pipe_fixture_response');
-  begin
-    batch := (current_setting('request.headers', true)::jsonb ->> 'x-watermark-batch')::jsonb;
-  exception when others then
-    batch := null;
-  end;
-  if batch is null or jsonb_typeof(batch) <> 'object' then
-    perform watermark.raise_invalid('x-watermark-batch', 'header must hold the batch as JSON: {"chunk_id": …, "lease_token": …, "fixture_ids": […], "checkpoint": {…}}');
-  end if;
+  batch := watermark.pipe_header('x-watermark-batch', 'batch', '{"chunk_id": …, "lease_token": …, "fixture_ids": […], "checkpoint": {…}}');
   if jsonb_typeof(batch -> 'fixture_ids') is distinct from 'array' or exists (
       select 1 from jsonb_array_elements(batch -> 'fixture_ids') i(v)
        where jsonb_typeof(i.v) <> 'number' or (i.v #>> '{}')::numeric <> trunc((i.v #>> '{}')::numeric)) then
     perform watermark.raise_invalid('x-watermark-batch.fixture_ids', 'must list the fixture ids sent to fixtures/multi');
   end if;
-  begin
-    token := (batch ->> 'lease_token')::uuid;
-  exception when invalid_text_representation then
-    perform watermark.raise_invalid('x-watermark-batch.lease_token', 'must be the lease_token claim_chunk returned');
-  end;
-  return public.upsert_fixture_response(batch ->> 'chunk_id', token,
+  return public.upsert_fixture_response(batch ->> 'chunk_id', watermark.pipe_lease_token(batch, 'x-watermark-batch'),
     array(select (i.v #>> '{}')::bigint from jsonb_array_elements(batch -> 'fixture_ids') with ordinality i(v, ord) order by i.ord),
     batch -> 'checkpoint', $1, batch ->> 'execution_id');
 end
@@ -1857,9 +2104,7 @@ begin
   if save_api_rate_limit.resets_at is null then
     perform watermark.raise_invalid('resets_at', 'is required (now + rate_limit.resets_in_seconds)');
   end if;
-  insert into watermark.api_rate_limits as r (entity, remaining, resets_at, updated_at)
-  values (save_api_rate_limit.entity, save_api_rate_limit.remaining, save_api_rate_limit.resets_at, now())
-  on conflict on constraint api_rate_limits_pkey do update set remaining = excluded.remaining, resets_at = excluded.resets_at, updated_at = now();
+  perform watermark.store_api_rate_limit(save_api_rate_limit.entity, save_api_rate_limit.remaining, save_api_rate_limit.resets_at);
 end
 $$;
 grant execute on function public.save_api_rate_limit(text, integer, timestamptz) to service_role;

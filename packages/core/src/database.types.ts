@@ -282,6 +282,12 @@ export type Database = {
 "pipe_fixture_response":
 { Args: { "": Json }; Returns: Json
                            },
+"pipe_schedule_preview":
+{ Args: { "": Json }; Returns: Json
+                           },
+"pipe_schedule_response":
+{ Args: { "": Json }; Returns: Json
+                           },
 "reap_stale_executions":
 { Args: Record<PropertyKey, never>; Returns: Json
                            },

@@ -631,6 +631,39 @@ function supabaseTransport(supabase) {
     return data;
   };
 }
+function fetchTransport(options) {
+  const base = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/`;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  return async (name, args, call) => {
+    let response;
+    try {
+      response = await send(base + name, {
+        method: "POST",
+        headers: {
+          apikey: options.apiKey,
+          Authorization: `Bearer ${call.accessToken ?? options.accessToken ?? options.apiKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json"
+        },
+        body: JSON.stringify(args),
+        signal: call.signal
+      });
+    } catch (error) {
+      throw new Error(`${name}: the request failed (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`, {
+        cause: error
+      });
+    }
+    const text2 = await response.text();
+    let body = null;
+    try {
+      if (text2 !== "") body = JSON.parse(text2);
+    } catch {
+      throw new Error(`${name}: HTTP ${response.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+    }
+    if (!response.ok) throw fromApiError(body, response.status);
+    return body;
+  };
+}
 var NoRealtimeSocket = class {
   constructor() {
     throw new Error("the Watermark RPC client does not use Realtime; create your own supabase-js client for it");
@@ -1265,22 +1298,24 @@ var RateLimiter = class {
     state.remaining -= 1;
     return { waitMs: 0, resetsAt: state.resetsAt };
   }
-  /** Take the authoritative numbers from a response. */
-  async record(rateLimit) {
+  /** Take the authoritative numbers from a response; `saved`: the store already holds them. */
+  async record(rateLimit, saved = false) {
     const state = {
       remaining: rateLimit.remaining,
       resetsAt: new Date(this.#options.now() + rateLimit.resets_in_seconds * 1e3)
     };
-    await this.#set(rateLimit.requested_entity, state);
+    await this.#set(rateLimit.requested_entity, state, saved);
     return state;
   }
   /** A 429 said the entity is spent until `resetsAt`. */
   async exhausted(entity, resetsAt) {
     await this.#set(entity, { remaining: 0, resetsAt });
   }
-  async #set(entity, state) {
+  async #set(entity, state, saved = false) {
     this.#states.set(entity, { ...state });
-    await this.#options.store.save(entity, state);
+    const store = this.#options.store;
+    if (saved && store.saved) await store.saved(entity, state);
+    else await store.save(entity, state);
   }
 };
 
@@ -1421,34 +1456,6 @@ var scheduleStageSchema = z2.looseObject({
   fixtures: z2.array(scheduleFixtureSchema).default([]),
   aggregates: z2.array(scheduleAggregateSchema).default([])
 });
-function scheduleFixtures(stages) {
-  const byId = /* @__PURE__ */ new Map();
-  for (const stage of stages) {
-    const groups = [stage.fixtures, ...stage.rounds.map((r) => r.fixtures), ...stage.aggregates.map((a) => a.fixtures)];
-    for (const fixtures of groups) {
-      for (const fixture of fixtures) byId.set(fixture.id, fixture);
-    }
-  }
-  return [...byId.values()];
-}
-function scheduleAggregates(stages) {
-  const byId = /* @__PURE__ */ new Map();
-  for (const stage of stages) {
-    for (const aggregate of stage.aggregates) {
-      byId.set(aggregate.id, {
-        id: aggregate.id,
-        season_id: aggregate.season_id ?? stage.season_id ?? null,
-        stage_id: aggregate.stage_id ?? stage.id,
-        name: aggregate.name ?? null,
-        fixture_ids: [.../* @__PURE__ */ new Set([...aggregate.fixture_ids, ...aggregate.fixtures.map((f) => f.id)])],
-        result: aggregate.result ?? null,
-        detail: aggregate.detail ?? null,
-        winner_participant_id: aggregate.winner_participant_id ?? null
-      });
-    }
-  }
-  return [...byId.values()];
-}
 
 // packages/core/src/sportmonks/client.ts
 var SPORTMONKS_DEFAULT_BASE_URL = "https://api.sportmonks.com/v3/football";
@@ -1524,7 +1531,7 @@ var SportmonksClient = class {
   }
   /**
    * A season's schedule: stages with their fixtures under rounds, the stage, or
-   * aggregates (see scheduleFixtures). A season without a schedule (a miss) is [].
+   * aggregates (see scheduleStageSchema). A season without a schedule (a miss) is [].
    */
   async seasonSchedule(seasonId) {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
@@ -1558,12 +1565,25 @@ var SportmonksClient = class {
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
     return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
   }
-  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
-  async recordRateLimit(rateLimit) {
+  /**
+   * A season's schedule, its HTTP 200 body handed unread to `sink` as the
+   * stream that is still arriving (the collector pipes it into Postgres, which
+   * reads every stage layout). A miss (200, a message, no data) reaches the
+   * sink too. Errors, limits and retries as fixturesByIdsPiped.
+   */
+  async seasonSchedulePiped(seasonId, sink) {
+    return this.#getPiped(ENDPOINTS.schedule, `schedules/seasons/${positiveId("seasonId", seasonId)}`, new URLSearchParams(), sink);
+  }
+  /**
+   * A `rate_limit` read from a piped answer outside the client: the limiter
+   * takes it as its own, and the endpoint (`from`) learns its entity. `saved`:
+   * the database already stored it with the answer, so the store only notes it.
+   */
+  async recordRateLimit(rateLimit, options = {}) {
     const parsed = rateLimitSchema.safeParse(rateLimit);
     if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
-    await this.#limiter.record(parsed.data);
+    this.#entityByEndpoint.set(ENDPOINTS[options.from ?? "fixturesMulti"].name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data, options.saved ?? false);
   }
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */
   fixturesBetween(start, end, options = {}) {
@@ -1967,6 +1987,18 @@ var tieSchema = z4.object({
   detail: z4.string().nullable(),
   winner_participant_id: id2.nullable()
 });
+var registeredScheduleSchema = z4.object({
+  registered: count,
+  known: count,
+  /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
+  moved: count,
+  ties: count,
+  fixtures_total: count.nullable(),
+  fixtures_pending: count.nullable(),
+  priority: numeric.nullable()
+});
+var scheduleResponseResultSchema = registeredScheduleSchema.extend({ rate_limit: rateLimitSchema.nullable() });
+var schedulePreviewSchema = z4.object({ fixtures: count, ties: count, rate_limit: rateLimitSchema.nullable() });
 var fixtureFailureSchema = z4.object({ fixture_id: id2, error: text });
 var batchResultSchema = z4.object({
   inserted: count,
@@ -2103,16 +2135,7 @@ var collectionRpcs = {
       fixtures: z4.array(z4.looseObject({ id: id2 })),
       aggregates: z4.array(tieSchema).optional()
     }),
-    result: z4.object({
-      registered: count,
-      known: count,
-      /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
-      moved: count,
-      ties: count,
-      fixtures_total: count.nullable(),
-      fixtures_pending: count.nullable(),
-      priority: numeric.nullable()
-    })
+    result: registeredScheduleSchema
   },
   list_chunk_work: {
     args: z4.object({ chunk_id: text, after_fixture_id: id2.optional(), max_rows: z4.number().int().min(1).max(1e3).optional() }),
@@ -2128,7 +2151,7 @@ var collectionRpcs = {
     }),
     result: batchResultSchema
   },
-  /** The collector's write: fixtureResponseWriter sends `response` as the raw bytes the API answered. */
+  /** The collector's write: fixtureResponseWriter pipes the raw bytes the API answered through pipe_fixture_response. */
   upsert_fixture_response: {
     args: z4.object({
       ...leaseArgs,
@@ -2204,60 +2227,71 @@ var collectionRpcs = {
 };
 var collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
 
-// packages/core/src/collector/fixture-pipe.ts
-var resultSchema = collectionRpcs.upsert_fixture_response.result;
+// packages/core/src/collector/response-pipe.ts
+var fixtureResult = collectionRpcs.upsert_fixture_response.result;
+var scheduleResult = scheduleResponseResultSchema;
+var previewResult = schedulePreviewSchema;
 var BATCH_HEADER = "x-watermark-batch";
+var LEASE_HEADER = "x-watermark-lease";
 var NOT_JSON = /* @__PURE__ */ new Set(["22P02", "PGRST102"]);
 function fixtureResponseWriter(options) {
-  const endpoint = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/pipe_fixture_response`;
+  const pipe = responsePipe(options, "pipe_fixture_response", "fixtures/multi/{ids}", fixtureResult);
+  return (args, response) => pipe(response, { [BATCH_HEADER]: JSON.stringify(args) });
+}
+function scheduleResponseWriter(options) {
+  const pipe = responsePipe(options, "pipe_schedule_response", "schedules/seasons/{id}", scheduleResult);
+  return (args, response) => pipe(response, { [LEASE_HEADER]: JSON.stringify(args) });
+}
+function schedulePreviewer(options) {
+  const pipe = responsePipe(options, "pipe_schedule_preview", "schedules/seasons/{id}", previewResult);
+  return (response) => pipe(response, {});
+}
+function responsePipe(options, rpc, endpoint, schema) {
+  const url = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/${rpc}`;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
-  return async (args, response) => {
+  return async (body, headers) => {
     let answer;
     try {
-      answer = await send(endpoint, {
+      answer = await send(url, {
         method: "POST",
         headers: {
           apikey: options.serviceRoleKey,
           Authorization: `Bearer ${options.serviceRoleKey}`,
           "Content-Type": "application/json",
           Accept: "application/json",
-          [BATCH_HEADER]: JSON.stringify(args)
+          ...headers
         },
-        body: response,
+        body,
         duplex: "half"
       });
     } catch (error) {
-      throw new SportmonksNetworkError(
-        `fixtures/multi/{ids}: the answer broke off while it streamed to the database (${describe(error)})`,
-        {
-          endpoint: "fixtures/multi/{ids}",
-          cause: error
-        }
-      );
+      throw new SportmonksNetworkError(`${endpoint}: the answer broke off while it streamed to the database (${describe(error)})`, {
+        endpoint,
+        cause: error
+      });
     }
     const text2 = await answer.text();
     let json;
     try {
       json = JSON.parse(text2);
     } catch {
-      throw new Error(`pipe_fixture_response: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+      throw new Error(`${rpc}: HTTP ${answer.status} with a body that is not JSON (${text2.slice(0, 200)})`);
     }
     if (!answer.ok) {
       const error = fromApiError(json, answer.status);
       if (error instanceof WatermarkError && NOT_JSON.has(error.code)) {
-        throw new SportmonksMalformedResponse(`fixtures/multi/{ids}: body is not JSON (${error.message})`, {
-          endpoint: "fixtures/multi/{ids}",
-          status: 200
-        });
+        throw new SportmonksMalformedResponse(`${endpoint}: body is not JSON (${error.message})`, { endpoint, status: 200 });
       }
       throw error;
     }
-    const result = resultSchema.safeParse(json);
+    const result = schema.safeParse(json);
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(
-        `pipe_fixture_response returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
-        { cause: result.error }
+        `${rpc} returned an unexpected result (${formatPath(issue?.path ?? [])}: ${issue?.message}); is the database migrated?`,
+        {
+          cause: result.error
+        }
       );
     }
     return result.data;
@@ -2269,10 +2303,11 @@ function describe(error) {
 
 // packages/core/src/collector/deps.ts
 function collectorRpcClient(supabaseUrl, serviceRoleKey) {
-  return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
+  return rpcClientFromTransport(collectorRpcs, fetchTransport({ url: supabaseUrl, apiKey: serviceRoleKey }));
 }
 function createCollectorDeps(settings) {
   const rpc = collectorRpcClient(settings.supabaseUrl, settings.serviceRoleKey);
+  const pipe = { url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey };
   return {
     rpc,
     monitor: new EtlMonitor({
@@ -2291,7 +2326,9 @@ function createCollectorDeps(settings) {
       fetch: settings.fetch ?? settings.sportmonks?.fetch,
       ...hooks
     }),
-    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    writeFixtureResponse: fixtureResponseWriter(pipe),
+    writeScheduleResponse: scheduleResponseWriter(pipe),
+    previewSchedule: schedulePreviewer(pipe),
     resources: settings.resources,
     console: settings.console,
     signal: settings.signal,
@@ -2351,21 +2388,6 @@ function resolveCollectOptions(input = {}) {
 }
 
 // packages/core/src/collector/plan.ts
-function toScheduleRow(fixture) {
-  return {
-    id: fixture.id,
-    season_id: fixture.season_id ?? null,
-    stage_id: fixture.stage_id ?? null,
-    group_id: fixture.group_id ?? null,
-    aggregate_id: fixture.aggregate_id ?? null,
-    round_id: fixture.round_id ?? null,
-    leg: fixture.leg ?? null,
-    state_id: fixture.state_id ?? null,
-    name: fixture.name ?? null,
-    starting_at: fixture.starting_at ?? null,
-    starting_at_timestamp: fixture.starting_at_timestamp ?? null
-  };
-}
 var TimeBudget = class {
   constructor(now, budgetMs, initialBatchEstimateMs = 5e3, closingReserveMs = 3e3) {
     this.now = now;
@@ -2444,6 +2466,11 @@ var DbRateLimitStore = class {
     }
     await this.#write(entity, state);
   }
+  /** A state the database stored with the answer it came in (the pipes save rate_limit): nothing to write. */
+  async saved(entity, state) {
+    this.#saved.set(entity, { ...state });
+    this.#unsaved.delete(entity);
+  }
   /** Saves the latest state of every entity a thinned save skipped (at the end of a run). */
   async flush() {
     for (const [entity, state] of [...this.#unsaved]) await this.#write(entity, state);
@@ -2513,7 +2540,7 @@ var ResourceBudget = class {
     const now = this.#startCpu === null ? null : this.#probe.cpuMs();
     return now === null || this.#startCpu === null ? this.#estimatedMs : now - this.#startCpu;
   }
-  /** A season schedule was read and parsed (the only large answer the function parses). */
+  /** A season schedule was piped into the database and registered. */
   recordDiscovery() {
     this.#estimatedMs += CPU_ESTIMATE_MS.discovery;
     this.#sampleMemory();
@@ -3012,12 +3039,12 @@ var CollectionRun = class {
     };
     try {
       if (claim.needs_discovery) {
-        let stages;
+        let registered;
         try {
-          stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          registered = await this.sportmonks.seasonSchedulePiped(claim.season_id, (body) => this.deps.writeScheduleResponse(lease, body));
           this.resources.recordDiscovery();
         } catch (err) {
-          this.rethrowIfRunStopping(err);
+          if (!isWatermarkError(err, "invalid_parameter")) this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
           this.errors.push(`${claim.chunk_id}: ${message}`);
           if (err instanceof SportmonksPlanError) {
@@ -3029,14 +3056,11 @@ var CollectionRun = class {
           }
           return null;
         }
-        const registered = await this.deps.rpc.call("register_chunk_fixtures", {
-          ...lease,
-          fixtures: scheduleFixtures(stages).map(toScheduleRow),
-          aggregates: scheduleAggregates(stages)
-        });
+        if (registered.rate_limit) await this.sportmonks.recordRateLimit(registered.rate_limit, { from: "schedule", saved: true });
+        const { rate_limit: _rateLimit, ...discovered } = registered;
         this.counters.fixturesDiscovered += registered.registered;
         pending = registered.fixtures_pending ?? 0;
-        await log.info("fixtures discovered", registered);
+        await log.info("fixtures discovered", discovered);
         if ((registered.fixtures_total ?? 0) < claim.min_fixtures) {
           this.counters.chunksBelowMinFixtures++;
           await release("pending");
@@ -3148,7 +3172,7 @@ var CollectionRun = class {
     try {
       const written = await pipe();
       if (written.rate_limit) {
-        await this.sportmonks.recordRateLimit(written.rate_limit);
+        await this.sportmonks.recordRateLimit(written.rate_limit, { saved: true });
         this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
       }
       return written;
@@ -3246,9 +3270,11 @@ var CollectionRun = class {
         const started = this.now();
         let scheduled;
         try {
-          scheduled = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId)).length;
+          const preview = await this.sportmonks.seasonSchedulePiped(chunk.seasonId, (body) => this.deps.previewSchedule(body));
+          if (preview.rate_limit) await this.sportmonks.recordRateLimit(preview.rate_limit, { from: "schedule" });
+          scheduled = preview.fixtures;
         } catch (err) {
-          this.rethrowIfRunStopping(err);
+          if (!isWatermarkError(err, "invalid_parameter")) this.rethrowIfRunStopping(err);
           const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
           this.errors.push(`${chunk.chunkId}: ${message}`);
           if (err instanceof SportmonksPlanError) this.counters.chunksNotInPlan++;

@@ -3,7 +3,7 @@
 -- response.data[i].<field>), ids that answer the request, moved and missing
 -- fixtures as failures, the rate_limit handed back; a bad answer writes nothing.
 begin;
-select plan(28);
+select plan(30);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}, {"id": 11, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -67,6 +67,7 @@ select is((select count(*)::integer from watermark.fixtures where collected_at i
   'no refused answer wrote a row or a failure');
 select is((select checkpoint from watermark.chunks where chunk_id = (select chunk_id from lease)), '{}'::jsonb,
   'and the checkpoint did not move');
+select is((select count(*)::integer from watermark.api_rate_limits), 0, 'nor saved a rate limit');
 
 -- A good answer: rows written, missing and moved fixtures fail with backoff, the rate limit comes back.
 select is((select pg_temp.send('{101,102,103,104}', pg_temp.answer(jsonb_build_array(pg_temp.fixture(101), pg_temp.fixture(102),
@@ -74,6 +75,9 @@ select is((select pg_temp.send('{101,102,103,104}', pg_temp.answer(jsonb_build_a
   '{"failed": 2, "updated": 0, "inserted": 2, "unchanged": 0, "rows_written": 2, "checkpoint": {"last_fixture_id": 104},
     "rate_limit": {"remaining": 2999, "requested_entity": "Fixture", "resets_in_seconds": 3500}}'::jsonb,
   'two written, one missing and one moved fail, the rate limit is returned');
+select results_eq($$select remaining, resets_at between now() + interval '3499 seconds' and now() + interval '3501 seconds'
+                     from watermark.api_rate_limits where entity = 'Fixture'$$,
+  $$values (2999, true)$$, 'and saved with the batch, in its transaction (the collector needs no save call)');
 select results_eq($$select id::integer, collected_at is not null, attempts, last_error from watermark.fixtures where id between 101 and 104 order by id$$,
   $$values (101, true, 0, null::text), (102, true, 0, null),
            (103, false, 1, 'not returned by fixtures/multi (deleted or not in the plan)'),

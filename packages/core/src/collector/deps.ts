@@ -2,12 +2,12 @@
 // function and npm start build them the same way.
 import { EtlMonitor } from "../monitoring/etl-monitor.ts";
 import type { ConsoleOptions } from "../monitoring/logger.ts";
-import { createRpcClient, type RpcClient } from "../rpc/client.ts";
+import { fetchTransport, type RpcClient, rpcClientFromTransport } from "../rpc/client.ts";
 import type { ExecutionTrigger } from "../rpc/schemas.ts";
 import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
 import type { CollectorDeps } from "./engine.ts";
-import { fixtureResponseWriter } from "./fixture-pipe.ts";
 import type { ResourceProbe } from "./resource-budget.ts";
+import { fixtureResponseWriter, schedulePreviewer, scheduleResponseWriter } from "./response-pipe.ts";
 import { type CollectorRpcs, collectorRpcs } from "./rpcs.ts";
 
 export interface CollectorSettings {
@@ -27,12 +27,14 @@ export interface CollectorSettings {
   resources?: ResourceProbe;
 }
 
+/** The collector's RPCs (work lists, leases, heartbeats, logs) as bare fetches: its CPU is metered in the function. */
 export function collectorRpcClient(supabaseUrl: string, serviceRoleKey: string): RpcClient<CollectorRpcs> {
-  return createRpcClient({ url: supabaseUrl, apiKey: serviceRoleKey, registry: collectorRpcs });
+  return rpcClientFromTransport(collectorRpcs, fetchTransport({ url: supabaseUrl, apiKey: serviceRoleKey }));
 }
 
 export function createCollectorDeps(settings: CollectorSettings): CollectorDeps {
   const rpc = collectorRpcClient(settings.supabaseUrl, settings.serviceRoleKey);
+  const pipe = { url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey };
   return {
     rpc,
     monitor: new EtlMonitor({
@@ -52,7 +54,9 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
         fetch: settings.fetch ?? settings.sportmonks?.fetch,
         ...hooks,
       }),
-    writeFixtureResponse: fixtureResponseWriter({ url: settings.supabaseUrl, serviceRoleKey: settings.serviceRoleKey }),
+    writeFixtureResponse: fixtureResponseWriter(pipe),
+    writeScheduleResponse: scheduleResponseWriter(pipe),
+    previewSchedule: schedulePreviewer(pipe),
     resources: settings.resources,
     console: settings.console,
     signal: settings.signal,

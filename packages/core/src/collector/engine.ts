@@ -35,12 +35,12 @@ import {
   SportmonksRateLimited,
 } from "../sportmonks/errors.ts";
 import { InMemoryRateLimitStore, type RateLimitStore } from "../sportmonks/rate-limit.ts";
-import { FIXTURE_INCLUDES, type League, type Season, scheduleAggregates, scheduleFixtures } from "../sportmonks/schemas.ts";
-import type { FixtureResponseWriter } from "./fixture-pipe.ts";
+import { FIXTURE_INCLUDES, type League, type Season } from "../sportmonks/schemas.ts";
 import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
-import { describeQueue, TimeBudget, toScheduleRow } from "./plan.ts";
+import { describeQueue, TimeBudget } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
 import { ResourceBudget, type ResourceProbe, runtimeResourceProbe } from "./resource-budget.ts";
+import type { FixtureResponseWriter, SchedulePreviewer, ScheduleResponseWriter } from "./response-pipe.ts";
 import {
   ApiUsageMeter,
   type CollectCounters,
@@ -80,6 +80,10 @@ export interface CollectorDeps {
   sportmonks: (hooks: SportmonksHooks) => SportmonksClient;
   /** Sends a fixtures/multi answer, unread, to upsert_fixture_response (fixtureResponseWriter). */
   writeFixtureResponse: FixtureResponseWriter;
+  /** Sends a season schedule answer, unread, to pipe_schedule_response (scheduleResponseWriter). */
+  writeScheduleResponse: ScheduleResponseWriter;
+  /** Sends a season schedule answer, unread, to pipe_schedule_preview (schedulePreviewer): dry runs. */
+  previewSchedule: SchedulePreviewer;
   /** Reads CPU and memory use (default: the runtime's own counters, runtimeResourceProbe). */
   resources?: ResourceProbe;
   /** A monitor not started yet: collect() starts and finishes its execution. Unused by dry runs. */
@@ -511,12 +515,14 @@ class CollectionRun {
 
     try {
       if (claim.needs_discovery) {
-        let stages: Awaited<ReturnType<SportmonksClient["seasonSchedule"]>>;
+        // The schedule streams from the API into pipe_schedule_response, which reads and registers it.
+        let registered: Awaited<ReturnType<ScheduleResponseWriter>>;
         try {
-          stages = await this.sportmonks.seasonSchedule(claim.season_id);
+          registered = await this.sportmonks.seasonSchedulePiped(claim.season_id, (body) => this.deps.writeScheduleResponse(lease, body));
           this.resources.recordDiscovery();
         } catch (err) {
-          this.rethrowIfRunStopping(err);
+          // An answer Postgres refused (WM001 names the field) fails the chunk like a malformed one; other database errors stop the run.
+          if (!isWatermarkError(err, "invalid_parameter")) this.rethrowIfRunStopping(err);
           const message = `schedule of season ${claim.season_id}: ${describeError(err)}`;
           this.errors.push(`${claim.chunk_id}: ${message}`);
           if (err instanceof SportmonksPlanError) {
@@ -528,14 +534,11 @@ class CollectionRun {
           }
           return null;
         }
-        const registered = await this.deps.rpc.call("register_chunk_fixtures", {
-          ...lease,
-          fixtures: scheduleFixtures(stages).map(toScheduleRow),
-          aggregates: scheduleAggregates(stages),
-        });
+        if (registered.rate_limit) await this.sportmonks.recordRateLimit(registered.rate_limit, { from: "schedule", saved: true });
+        const { rate_limit: _rateLimit, ...discovered } = registered;
         this.counters.fixturesDiscovered += registered.registered;
         pending = registered.fixtures_pending ?? 0;
-        await log.info("fixtures discovered", registered);
+        await log.info("fixtures discovered", discovered);
         if ((registered.fixtures_total ?? 0) < claim.min_fixtures) {
           this.counters.chunksBelowMinFixtures++;
           await release("pending");
@@ -659,7 +662,8 @@ class CollectionRun {
     try {
       const written = await pipe();
       if (written.rate_limit) {
-        await this.sportmonks.recordRateLimit(written.rate_limit);
+        // pipe_fixture_response saved it with the batch: the limiter only takes it in.
+        await this.sportmonks.recordRateLimit(written.rate_limit, { saved: true });
         this.meter.noteRemaining(written.rate_limit.requested_entity, written.rate_limit.remaining);
       }
       return written;
@@ -770,9 +774,11 @@ class CollectionRun {
         const started = this.now();
         let scheduled: number;
         try {
-          scheduled = scheduleFixtures(await this.sportmonks.seasonSchedule(chunk.seasonId)).length;
+          const preview = await this.sportmonks.seasonSchedulePiped(chunk.seasonId, (body) => this.deps.previewSchedule(body));
+          if (preview.rate_limit) await this.sportmonks.recordRateLimit(preview.rate_limit, { from: "schedule" });
+          scheduled = preview.fixtures;
         } catch (err) {
-          this.rethrowIfRunStopping(err);
+          if (!isWatermarkError(err, "invalid_parameter")) this.rethrowIfRunStopping(err);
           const message = `schedule of season ${chunk.seasonId}: ${describeError(err)}`;
           this.errors.push(`${chunk.chunkId}: ${message}`);
           if (err instanceof SportmonksPlanError) this.counters.chunksNotInPlan++;

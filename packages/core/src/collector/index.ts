@@ -1,10 +1,10 @@
 // @watermark/core/collector: the collection engine and its RPC contract.
 export * from "./deps.ts";
 export * from "./engine.ts";
-export * from "./fixture-pipe.ts";
 export * from "./options.ts";
 export * from "./plan.ts";
 export * from "./rate-limit-store.ts";
 export * from "./resource-budget.ts";
+export * from "./response-pipe.ts";
 export * from "./result.ts";
 export * from "./rpcs.ts";

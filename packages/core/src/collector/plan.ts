@@ -1,26 +1,8 @@
 // Pure pieces of the collector that need neither the API nor the database:
-// what the schedule tells about a fixture, and when the run must stop to finish
-// inside its time budget. (What a fixtures/multi answer holds is Postgres's to
-// read: upsert_fixture_response.)
-import type { ScheduleFixture } from "../sportmonks/schemas.ts";
+// when the run must stop to finish inside its time budget. (What a schedule or
+// a fixtures/multi answer holds is Postgres's to read: schedule_entries,
+// upsert_fixture_response.)
 import type { ChunkQueueEntry } from "./rpcs.ts";
-
-/** What the schedule tells about a fixture before it is collected. */
-export function toScheduleRow(fixture: ScheduleFixture): { id: number } & Record<string, unknown> {
-  return {
-    id: fixture.id,
-    season_id: fixture.season_id ?? null,
-    stage_id: fixture.stage_id ?? null,
-    group_id: fixture.group_id ?? null,
-    aggregate_id: fixture.aggregate_id ?? null,
-    round_id: fixture.round_id ?? null,
-    leg: fixture.leg ?? null,
-    state_id: fixture.state_id ?? null,
-    name: fixture.name ?? null,
-    starting_at: fixture.starting_at ?? null,
-    starting_at_timestamp: fixture.starting_at_timestamp ?? null,
-  };
-}
 
 /**
  * Decides when to stop so the last batch, the lease release and the finish fit

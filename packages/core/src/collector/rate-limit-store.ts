@@ -1,7 +1,8 @@
 // The Sportmonks client's RateLimitStore backed by the database
 // (load_api_rate_limit / save_api_rate_limit), so the next run — another
 // function instance — starts after a persisted reset instead of hammering a
-// throttled entity. Saves are thinned: every response updates the limiter, but
+// throttled entity. The piped answers (fixtures/multi, schedules) need no
+// save: Postgres stores their rate_limit with the write. Other saves are thinned: every response updates the limiter, but
 // the database only needs to hear about a new hourly window, a sizeable drop
 // since the last save, and a budget down to its floor. Each save is an RPC that
 // costs the function about 0.65 ms CPU (measured in Deno), so saving on every
@@ -66,6 +67,12 @@ export class DbRateLimitStore implements RateLimitStore {
       return;
     }
     await this.#write(entity, state);
+  }
+
+  /** A state the database stored with the answer it came in (the pipes save rate_limit): nothing to write. */
+  async saved(entity: string, state: RateLimitState): Promise<void> {
+    this.#saved.set(entity, { ...state });
+    this.#unsaved.delete(entity);
   }
 
   /** Saves the latest state of every entity a thinned save skipped (at the end of a run). */

@@ -106,7 +106,7 @@ export class ResourceBudget {
     return now === null || this.#startCpu === null ? this.#estimatedMs : now - this.#startCpu;
   }
 
-  /** A season schedule was read and parsed (the only large answer the function parses). */
+  /** A season schedule was piped into the database and registered. */
   recordDiscovery(): void {
     this.#estimatedMs += CPU_ESTIMATE_MS.discovery;
     this.#sampleMemory();

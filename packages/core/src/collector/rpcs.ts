@@ -34,7 +34,7 @@ export type ClaimedChunk = z.output<typeof claimedChunkSchema>;
 /** A league or season row for sync_collection_catalog: the API object itself. */
 const catalogItem = z.looseObject({ id });
 
-/** A two-legged tie as register_chunk_fixtures stores it (scheduleAggregates' rows). */
+/** A two-legged tie as register_chunk_fixtures stores it (schedule_entries' tie rows). */
 const tieSchema = z.object({
   id,
   season_id: id.nullable(),
@@ -45,6 +45,24 @@ const tieSchema = z.object({
   detail: z.string().nullable(),
   winner_participant_id: id.nullable(),
 });
+
+/** What register_chunk_fixtures (and pipe_schedule_response) registered. */
+export const registeredScheduleSchema = z.object({
+  registered: count,
+  known: count,
+  /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
+  moved: count,
+  ties: count,
+  fixtures_total: count.nullable(),
+  fixtures_pending: count.nullable(),
+  priority: numeric.nullable(),
+});
+
+/** pipe_schedule_response's result: the registration and the answer's rate_limit (already saved). */
+export const scheduleResponseResultSchema = registeredScheduleSchema.extend({ rate_limit: rateLimitSchema.nullable() });
+
+/** pipe_schedule_preview's result: what a schedule answer holds, nothing registered. */
+export const schedulePreviewSchema = z.object({ fixtures: count, ties: count, rate_limit: rateLimitSchema.nullable() });
 
 export const fixtureFailureSchema = z.object({ fixture_id: id, error: text });
 export type FixtureFailure = z.output<typeof fixtureFailureSchema>;
@@ -201,16 +219,7 @@ export const collectionRpcs = {
       fixtures: z.array(z.looseObject({ id })),
       aggregates: z.array(tieSchema).optional(),
     }),
-    result: z.object({
-      registered: count,
-      known: count,
-      /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
-      moved: count,
-      ties: count,
-      fixtures_total: count.nullable(),
-      fixtures_pending: count.nullable(),
-      priority: numeric.nullable(),
-    }),
+    result: registeredScheduleSchema,
   },
   list_chunk_work: {
     args: z.object({ chunk_id: text, after_fixture_id: id.optional(), max_rows: z.number().int().min(1).max(1000).optional() }),
@@ -226,7 +235,7 @@ export const collectionRpcs = {
     }),
     result: batchResultSchema,
   },
-  /** The collector's write: fixtureResponseWriter sends `response` as the raw bytes the API answered. */
+  /** The collector's write: fixtureResponseWriter pipes the raw bytes the API answered through pipe_fixture_response. */
   upsert_fixture_response: {
     args: z.object({
       ...leaseArgs,

@@ -138,6 +138,9 @@ const ENDPOINTS = {
   fixturesLatest: { name: "fixtures/latest", entity: "Fixture" },
 } as const satisfies Record<string, EndpointSpec>;
 
+/** The reads the client can pipe unread to a sink. */
+export type PipedEndpoint = "fixturesMulti" | "schedule";
+
 export interface IncludeOption {
   /** Includes, joined with `;` (e.g. FIXTURE_INCLUDES). */
   include?: readonly string[];
@@ -232,7 +235,7 @@ export class SportmonksClient {
 
   /**
    * A season's schedule: stages with their fixtures under rounds, the stage, or
-   * aggregates (see scheduleFixtures). A season without a schedule (a miss) is [].
+   * aggregates (see scheduleStageSchema). A season without a schedule (a miss) is [].
    */
   async seasonSchedule(seasonId: number): Promise<ScheduleStage[]> {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
@@ -273,12 +276,26 @@ export class SportmonksClient {
     return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
   }
 
-  /** A `rate_limit` read from an answer outside the client (fixturesByIdsRaw): the limiter takes it as its own. */
-  async recordRateLimit(rateLimit: RateLimit): Promise<void> {
+  /**
+   * A season's schedule, its HTTP 200 body handed unread to `sink` as the
+   * stream that is still arriving (the collector pipes it into Postgres, which
+   * reads every stage layout). A miss (200, a message, no data) reaches the
+   * sink too. Errors, limits and retries as fixturesByIdsPiped.
+   */
+  async seasonSchedulePiped<T>(seasonId: number, sink: (body: ReadableStream<Uint8Array>) => Promise<T>): Promise<T> {
+    return this.#getPiped(ENDPOINTS.schedule, `schedules/seasons/${positiveId("seasonId", seasonId)}`, new URLSearchParams(), sink);
+  }
+
+  /**
+   * A `rate_limit` read from a piped answer outside the client: the limiter
+   * takes it as its own, and the endpoint (`from`) learns its entity. `saved`:
+   * the database already stored it with the answer, so the store only notes it.
+   */
+  async recordRateLimit(rateLimit: RateLimit, options: { from?: PipedEndpoint; saved?: boolean } = {}): Promise<void> {
     const parsed = rateLimitSchema.safeParse(rateLimit);
     if (!parsed.success) throw new SportmonksInvalidArgument(`rateLimit: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-    this.#entityByEndpoint.set(ENDPOINTS.fixturesMulti.name, parsed.data.requested_entity);
-    await this.#limiter.record(parsed.data);
+    this.#entityByEndpoint.set(ENDPOINTS[options.from ?? "fixturesMulti"].name, parsed.data.requested_entity);
+    await this.#limiter.record(parsed.data, options.saved ?? false);
   }
 
   /** Fixtures whose kickoff lies between two dates (YYYY-MM-DD, at most 100 days apart). */

@@ -16,6 +16,8 @@ export interface RateLimitState {
 export interface RateLimitStore {
   load(entity: string): Promise<RateLimitState | null>;
   save(entity: string, state: RateLimitState): Promise<void>;
+  /** The state is already stored (written with the answer it came in): note it, don't write it (default: save). */
+  saved?(entity: string, state: RateLimitState): Promise<void>;
 }
 
 export class InMemoryRateLimitStore implements RateLimitStore {
@@ -79,13 +81,13 @@ export class RateLimiter {
     return { waitMs: 0, resetsAt: state.resetsAt };
   }
 
-  /** Take the authoritative numbers from a response. */
-  async record(rateLimit: RateLimit): Promise<RateLimitState> {
+  /** Take the authoritative numbers from a response; `saved`: the store already holds them. */
+  async record(rateLimit: RateLimit, saved = false): Promise<RateLimitState> {
     const state = {
       remaining: rateLimit.remaining,
       resetsAt: new Date(this.#options.now() + rateLimit.resets_in_seconds * 1000),
     };
-    await this.#set(rateLimit.requested_entity, state);
+    await this.#set(rateLimit.requested_entity, state, saved);
     return state;
   }
 
@@ -94,8 +96,10 @@ export class RateLimiter {
     await this.#set(entity, { remaining: 0, resetsAt });
   }
 
-  async #set(entity: string, state: RateLimitState): Promise<void> {
+  async #set(entity: string, state: RateLimitState, saved = false): Promise<void> {
     this.#states.set(entity, { ...state });
-    await this.#options.store.save(entity, state);
+    const store = this.#options.store;
+    if (saved && store.saved) await store.saved(entity, state);
+    else await store.save(entity, state);
   }
 }

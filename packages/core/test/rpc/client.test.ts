@@ -1,8 +1,11 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { WatermarkError } from "../../src/errors/index.ts";
 import {
   createRpcClient,
+  fetchTransport,
   formatPath,
   invalidParameter,
   monitoringRpcs,
@@ -111,5 +114,53 @@ describe("rpc client", () => {
     await expect(client.call("log_etl_events", { events: [{ level: "INFO", component: "c", message: "m" }] })).rejects.toThrow(
       /log_etl_events returned an unexpected result/,
     );
+  });
+});
+
+describe("fetchTransport (the collector's bare fetch)", () => {
+  it("posts the arguments, returns the body (null for 204), and throws PostgREST's errors as WatermarkError with their code", async () => {
+    const seen: { url?: string; auth?: string; apikey?: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        seen.push({ url: req.url, auth: req.headers.authorization, apikey: req.headers.apikey as string, body });
+        if (req.url?.endsWith("/renew_chunk_lease")) {
+          res.writeHead(400, { "Content-Type": "application/json" });
+          res.end(
+            JSON.stringify({ code: "WM004", message: "lease_lost: the lease on chunk 1_10 expired", details: null, hint: "claim again" }),
+          );
+        } else if (req.url?.endsWith("/save_api_rate_limit")) {
+          res.writeHead(204).end();
+        } else if (req.url?.endsWith("/broken")) {
+          res.writeHead(502).end("<html>bad gateway</html>");
+        } else {
+          res.writeHead(200, { "Content-Type": "application/json" }).end("[101, 102]");
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const send = fetchTransport({ url, apiKey: "service-key" });
+      expect(await send("list_chunk_work", { chunk_id: "1_10" }, {})).toEqual([101, 102]);
+      expect(seen[0]).toEqual({
+        url: "/rest/v1/rpc/list_chunk_work",
+        auth: "Bearer service-key",
+        apikey: "service-key",
+        body: '{"chunk_id":"1_10"}',
+      });
+      expect(await send("save_api_rate_limit", {}, {})).toBeNull();
+      const lost = (await send("renew_chunk_lease", {}, {}).catch((e: Error) => e)) as Error;
+      expect(lost).toBeInstanceOf(WatermarkError);
+      expect(lost).toMatchObject({ code: "WM004", status: 400, hint: "claim again" });
+      expect(lost.message).toMatch(/^lease_lost/);
+      await expect(send("broken", {}, {})).rejects.toThrow("broken: HTTP 502 with a body that is not JSON (<html>bad gateway</html>)");
+    } finally {
+      server.close();
+    }
+    await expect(fetchTransport({ url, apiKey: "k" })("gone", {}, {})).rejects.toThrow(/^gone: the request failed/);
   });
 });

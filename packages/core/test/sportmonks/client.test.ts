@@ -13,7 +13,7 @@ import {
   SportmonksPlanError,
   SportmonksRateLimited,
   SportmonksRequestError,
-  scheduleFixtures,
+  type SportmonksWaitEvent,
 } from "../../src/sportmonks/index.ts";
 import { envelope, type FakeSportmonks, fixture, miss, rateLimit, startFakeSportmonks } from "./fake-sportmonks.ts";
 
@@ -144,7 +144,7 @@ describe("parsing", () => {
     const stages = await client().seasonSchedule(19735);
     expect(server.requests[0]?.path).toBe("/v3/football/schedules/seasons/19735");
     expect(stages.map((s) => s.rounds.length)).toEqual([2, 0]);
-    expect(scheduleFixtures(stages).map((f) => f.id)).toEqual([10, 11, 12, 13]);
+    expect(stages.flatMap((s) => [...s.rounds.flatMap((r) => r.fixtures), ...s.fixtures]).map((f) => f.id)).toEqual([10, 11, 12, 13]);
   });
 
   it("rejects data that does not match the schema as malformed", async () => {
@@ -303,6 +303,30 @@ describe("fixtures/multi piped (the collector's write path)", () => {
     await expect(c.recordRateLimit({ remaining: 1, resets_in_seconds: -1, requested_entity: "Fixture" })).rejects.toBeInstanceOf(
       SportmonksInvalidArgument,
     );
+  });
+
+  it("keeps a rate_limit the database already saved without saving it again, and learns the schedule's entity", async () => {
+    const now = Date.parse("2026-11-22T12:00:00Z");
+    const writes: string[] = [];
+    const store = {
+      load: async () => null,
+      save: async (entity: string) => void writes.push(`save ${entity}`),
+      saved: async (entity: string) => void writes.push(`saved ${entity}`),
+    };
+    const waits: SportmonksWaitEvent[] = [];
+    const c = client({ now: () => now, rateLimitStore: store, rateLimitReserve: 10, onWait: (e) => waits.push(e) });
+    await c.recordRateLimit({ remaining: 10, resets_in_seconds: 30, requested_entity: "Fixture" }, { saved: true });
+    await c.recordRateLimit(
+      { remaining: 10, resets_in_seconds: 20, requested_entity: "Season Schedule" },
+      { from: "schedule", saved: true },
+    );
+    await c.recordRateLimit({ remaining: 50, resets_in_seconds: 30, requested_entity: "Other" });
+    expect(writes).toEqual(["saved Fixture", "saved Season Schedule", "save Other"]);
+    // The schedule's read waits on the entity its piped answer named.
+    server.handle(() => ({ body: envelope([]) }));
+    await c.seasonSchedulePiped(1, text);
+    expect(server.requests[0]?.path).toBe("/v3/football/schedules/seasons/1");
+    expect(waits).toMatchObject([{ entity: "Season Schedule", waitMs: 20_000 }]);
   });
 
   it("refuses an empty batch and more than 50 ids before any request", async () => {

@@ -11,7 +11,6 @@ import {
   type SportmonksClientOptions,
   SportmonksRateLimited,
   type SportmonksWaitEvent,
-  scheduleFixtures,
 } from "../../src/sportmonks/index.ts";
 
 const sims: Simulator[] = [];
@@ -34,7 +33,14 @@ async function collectEverything(client: SportmonksClient): Promise<Fixture[]> {
   const fixtures: Fixture[] = [];
   for await (const league of client.leagues({ perPage: 2 })) {
     for await (const season of client.seasons({ leagueId: league.id, perPage: 1 })) {
-      const ids = scheduleFixtures(await client.seasonSchedule(season.id)).map((f) => f.id);
+      // Every stage layout; Postgres does this for the collector (schedule_entries).
+      const stages = await client.seasonSchedule(season.id);
+      const listed = stages.flatMap((s) => [
+        ...s.fixtures,
+        ...s.rounds.flatMap((r) => r.fixtures),
+        ...s.aggregates.flatMap((a) => a.fixtures),
+      ]);
+      const ids = [...new Set(listed.map((f) => f.id))];
       for (let i = 0; i < ids.length; i += SPORTMONKS_MAX_MULTI_IDS) {
         fixtures.push(...(await client.fixturesByIds(ids.slice(i, i + SPORTMONKS_MAX_MULTI_IDS), { include: FIXTURE_INCLUDES })));
       }
