@@ -24,10 +24,6 @@ const fixtureWithIncludes = sample<Raw>("fixture-19135043-with-includes.data.jso
 /** The docs' `fixtures/18535517?include=events`. */
 const docsFixture = sample<{ data: Raw }>("docs-fixture-18535517-events.json").data;
 
-const ids = (fixtures: ReadonlyArray<{ id: number }> | undefined) => (fixtures ?? []).map((f) => f.id);
-const rawRoundAndStageIds = schedule.flatMap((s) => [...ids(s.fixtures), ...(s.rounds ?? []).flatMap((r) => ids(r.fixtures))]);
-const rawAggregateIds = schedule.flatMap((s) => (s.aggregates ?? []).flatMap((a) => ids(a.fixtures)));
-
 let server: FakeSportmonks;
 beforeAll(async () => {
   server = await startFakeSportmonks();
