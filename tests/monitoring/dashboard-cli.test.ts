@@ -1,5 +1,4 @@
 // `npm run dashboard` as a user runs it: spawned against a private test stack.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,39 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertRpcs } from "../../packages/core/src/alerts/index.ts";
 import { EtlMonitor } from "../../packages/core/src/monitoring/index.ts";
 import { createRpcClient } from "../../packages/core/src/rpc/index.ts";
+import { runDashboardCli } from "../support/dashboard-cli.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 let stack: TestStack;
 let executionId: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function dashboard(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const viewerEnv = { SUPABASE_URL: stack.supabaseUrl, SUPABASE_ANON_KEY: stack.keys.anon, WATERMARK_VIEWER_JWT: stack.keys.viewer };
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith("SUPABASE_") && !k.startsWith("WATERMARK_") && k !== "NO_COLOR" && k !== "FORCE_COLOR",
-    ),
-  );
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dashboard.ts", ...args], {
-    cwd: repoRoot,
-    env: { ...base, ...viewerEnv, ...env } as NodeJS.ProcessEnv,
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const dashboard = (args: string[], env: Record<string, string | undefined> = {}) => runDashboardCli(stack, args, env);
 
 beforeAll(async () => {
   stack = await createTestStack("dashboard-cli");

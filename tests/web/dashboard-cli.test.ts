@@ -1,39 +1,15 @@
 // The CLI side of issue 8, spawned as a user runs it against a private test stack: the overview
 // shows firing alerts; --export --include adds alerts, chunks and the access audit's changes.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDashboardCli } from "../support/dashboard-cli.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
-const repoRoot = path.resolve(import.meta.dirname, "../..");
 let stack: TestStack;
 
-function dashboard(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith("SUPABASE_") && !k.startsWith("WATERMARK_") && k !== "FORCE_COLOR"),
-  );
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/dashboard.ts", ...args], {
-    cwd: repoRoot,
-    env: {
-      ...base,
-      NO_COLOR: "1",
-      SUPABASE_URL: stack.supabaseUrl,
-      SUPABASE_ANON_KEY: stack.keys.anon,
-      WATERMARK_VIEWER_JWT: stack.keys.viewer,
-    } as NodeJS.ProcessEnv,
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+const dashboard = (args: string[]) => runDashboardCli(stack, args, { NO_COLOR: "1" });
 
 beforeAll(async () => {
   stack = await createTestStack("dashboard-cli-extras");
