@@ -104,33 +104,46 @@ declare
   r record;
 begin
   perform watermark.require_access(1, 'source_api_health');
-  select count(*) as calls,
-         count(*) filter (where m.tags ->> 'outcome' not in ('ok', 'rate_limited')) as errors,
-         count(*) filter (where m.tags ->> 'outcome' = 'rate_limited') as rate_limited,
-         round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1) as p95
+  -- The hour's calls in one pass: per entity, and in all (the empty grouping set, which
+  -- yields its row even when there were no calls).
+  with calls as (
+    select grouping(coalesce(m.tags ->> 'entity', 'unknown')) = 1 as total,
+           coalesce(m.tags ->> 'entity', 'unknown') as entity, count(*) as calls,
+           count(*) filter (where m.tags ->> 'outcome' not in ('ok', 'rate_limited')) as errors,
+           count(*) filter (where m.tags ->> 'outcome' = 'rate_limited') as rate_limited,
+           round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1) as p95,
+           max(m."timestamp") filter (where m.tags ->> 'outcome' = 'ok') as last_success
+      from watermark.etl_metrics m
+     where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > hour_start
+     group by grouping sets ((coalesce(m.tags ->> 'entity', 'unknown')), ())
+  )
+  select t.calls, t.errors, t.rate_limited, t.p95,
+         (select coalesce(jsonb_agg(jsonb_build_object(
+                   'entity', e.entity, 'calls_1h', e.calls, 'errors_1h', e.errors, 'rate_limited_1h', e.rate_limited,
+                   'p95_latency_ms', e.p95, 'last_success_at', e.last_success) order by e.entity), '[]')
+            from calls e where not e.total) as entities
     into totals
-    from watermark.etl_metrics m
-   where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > hour_start;
-  select max(m."timestamp") into last_call from watermark.etl_metrics m where m.metric_name = 'sportmonks.latency_ms';
+    from calls t where t.total;
+  entities := totals.entities;
+
+  -- The last call and success, looked for in the last day's partitions first: only an idle
+  -- or failing collector sends the search through every day kept.
+  -- (One max per statement: Postgres then reads each newest-first from the index.)
+  select max(m."timestamp") into last_call from watermark.etl_metrics m
+   where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > now() - interval '24 hours';
   select max(m."timestamp") into last_success from watermark.etl_metrics m
-   where m.metric_name = 'sportmonks.latency_ms' and m.tags ->> 'outcome' = 'ok';
+   where m.metric_name = 'sportmonks.latency_ms' and m.tags ->> 'outcome' = 'ok' and m."timestamp" > now() - interval '24 hours';
+  if last_call is null then
+    select max(m."timestamp") into last_call from watermark.etl_metrics m where m.metric_name = 'sportmonks.latency_ms';
+  end if;
+  if last_success is null then
+    select max(m."timestamp") into last_success from watermark.etl_metrics m
+     where m.metric_name = 'sportmonks.latency_ms' and m.tags ->> 'outcome' = 'ok';
+  end if;
   if totals.calls > 0 then
     error_rate := round(totals.errors::numeric / totals.calls, 4);
     limited_rate := round(totals.rate_limited::numeric / totals.calls, 4);
   end if;
-
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'entity', e.entity, 'calls_1h', e.calls, 'errors_1h', e.errors, 'rate_limited_1h', e.rate_limited,
-           'p95_latency_ms', e.p95, 'last_success_at', e.last_success) order by e.entity), '[]')
-    into entities
-    from (select coalesce(m.tags ->> 'entity', 'unknown') as entity, count(*) as calls,
-                 count(*) filter (where m.tags ->> 'outcome' not in ('ok', 'rate_limited')) as errors,
-                 count(*) filter (where m.tags ->> 'outcome' = 'rate_limited') as rate_limited,
-                 round((percentile_cont(0.95) within group (order by m.metric_value))::numeric, 1) as p95,
-                 max(m."timestamp") filter (where m.tags ->> 'outcome' = 'ok') as last_success
-            from watermark.etl_metrics m
-           where m.metric_name = 'sportmonks.latency_ms' and m."timestamp" > hour_start
-           group by 1) e;
 
   -- Headroom: a budget whose reset has passed is whole again.
   select coalesce(jsonb_agg(jsonb_build_object(
@@ -341,20 +354,30 @@ begin
     reasons := reasons || to_jsonb(format('alert %s (%s): %s', v.fingerprint, v.severity, v.summary));
   end loop;
 
+  -- Runs started in the last 24 hours: whole hours from the hourly rollup, the part of the
+  -- window's oldest hour from the runs themselves (an hour of them at most), so the cost
+  -- stays flat however many runs there are.
+  with since as (
+    select now() - interval '24 hours' as at, date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour' as whole_hours
+  ), runs as (
+    select h.status, h.runs from watermark.etl_execution_hourly h, since where h.hour >= since.whole_hours
+    union all
+    select e.status, count(*) from watermark.etl_executions e, since
+     where e.started_at > since.at and e.started_at < since.whole_hours group by e.status
+  )
   select jsonb_build_object(
-           'executions_24h', count(*),
-           'running', count(*) filter (where e.status = 'RUNNING'),
-           'failed_24h', count(*) filter (where e.status in ('FAILED', 'ABANDONED')),
+           'executions_24h', coalesce(sum(r.runs), 0),
+           'running', coalesce(sum(r.runs) filter (where r.status = 'RUNNING'), 0),
+           'failed_24h', coalesce(sum(r.runs) filter (where r.status in ('FAILED', 'ABANDONED')), 0),
            'error_rate_24h', round(coalesce(
-              count(*) filter (where e.status in ('FAILED', 'ABANDONED'))::numeric
-              / nullif(count(*) filter (where e.status <> 'RUNNING'), 0), 0), 4),
+              sum(r.runs) filter (where r.status in ('FAILED', 'ABANDONED'))::numeric
+              / nullif(sum(r.runs) filter (where r.status <> 'RUNNING'), 0), 0), 4),
            'pending_chunks', (select count(*) from watermark.chunks c where c.status in ('pending', 'failed')),
            'running_chunks', (select count(*) from watermark.chunks c where c.status = 'running'),
            'alerts_firing', (alerting ->> 'firing')::integer,
            'alerts_pending', (alerting ->> 'pending')::integer)
     into metrics
-    from watermark.etl_executions e
-   where e.started_at > now() - interval '24 hours';
+    from runs r;
 
   return jsonb_build_object(
     'status', case when unhealthy then 'unhealthy' when degraded then 'degraded' else 'healthy' end,

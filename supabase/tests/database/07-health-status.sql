@@ -1,7 +1,7 @@
 -- get_etl_health_status: the seed's dashboard figures, the per-pipeline breakdown,
 -- log figures from the hourly rollup equal to the raw counts, never a logs scan.
 begin;
-select plan(25);
+select plan(30);
 
 insert into watermark.etl_executions (execution_id, pipeline, started_at, heartbeat_at, heartbeat_timeout_seconds) values
   ('h_done', 'collector', now() - interval '5 hours', now(), 900),
@@ -186,6 +186,50 @@ select is(
 select results_eq($$select pg_temp.source_api() ->> 'status', public.get_health_report() ->> 'status'$$,
   $$values ('unhealthy', 'unhealthy')$$, 'an entity at its reserve makes source_api unhealthy even without recent calls');
 select tests.clear_authentication();
+
+-- The last call and success older than a day are still found (health looks in the last
+-- day's partitions first): calling again after 30 hours, failing, names the old success.
+delete from watermark.api_rate_limits;
+delete from calls;
+insert into calls values (interval '30 hours', 'Fixture', 'ok', 100), (interval '1 minute', 'Fixture', 'server_error', 100);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', (pg_temp.source_api() ->> 'last_success_at')::timestamptz$$,
+  $$values ('unhealthy', now() - interval '30 hours')$$, 'a success older than a day is found and judged by its age');
+select tests.clear_authentication();
+delete from calls;
+insert into calls values (interval '30 hours', 'Fixture', 'ok', 100);
+select pg_temp.record_calls();
+select tests.authenticate_as('viewer');
+select results_eq($$select pg_temp.source_api() ->> 'status', (pg_temp.source_api() ->> 'last_call_at')::timestamptz$$,
+  $$values ('idle', now() - interval '30 hours')$$, 'a collector that last called 30 hours ago is idle, with its last call');
+select tests.clear_authentication();
+
+-- The report's 24 h run figures (whole hours from the hourly rollup, the window's oldest
+-- part from the runs) equal a count of the runs themselves, at the window's very edges.
+insert into watermark.etl_executions (execution_id, pipeline, status, started_at, finished_at, heartbeat_at) values
+  ('h_edge_in', 'other', 'FAILED', now() - interval '24 hours' + interval '1 second', now(), now()),
+  ('h_edge_in2', 'other', 'COMPLETED', date_trunc('hour', now() - interval '24 hours', 'UTC') + interval '1 hour' - interval '1 second', now(), now()),
+  ('h_edge_out', 'other', 'FAILED', now() - interval '24 hours' - interval '1 second', now(), now()),
+  ('h_old', 'other', 'COMPLETED', now() - interval '3 days', now(), now());
+create temporary table runs_24h as
+  select count(*) as runs, count(*) filter (where status = 'RUNNING') as running,
+         count(*) filter (where status in ('FAILED', 'ABANDONED')) as failed,
+         round(coalesce(count(*) filter (where status in ('FAILED', 'ABANDONED'))::numeric
+                        / nullif(count(*) filter (where status <> 'RUNNING'), 0), 0), 4) as error_rate
+    from watermark.etl_executions where started_at > now() - interval '24 hours';
+grant select on runs_24h to authenticated;
+select tests.authenticate_as('viewer');
+select results_eq(
+  $$select (m ->> 'executions_24h')::bigint, (m ->> 'running')::bigint, (m ->> 'failed_24h')::bigint, (m ->> 'error_rate_24h')::numeric
+      from (select public.get_health_report() -> 'metrics' as m) r$$,
+  $$select runs, running, failed, error_rate from runs_24h$$,
+  'the 24 h run figures equal a count of the runs, including the window''s oldest seconds and excluding older runs');
+select tests.clear_authentication();
+select is((select runs from runs_24h), 8::bigint, 'the check above counted the edge runs (6 earlier runs and 2 inside the edge)');
+select ok(
+  (select p.prosrc ~ 'etl_execution_hourly' from pg_proc p where p.oid = 'public.get_health_report()'::regprocedure),
+  'get_health_report counts whole hours from etl_execution_hourly');
 
 select * from finish();
 rollback;

@@ -1,7 +1,7 @@
 -- The dashboard's read RPCs: the access matrix (anon nothing, users without rights 42501,
 -- viewers and up read), bad input named, and what each returns from known rows.
 begin;
-select plan(77);
+select plan(78);
 
 create temporary table rpc_calls (rpc text primary key, call text not null);
 insert into rpc_calls values
@@ -119,6 +119,12 @@ select is(
   (select count(*) from ((select * from watermark.etl_execution_daily except select * from recount)
                          union all (select * from recount except select * from watermark.etl_execution_daily)) d),
   0::bigint, 'the daily rollup equals a recount of the runs after inserts, updates and deletes');
+create temporary view recount_hourly as
+  select date_trunc('hour', started_at, 'UTC') as hour, status, count(*) as runs from watermark.etl_executions group by 1, 2;
+select is(
+  (select count(*) from ((select * from watermark.etl_execution_hourly except select * from recount_hourly)
+                         union all (select * from recount_hourly except select * from watermark.etl_execution_hourly)) d),
+  0::bigint, 'the hourly rollup equals a recount of the runs after inserts, updates and deletes');
 
 -- The audit: an operator's change is visible to a viewer, with who, what and on what.
 select tests.authenticate_as('operator');
