@@ -754,8 +754,9 @@ $$;
 grant execute on function watermark.write_metrics(jsonb, boolean, text, bigint) to service_role;
 
 -- Deletes what the retention policies say has expired. Logs and metrics are kept by
--- whole UTC days: maintain_partitions() drops a day's partition once all of it is
--- past retention (no rows deleted, whatever the volume), and the statements below
+-- whole UTC days: maintain_partitions() detaches a day's partition once all of it is
+-- past retention (no rows deleted, whatever the volume; drop_expired_partitions()
+-- drops it in a transaction of its own), and the statements below
 -- delete only the rows that landed in the default partitions for want of a day.
 -- Every kind is deleted in batches, at most max_rows_per_kind rows per call (the
 -- pg_cron job calls it often). jit off: the deletes plan over every day's partition, so
@@ -781,6 +782,7 @@ begin
   if max_rows_per_kind is null or max_rows_per_kind < 1 then
     perform watermark.raise_invalid('max_rows_per_kind', 'must be at least 1');
   end if;
+  -- First: the deletes below rely on the expired days being detached already.
   result := jsonb_build_object('partitions', watermark.maintain_partitions());
   -- Fixed statements per kind (no input reaches them); logs go before their executions,
   -- and an execution's logs are deleted through etl_logs so its rollup trigger sees them.

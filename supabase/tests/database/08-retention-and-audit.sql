@@ -55,8 +55,8 @@ select is(watermark.purge_expired() - 'partitions',
 
 -- Retention is configurable.
 update watermark.retention_policies set keep_for = interval '1 day' where kind = 'debug_logs';
-select ok((watermark.purge_expired() #>> '{partitions,dropped}')::integer >= 1,
-  'a shorter debug retention drops the younger days of debug logs');
+select ok((watermark.purge_expired() #>> '{partitions,detached}')::integer >= 1,
+  'a shorter debug retention detaches the younger days of debug logs');
 select is((select count(*)::integer from watermark.etl_logs where level = 'DEBUG'), 0, 'and their rows with them');
 select throws_ok($$update watermark.retention_policies set keep_for = interval '1 minute' where kind = 'logs'$$,
   '23514', null, 'a retention shorter than an hour is refused');

@@ -1,9 +1,10 @@
 -- Time partitions: maintain_partitions keeps one partition per UTC day from the
--- oldest day retention keeps to days_ahead ahead, drops the days wholly past
--- retention (with their rollup rows), and rows for a day without a partition land
--- in the default partition: moved into their day when it is created, purged once expired.
+-- oldest day retention keeps to days_ahead ahead, detaches the days wholly past
+-- retention (with their rollup rows) for drop_expired_partitions to drop, and rows
+-- for a day without a partition land in the default partition: moved into their day
+-- when it is created, purged once expired.
 begin;
-select plan(21);
+select plan(30);
 
 create function pg_temp.day_name(parent text, days integer) returns text language sql as $$
   select format('%s_p%s', parent, to_char((now() at time zone 'UTC')::date + days, 'YYYYMMDD'))
@@ -36,7 +37,7 @@ select is(
       and not c.relrowsecurity),
   null, 'every partition has row level security enabled');
 select tests.authenticate_as('service');
-select is(watermark.maintain_partitions(), '{"created": 0, "dropped": 0}'::jsonb, 'a second run finds nothing to do');
+select is(watermark.maintain_partitions(), '{"created": 0, "detached": 0}'::jsonb, 'a second run finds nothing to do');
 select tests.clear_authentication();
 
 -- Inserts at the boundaries land in their day.
@@ -77,7 +78,7 @@ select is(watermark.purge_expired() - array['partitions', 'debug_logs', 'metrics
 select tests.clear_authentication();
 select ok(to_regclass('watermark.' || pg_temp.day_name('etl_logs_main', -5)) is null
             and to_regclass('watermark.' || pg_temp.day_name('etl_logs_main', -3)) is null,
-  'and drops the days wholly past a shortened retention');
+  'and detaches the days wholly past a shortened retention');
 select ok(to_regclass('watermark.' || pg_temp.day_name('etl_logs_main', -2)) is not null
             and to_regclass('watermark.' || pg_temp.day_name('etl_logs_main', 0)) is not null,
   'keeping the day that holds the cutoff and the current one');
@@ -87,6 +88,36 @@ select set_eq(
   $$select pipeline, hour, level, log_count from watermark.etl_log_hourly$$,
   $$select pipeline, date_trunc('hour', "timestamp", 'UTC'), level, count(*) from watermark.etl_logs group by 1, 2, 3$$,
   'the hourly rollup still equals the raw counts after moves and drops');
+
+-- The detached days wait, renamed, outside the hierarchy; drop_expired_partitions drops
+-- their foreign keys in one call and the days in the next, so that dropping a day (and
+-- releasing its files) locks no table a writer needs.
+create temporary table expired as
+  select c.oid, c.relname::text as relname from pg_class c
+   where c.relnamespace = 'watermark'::regnamespace and c.relname ~ '^etl_logs_main_p[0-9]{8}_expired$';
+grant select on expired to service_role;
+select ok((select count(*) from expired) >= 2, 'the detached days are kept as <day>_expired until dropped');
+select is((select count(*) from expired e join pg_inherits i on i.inhrelid = e.oid), 0::bigint, 'outside the partition hierarchy');
+select tests.authenticate_as('service');
+select results_eq($$select (r ->> 'foreign_keys')::bigint, (r ->> 'dropped')::bigint from (select watermark.drop_expired_partitions() r) x$$,
+  $$select count(*), 0::bigint from expired$$, 'the first call drops only the days'' foreign keys to etl_executions');
+select tests.clear_authentication();
+select is((select count(*) from expired e join pg_constraint c on c.conrelid = e.oid and c.contype = 'f'), 0::bigint,
+  'no detached day references etl_executions any more');
+select tests.authenticate_as('service');
+select results_eq($$select (r ->> 'foreign_keys')::bigint, (r ->> 'dropped')::bigint, (r ->> 'bytes')::bigint > 0
+                      from (select watermark.drop_expired_partitions() r) x$$,
+  $$select 0::bigint, count(*), true from expired$$, 'the next call drops the days and says how many bytes they held');
+select tests.clear_authentication();
+select is((select count(*) from expired e join pg_class c on c.oid = e.oid), 0::bigint, 'they are gone');
+select tests.authenticate_as('service');
+select is(watermark.drop_expired_partitions() - 'bytes', '{"foreign_keys": 0, "dropped": 0}'::jsonb, 'a third call finds nothing');
+select throws_ok($$select watermark.drop_expired_partitions(0)$$, 'WM001', 'max_tables: must be between 1 and 1000, got 0',
+  'max_tables is bounded');
+select tests.clear_authentication();
+select tests.authenticate_as('viewer');
+select throws_ok($$select watermark.drop_expired_partitions()$$, '42501', null, 'viewers cannot drop partitions');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;
