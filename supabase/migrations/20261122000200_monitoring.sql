@@ -43,10 +43,11 @@ comment on table watermark.etl_executions is
   'One row per pipeline run. Written by start/heartbeat/finish_etl_execution; terminal statuses never change.';
 
 -- Newest-first listing (list_etl_executions, health's last execution), per pipeline or not;
--- created_by and status let the access audit, list_pipelines and health count runs per
--- caller, per pipeline and per status from the index alone.
-create index etl_executions_started_at_idx on watermark.etl_executions (started_at) include (created_by, status);
+-- status lets list_pipelines and health count runs per pipeline and status from the index alone.
+create index etl_executions_started_at_idx on watermark.etl_executions (started_at) include (status);
 create index etl_executions_pipeline_started_at_idx on watermark.etl_executions (pipeline, started_at) include (status);
+-- A caller's newest run (the access audit's top callers).
+create index etl_executions_created_by_idx on watermark.etl_executions (created_by, started_at);
 -- Running runs are few and looked up often (health, reaping stale runs).
 create index etl_executions_running_idx on watermark.etl_executions (heartbeat_at)
   where status = 'RUNNING';

@@ -4,7 +4,8 @@
 -- kept exact by statement-level triggers on etl_executions, whatever writes them
 -- (RPCs, the reaper, retention, psql):
 --   etl_execution_daily   runs and rows per UTC day x pipeline x status (the 14-day charts);
---   etl_execution_hourly  runs per UTC hour x status (health's last 24 hours).
+--   etl_execution_hourly  runs per UTC hour x status x caller (health's last 24 hours,
+--                         the access audit's calls per hour and caller).
 -- Neither needs its own retention: deleting runs takes them out of both.
 
 create table watermark.etl_execution_daily (
@@ -23,11 +24,12 @@ comment on table watermark.etl_execution_daily is
 create table watermark.etl_execution_hourly (
   hour timestamptz not null,
   status text not null,
+  created_by text not null,
   runs bigint not null,
-  primary key (hour, status)
+  primary key (hour, status, created_by)
 );
 comment on table watermark.etl_execution_hourly is
-  'Derived: etl_executions counted per UTC start hour and status. Maintained by triggers; never write it directly.';
+  'Derived: etl_executions counted per UTC start hour, status and caller (created_by). Maintained by triggers; never write it directly.';
 
 alter table watermark.etl_execution_daily enable row level security;
 alter table watermark.etl_execution_hourly enable row level security;
@@ -40,7 +42,7 @@ grant select on watermark.etl_execution_daily, watermark.etl_execution_hourly to
 create index etl_execution_daily_empty_idx on watermark.etl_execution_daily (day) where runs <= 0;
 create index etl_execution_hourly_empty_idx on watermark.etl_execution_hourly (hour) where runs <= 0;
 
--- Applies signed deltas (+1 per new row, -1 per old row; `at` is the run's started_at)
+-- Applies signed deltas (+1 per new row, -1 per old row; `at` is the run's started_at, `by` its caller)
 -- to both rollups, then drops emptied rows. Security definer: any role allowed to
 -- write executions keeps the rollups exact without being granted writes on them.
 create function watermark.count_executions(delta jsonb)
@@ -63,13 +65,14 @@ begin
     set runs = t.runs + excluded.runs, rows_extracted = t.rows_extracted + excluded.rows_extracted,
         rows_upserted = t.rows_upserted + excluded.rows_upserted;
   with d as (
-    select date_trunc('hour', (e ->> 'at')::timestamptz, 'UTC') as hour, e ->> 'status' as status, sum((e ->> 'runs')::bigint) as runs
-      from jsonb_array_elements(delta) e group by 1, 2
+    select date_trunc('hour', (e ->> 'at')::timestamptz, 'UTC') as hour, e ->> 'status' as status, e ->> 'by' as created_by,
+           sum((e ->> 'runs')::bigint) as runs
+      from jsonb_array_elements(delta) e group by 1, 2, 3
   )
-  insert into watermark.etl_execution_hourly as t (hour, status, runs)
-  select d.hour, d.status, d.runs from d where d.runs <> 0
-   order by 1, 2
-  on conflict (hour, status) do update set runs = t.runs + excluded.runs;
+  insert into watermark.etl_execution_hourly as t (hour, status, created_by, runs)
+  select d.hour, d.status, d.created_by, d.runs from d where d.runs <> 0
+   order by 1, 2, 3
+  on conflict (hour, status, created_by) do update set runs = t.runs + excluded.runs;
   -- Separate statements: within one, a delete cannot see the rows the upserts just changed.
   delete from watermark.etl_execution_daily t where t.runs <= 0;
   delete from watermark.etl_execution_hourly t where t.runs <= 0;
@@ -85,7 +88,7 @@ language sql
 immutable
 set search_path = ''
 as $$
-  select jsonb_build_object('at', r.started_at, 'pipeline', r.pipeline, 'status', r.status, 'runs', sign,
+  select jsonb_build_object('at', r.started_at, 'by', r.created_by, 'pipeline', r.pipeline, 'status', r.status, 'runs', sign,
                             'x', sign * coalesce(r.processed_fixtures, 0), 'u', sign * coalesce(r.rows_written, 0))
 $$;
 revoke execute on function watermark.execution_delta(watermark.etl_executions, integer) from public;

@@ -227,16 +227,16 @@ begin
     select c.created_at, c.actor, c.action, c.chunk_id, c.details, 'chunk_audit'
       from watermark.chunk_audit c where c.created_at >= window_start
   ),
-  -- Counted per hour and caller in each source before they meet: a day's runs (tens of
-  -- thousands at scale) are then read from etl_executions_started_at_idx alone.
+  -- Counted per hour and caller in each source before they meet; a day's runs (tens of
+  -- thousands at scale) come counted from the hourly rollup (the window is whole hours).
   tally as (
     select date_trunc('hour', ch.at, 'UTC') as hour, ch.actor, count(*) as calls,
            count(*) filter (where ch.action not like 'invoke %' and ch.action <> 'start_etl_execution') as changes,
            max(ch.at) as last_at
       from changes ch group by 1, 2
     union all
-    select date_trunc('hour', x.started_at, 'UTC'), x.created_by, count(*), 0, max(x.started_at)
-      from watermark.etl_executions x where x.started_at >= window_start group by 1, 2
+    select h.hour, h.created_by, sum(h.runs)::bigint, 0, null::timestamptz
+      from watermark.etl_execution_hourly h where h.hour >= window_start group by 1, 2
     union all
     select date_trunc('hour', i.requested_at, 'UTC'), case i.trigger when 'schedule' then 'pg_cron' else i.trigger end,
            count(*), 0, max(i.requested_at)
@@ -251,7 +251,11 @@ begin
         left join (select t.hour, sum(t.calls)::bigint as calls, sum(t.changes)::bigint as changes from tally t group by 1) n
           on n.hour = h.hour),
     'top_callers', (
-      select coalesce(jsonb_agg(t order by t.calls desc, t.actor), '[]')
+      -- A top caller's newest run, from etl_executions_created_by_idx: the rollup has no times.
+      select coalesce(jsonb_agg(jsonb_build_object('actor', t.actor, 'calls', t.calls, 'last_at',
+                        greatest(t.last_at, (select max(x.started_at) from watermark.etl_executions x
+                                              where x.created_by = t.actor and x.started_at >= window_start)))
+                      order by t.calls desc, t.actor), '[]')
         from (select c.actor, sum(c.calls)::bigint as calls, max(c.last_at) as last_at from tally c
                group by c.actor order by sum(c.calls) desc, c.actor limit 10) t),
     'changes', (

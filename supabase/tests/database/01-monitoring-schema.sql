@@ -80,7 +80,7 @@ select indexes_are('watermark', 'etl_metrics', array['etl_metrics_pkey', 'etl_me
 -- etl_executions_completed_idx and _unsuccessful_idx come with the alerts migration (its observers read them),
 -- etl_executions_correlation_id_idx with the backlog dispatch (runs looked up by invocation).
 select indexes_are('watermark', 'etl_executions', array['etl_executions_pkey', 'etl_executions_started_at_idx',
-  'etl_executions_pipeline_started_at_idx', 'etl_executions_running_idx', 'etl_executions_finished_at_idx',
+  'etl_executions_pipeline_started_at_idx', 'etl_executions_created_by_idx', 'etl_executions_running_idx', 'etl_executions_finished_at_idx',
   'etl_executions_completed_idx', 'etl_executions_unsuccessful_idx', 'etl_executions_correlation_id_idx']);
 
 select has_trigger('watermark', 'etl_executions', 'etl_executions_finished_are_final',
