@@ -358,9 +358,6 @@ function toJsonObject(details) {
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : { value: parsed };
 }
 
-// packages/core/src/rpc/client.ts
-import { createClient } from "npm:@supabase/supabase-js@^2.109.0";
-
 // packages/core/src/rpc/schemas.ts
 import { z as z2 } from "npm:zod@^4.6.7";
 var LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
