@@ -3022,6 +3022,7 @@ var CollectionRun = class {
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
     let queued = [];
+    let lastPage = false;
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -3093,11 +3094,9 @@ var CollectionRun = class {
         }
         this.resources.startBatch();
         if (queued.length === 0) {
-          queued = await this.deps.rpc.call("list_chunk_work", {
-            chunk_id: claim.chunk_id,
-            after_fixture_id: after,
-            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left)
-          });
+          const maxRows2 = Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left);
+          queued = await this.deps.rpc.call("list_chunk_work", { chunk_id: claim.chunk_id, after_fixture_id: after, max_rows: maxRows2 });
+          lastPage = queued.length < maxRows2;
         }
         const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
@@ -3132,6 +3131,10 @@ var CollectionRun = class {
         });
         this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
+        if (queued.length === 0 && lastPage) {
+          await release("done");
+          return null;
+        }
       }
     } catch (err) {
       if (isWatermarkError(err, "lease_lost")) {
