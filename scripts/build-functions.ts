@@ -76,7 +76,9 @@ function npmSpecifiers(): Plugin {
             ],
           };
         }
-        return { path: `npm:${name}@${range}${args.path.slice(name.length)}`, external: true };
+        // No side effects: an import whose bindings a bundle never uses is dropped, so a function does not load (and
+        // keep in its heap) a package it does not call (collect: supabase-js, ~4 MB of heap).
+        return { path: `npm:${name}@${range}${args.path.slice(name.length)}`, external: true, sideEffects: false };
       });
     },
   };

@@ -118,6 +118,26 @@ describe("collect() API economy", () => {
   });
 });
 
+describe("collect() work queries", () => {
+  let env: CollectionEnv;
+  beforeAll(async () => {
+    // One season of 20 teams: 380 fixtures.
+    env = await collectionEnv("collect-work-queries", { seed: 4, leagues: 1, seasonsPerLeague: 1, teamsPerLeague: 20, ...LEAGUES_ONLY });
+  });
+  afterAll(async () => env?.close());
+
+  it("asks for a chunk's work until a short page, then releases it done without asking again", async () => {
+    // Batches of 20: a work query asks for 200 ids, so 380 fixtures come as a full page and a short one.
+    const { result, rpcCalls } = await env.runCountingRpcs({ batchSize: 20 });
+    expect(result.stopReason, result.stopMessage).toBe("no_work");
+    expect(result.counters).toMatchObject({ fixturesRequested: 380, chunksCompleted: 1 });
+    expect(rpcCalls).toMatchObject({ list_chunk_work: 2, release_chunk: 1 });
+    const chunks = await env.stack.query<{ status: string; checkpoint: unknown }>("select status, checkpoint from watermark.chunks");
+    expect(chunks).toEqual([{ status: "done", checkpoint: {} }]);
+    expect(await storedFixtures(env.stack)).toEqual(truthFixtures(env.sim));
+  });
+});
+
 describe("collect() under a tight hourly limit", () => {
   let env: CollectionEnv;
   beforeAll(async () => {

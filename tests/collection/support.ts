@@ -2,7 +2,7 @@
 // collector deps pointed at both. Comparison helpers read the database back.
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CollectorSettings, createCollectorDeps } from "../../packages/core/src/collector/deps.ts";
-import { type CollectOptions, collect } from "../../packages/core/src/collector/index.ts";
+import { type CollectOptions, type CollectResult, collect } from "../../packages/core/src/collector/index.ts";
 import { type Simulator, type SimulatorOptions, startSimulator } from "../../packages/simulator/src/index.ts";
 import { createTestStack, type TestStack } from "../support/test-stack.ts";
 
@@ -25,6 +25,8 @@ export interface CollectionEnv {
   sim: Simulator;
   /** One run; `settings` adds to the collector's (e.g. a resource probe). */
   run(options?: CollectOptions, settings?: Partial<CollectorSettings>): ReturnType<typeof collect>;
+  /** One run that also counts the collector's RPC calls by name. */
+  runCountingRpcs(options?: CollectOptions): Promise<{ result: CollectResult; rpcCalls: Record<string, number> }>;
   /** Env for spawning `npm run collect` against this stack and simulator. */
   cliEnv(): Record<string, string>;
   close(): Promise<void>;
@@ -33,23 +35,35 @@ export interface CollectionEnv {
 export async function collectionEnv(label: string, simOptions: SimulatorOptions = {}): Promise<CollectionEnv> {
   const stack = await createTestStack(label);
   const sim = await startSimulator({ timeScale: 0, ...simOptions });
+  const deps = (settings: Partial<CollectorSettings> = {}) =>
+    createCollectorDeps({
+      supabaseUrl: stack.supabaseUrl,
+      serviceRoleKey: stack.keys.serviceRole,
+      sportmonksApiKey: sim.apiKey,
+      sportmonksBaseUrl: sim.baseUrl,
+      console: { level: "off" },
+      // Fast retries: the simulator's faults are injected, not load.
+      sportmonks: { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 10, timeoutMs: 2_000 },
+      ...settings,
+    });
   return {
     stack,
     sim,
-    run: (options = {}, settings = {}) =>
-      collect(
-        createCollectorDeps({
-          supabaseUrl: stack.supabaseUrl,
-          serviceRoleKey: stack.keys.serviceRole,
-          sportmonksApiKey: sim.apiKey,
-          sportmonksBaseUrl: sim.baseUrl,
-          console: { level: "off" },
-          // Fast retries: the simulator's faults are injected, not load.
-          sportmonks: { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 10, timeoutMs: 2_000 },
-          ...settings,
-        }),
-        { timeBudgetMs: 300_000, ...options },
-      ),
+    run: (options = {}, settings = {}) => collect(deps(settings), { timeBudgetMs: 300_000, ...options }),
+    async runCountingRpcs(options = {}) {
+      const counted = deps();
+      const rpc = counted.rpc;
+      const rpcCalls: Record<string, number> = {};
+      counted.rpc = {
+        registry: rpc.registry,
+        call: (name, args, callOptions) => {
+          rpcCalls[name] = (rpcCalls[name] ?? 0) + 1;
+          return rpc.call(name, args, callOptions);
+        },
+      };
+      const result = await collect(counted, { timeBudgetMs: 300_000, ...options });
+      return { result, rpcCalls };
+    },
     cliEnv: () => ({
       SUPABASE_URL: stack.supabaseUrl,
       SUPABASE_SERVICE_ROLE_KEY: stack.keys.serviceRole,

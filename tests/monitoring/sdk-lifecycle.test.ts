@@ -151,6 +151,77 @@ describe("bad input: WM001 naming the field, nothing written", () => {
     expect([await count("etl_logs"), await count("etl_metrics"), await count("etl_executions")]).toEqual(before);
   });
 
+  it("the tracker refuses a bad metric before buffering it, naming the field, and stores a good one as the schema shapes it", async () => {
+    const m = monitor();
+    const executionId = await m.start();
+    const refused = (record: () => unknown) => {
+      try {
+        record();
+      } catch (err) {
+        return err;
+      }
+      return "accepted";
+    };
+    for (const [record, field] of [
+      [() => m.metrics.recordMetric("", 1), "metric_name"],
+      [() => m.metrics.recordMetric("x".repeat(201), 1), "metric_name"],
+      [() => m.metrics.recordMetric("m", Number.NaN), "metric_value"],
+      [() => m.metrics.recordMetric("m", Number.POSITIVE_INFINITY), "metric_value"],
+      [() => m.metrics.recordMetric("m", 1, { unit: "u".repeat(51) }), "metric_unit"],
+      [() => m.metrics.recordMetric("m", 1, { kind: "histogram" as never }), "metric_kind"],
+    ] as const) {
+      expect(refused(record)).toMatchObject({ code: "WM001", field });
+    }
+    // A name the schema trims is stored trimmed; tags, unit and kind as given.
+    await m.metrics.recordMetric("  padded.name  ", 2, { unit: "ms", kind: "timing", tags: { entity: "Fixture", status: 200, ok: true } });
+    await m.metrics.recordMetric("plain.name", 3);
+    await m.finish("COMPLETED");
+    const rows = await stack.query<{
+      metric_name: string;
+      metric_value: number;
+      metric_unit: string | null;
+      metric_kind: string;
+      tags: unknown;
+    }>(
+      "select metric_name, metric_value::float8 as metric_value, metric_unit, metric_kind, tags from watermark.etl_metrics where execution_id = $1 order by metric_name",
+      [executionId],
+    );
+    expect(rows).toEqual([
+      {
+        metric_name: "padded.name",
+        metric_value: 2,
+        metric_unit: "ms",
+        metric_kind: "timing",
+        tags: { entity: "Fixture", status: 200, ok: true },
+      },
+      { metric_name: "plain.name", metric_value: 3, metric_unit: null, metric_kind: "gauge", tags: {} },
+    ]);
+  });
+
+  it("log details are stored as JSON gives them, nested objects included", async () => {
+    const m = monitor();
+    const executionId = await m.start();
+    // Plain nested objects (copied as they are), and values only JSON knows how to write (dates, errors, arrays).
+    const plain = {
+      fixtures: 50,
+      rate_limit: { remaining: 12, resets_in_seconds: 30, requested_entity: "Fixture" },
+      checkpoint: { last_fixture_id: 7, deeper: { still: { plain: null, dropped: undefined, deepest: { five: { levels: 5 } } } } },
+      skipped: undefined,
+    };
+    const other = { at: new Date(0), ids: [1, 2], nested: { error: new Error("boom") } };
+    await m.logger.info("plain details", plain);
+    await m.logger.info("other details", other);
+    await m.finish("COMPLETED");
+    const logs = await viewer.call("get_etl_logs", { execution_id: executionId, max_rows: 10 });
+    const stored = (message: string) => logs.find((l) => l.message === message)?.details;
+    expect(stored("plain details")).toEqual(JSON.parse(JSON.stringify(plain)));
+    expect(stored("other details")).toEqual({
+      at: "1970-01-01T00:00:00.000Z",
+      ids: [1, 2],
+      nested: { error: { name: "Error", message: "boom" } },
+    });
+  });
+
   it("the client refuses the same mistakes before sending, with the same field names", async () => {
     await expect(service.call("log_etl_event", { level: "INFO", component: "", message: "m" })).rejects.toMatchObject({
       code: "WM001",

@@ -833,6 +833,39 @@ function supabaseTransport(supabase) {
     return data;
   };
 }
+function fetchTransport(options) {
+  const base = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/`;
+  const send = options.fetch ?? ((input, init) => fetch(input, init));
+  return async (name, args, call) => {
+    let response;
+    try {
+      response = await send(base + name, {
+        method: "POST",
+        headers: {
+          apikey: options.apiKey,
+          Authorization: `Bearer ${call.accessToken ?? options.accessToken ?? options.apiKey}`,
+          "Content-Type": "application/json",
+          Accept: "application/json"
+        },
+        body: JSON.stringify(args),
+        signal: call.signal
+      });
+    } catch (error) {
+      throw new Error(`${name}: the request failed (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)})`, {
+        cause: error
+      });
+    }
+    const text2 = await response.text();
+    let body = null;
+    try {
+      if (text2 !== "") body = JSON.parse(text2);
+    } catch {
+      throw new Error(`${name}: HTTP ${response.status} with a body that is not JSON (${text2.slice(0, 200)})`);
+    }
+    if (!response.ok) throw fromApiError(body, response.status);
+    return body;
+  };
+}
 var NoRealtimeSocket = class {
   constructor() {
     throw new Error("the Watermark RPC client does not use Realtime; create your own supabase-js client for it");
@@ -971,12 +1004,10 @@ function invocationId(request) {
   return raw && /^\d{1,18}$/.test(raw) ? Number(raw) : void 0;
 }
 function triggerAuthenticator(options) {
-  const rpc = createRpcClient({
-    url: options.supabaseUrl,
-    apiKey: options.serviceRoleKey,
-    registry: triggerRpcs,
-    fetch: options.fetch
-  });
+  const rpc = rpcClientFromTransport(
+    triggerRpcs,
+    fetchTransport({ url: options.supabaseUrl, apiKey: options.serviceRoleKey, fetch: options.fetch })
+  );
   return async (request) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
     if (bearer && sameSecret(bearer, options.serviceRoleKey)) return { kind: "service_role" };

@@ -2,6 +2,10 @@
 // Self-contained so `supabase functions deploy` (with or without Docker, --use-api) uploads all it needs.
 // deno-lint-ignore-file
 // @ts-nocheck
+// functions/collect/zod-jitless.ts
+import { z } from "npm:zod@^4.6.7";
+z.config({ jitless: true });
+
 // packages/core/src/errors/index.ts
 var ErrorCodes = {
   invalid_parameter: "WM001",
@@ -325,7 +329,8 @@ function replacer(_key, value) {
   }
   return value;
 }
-function flatCopy(details) {
+var PLAIN_DEPTH = 3;
+function plainCopy(details, depth) {
   const proto = Object.getPrototypeOf(details);
   if (proto !== Object.prototype && proto !== null) return void 0;
   const copy = {};
@@ -334,6 +339,10 @@ function flatCopy(details) {
     if (key === "__proto__") return void 0;
     if (typeof value === "string" || typeof value === "boolean" || value === null || typeof value === "number" && Number.isFinite(value)) {
       copy[key] = value;
+    } else if (typeof value === "object" && depth > 0) {
+      const nested = plainCopy(value, depth - 1);
+      if (nested === void 0) return void 0;
+      copy[key] = nested;
     } else if (value !== void 0) {
       return void 0;
     }
@@ -342,52 +351,49 @@ function flatCopy(details) {
 }
 function toJsonObject(details) {
   if (details === void 0) return void 0;
-  const flat = flatCopy(details);
-  if (flat !== void 0) return flat;
+  const plain = plainCopy(details, PLAIN_DEPTH);
+  if (plain !== void 0) return plain;
   const text2 = JSON.stringify(details, replacer);
   const parsed = text2 === void 0 ? {} : JSON.parse(text2);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : { value: parsed };
 }
 
-// packages/core/src/rpc/client.ts
-import { createClient } from "npm:@supabase/supabase-js@^2.109.0";
-
 // packages/core/src/rpc/schemas.ts
-import { z } from "npm:zod@^4.6.7";
+import { z as z2 } from "npm:zod@^4.6.7";
 var LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
-var logLevel = z.enum(LOG_LEVELS);
+var logLevel = z2.enum(LOG_LEVELS);
 var EXECUTION_STATUSES = ["RUNNING", "COMPLETED", "FAILED", "CANCELLED", "ABANDONED"];
-var executionStatus = z.enum(EXECUTION_STATUSES);
-var finishStatus = z.enum(["COMPLETED", "FAILED", "CANCELLED", "ABANDONED"]);
-var executionTrigger = z.enum(["schedule", "backlog", "manual", "api"]);
+var executionStatus = z2.enum(EXECUTION_STATUSES);
+var finishStatus = z2.enum(["COMPLETED", "FAILED", "CANCELLED", "ABANDONED"]);
+var executionTrigger = z2.enum(["schedule", "backlog", "manual", "api"]);
 var METRIC_KINDS = ["counter", "gauge", "timing"];
-var metricKind = z.enum(METRIC_KINDS);
-var text = z.string().trim().min(1, { message: "must not be empty" });
+var metricKind = z2.enum(METRIC_KINDS);
+var text = z2.string().trim().min(1, { message: "must not be empty" });
 var shortText = (max) => text.max(max, { message: `is longer than ${max} characters; use a short name` });
 var pipelineName = text.max(100, { message: "must be a string of 1 to 100 characters naming the pipeline" });
-var count = z.number().int().nonnegative();
-var timestamp = z.iso.datetime({ offset: true });
-var jsonValue = z.json();
-var jsonObject = z.record(z.string(), jsonValue);
-var numeric = z.union([
-  z.number(),
-  z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)
+var count = z2.number().int().nonnegative();
+var timestamp = z2.iso.datetime({ offset: true });
+var jsonValue = z2.json();
+var jsonObject = z2.record(z2.string(), jsonValue);
+var numeric = z2.union([
+  z2.number(),
+  z2.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)
 ]);
-var startEtlExecutionArgs = z.object({
-  execution_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, {
+var startEtlExecutionArgs = z2.object({
+  execution_id: z2.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, {
     message: "must be 1 to 128 letters, digits, _ . : or - starting with a letter or digit; or null to generate one"
   }).optional(),
   config: jsonObject.optional(),
   pipeline: pipelineName.optional(),
   trigger: executionTrigger.optional(),
   correlation_id: text.optional(),
-  heartbeat_timeout_seconds: z.number().int().min(10).max(86400).optional()
+  heartbeat_timeout_seconds: z2.number().int().min(10).max(86400).optional()
 });
-var heartbeatEtlExecutionArgs = z.object({
+var heartbeatEtlExecutionArgs = z2.object({
   execution_id: text,
   progress: jsonObject.optional()
 });
-var finishEtlExecutionArgs = z.object({
+var finishEtlExecutionArgs = z2.object({
   execution_id: text,
   status: finishStatus,
   total_fixtures: count.optional(),
@@ -396,62 +402,62 @@ var finishEtlExecutionArgs = z.object({
   failed_fixtures: count.optional(),
   total_chunks: count.optional(),
   processed_chunks: count.optional(),
-  error_message: z.string().optional(),
+  error_message: z2.string().optional(),
   rows_written: count.optional()
 });
-var logEtlEventArgs = z.object({
+var logEtlEventArgs = z2.object({
   level: logLevel,
   component: shortText(200),
   message: text,
   details: jsonObject.optional(),
   execution_id: text.optional(),
   chunk_id: text.optional(),
-  fixture_id: z.number().int().nonnegative().optional(),
-  duration_ms: z.number().nonnegative().optional()
+  fixture_id: z2.number().int().nonnegative().optional(),
+  duration_ms: z2.number().nonnegative().optional()
 });
 var logEventElement = logEtlEventArgs.extend({
   timestamp: timestamp.optional(),
-  correlation_id: z.string().optional(),
+  correlation_id: z2.string().optional(),
   pipeline: pipelineName.optional()
 });
 var sequenced = {
-  stream: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$/, {
+  stream: z2.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{7,99}$/, {
     message: "must be 8 to 100 letters, digits, _ . : or - naming the writer (e.g. a random UUID)"
   }).optional(),
-  first_seq: z.number().int().min(1).optional()
+  first_seq: z2.number().int().min(1).optional()
 };
-var logEtlEventsArgs = z.object({
-  events: z.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+var logEtlEventsArgs = z2.object({
+  events: z2.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
   ...sequenced
 });
-var recordEtlMetricArgs = z.object({
+var recordEtlMetricArgs = z2.object({
   execution_id: text,
   metric_name: shortText(200),
-  metric_value: z.number(),
-  metric_unit: z.string().max(50, { message: "must be a string of at most 50 characters" }).optional(),
+  metric_value: z2.number(),
+  metric_unit: z2.string().max(50, { message: "must be a string of at most 50 characters" }).optional(),
   tags: jsonObject.optional()
 });
 var metricElement = recordEtlMetricArgs.extend({
   execution_id: text.nullable().optional(),
   metric_kind: metricKind.optional(),
   timestamp: timestamp.optional(),
-  correlation_id: z.string().optional(),
+  correlation_id: z2.string().optional(),
   pipeline: pipelineName.optional()
 });
-var recordEtlMetricsArgs = z.object({
-  metrics: z.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
+var recordEtlMetricsArgs = z2.object({
+  metrics: z2.array(metricElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
   ...sequenced
 });
-var getEtlExecutionSummaryArgs = z.object({ execution_id: text });
-var getEtlHealthStatusArgs = z.object({ pipeline: pipelineName.optional() });
-var maxRows = z.number().int().min(1).max(1e3);
-var listEtlExecutionsArgs = z.object({
+var getEtlExecutionSummaryArgs = z2.object({ execution_id: text });
+var getEtlHealthStatusArgs = z2.object({ pipeline: pipelineName.optional() });
+var maxRows = z2.number().int().min(1).max(1e3);
+var listEtlExecutionsArgs = z2.object({
   pipeline: text.optional(),
   status: executionStatus.optional(),
   max_rows: maxRows.optional(),
   before_started_at: timestamp.optional()
 });
-var getEtlLogsArgs = z.object({
+var getEtlLogsArgs = z2.object({
   min_level: logLevel.optional(),
   component: text.optional(),
   execution_id: text.optional(),
@@ -459,123 +465,123 @@ var getEtlLogsArgs = z.object({
   since: timestamp.optional(),
   until: timestamp.optional(),
   max_rows: maxRows.optional(),
-  before_log_id: z.number().int().positive().optional()
+  before_log_id: z2.number().int().positive().optional()
 });
-var getEtlMetricSummaryArgs = z.object({
+var getEtlMetricSummaryArgs = z2.object({
   metric_name: text.optional(),
-  hours: z.number().positive().max(8784, { message: "must be more than 0 and at most 8784" }).optional(),
-  bucket: z.enum(["minute", "hour", "day"]).optional(),
+  hours: z2.number().positive().max(8784, { message: "must be more than 0 and at most 8784" }).optional(),
+  bucket: z2.enum(["minute", "hour", "day"]).optional(),
   execution_id: text.optional(),
   pipeline: text.optional()
 });
-var executionSummary = z.looseObject({
-  execution_id: z.string(),
-  pipeline: z.string().optional(),
+var executionSummary = z2.looseObject({
+  execution_id: z2.string(),
+  pipeline: z2.string().optional(),
   status: executionStatus,
-  trigger: z.string().nullish(),
-  started_at: z.string(),
-  finished_at: z.string().nullish(),
-  heartbeat_at: z.string().nullish(),
+  trigger: z2.string().nullish(),
+  started_at: z2.string(),
+  finished_at: z2.string().nullish(),
+  heartbeat_at: z2.string().nullish(),
   duration_seconds: numeric.nullish(),
-  total_fixtures: z.number().nullish(),
-  processed_fixtures: z.number().nullish(),
-  successful_fixtures: z.number().nullish(),
-  failed_fixtures: z.number().nullish(),
-  total_chunks: z.number().nullish(),
-  processed_chunks: z.number().nullish(),
-  rows_written: z.number().nullish(),
+  total_fixtures: z2.number().nullish(),
+  processed_fixtures: z2.number().nullish(),
+  successful_fixtures: z2.number().nullish(),
+  failed_fixtures: z2.number().nullish(),
+  total_chunks: z2.number().nullish(),
+  processed_chunks: z2.number().nullish(),
+  rows_written: z2.number().nullish(),
   success_rate: numeric.nullish(),
   processing_rate: numeric.nullish(),
-  error_message: z.string().nullish(),
-  correlation_id: z.string().nullish(),
+  error_message: z2.string().nullish(),
+  correlation_id: z2.string().nullish(),
   config: jsonValue.optional(),
   progress: jsonValue.optional(),
-  log_counts: z.record(logLevel, z.number()).optional(),
-  metric_count: z.number().optional()
+  log_counts: z2.record(logLevel, z2.number()).optional(),
+  metric_count: z2.number().optional()
 });
 var healthFigures = {
-  total_executions: z.number(),
-  running: z.number(),
+  total_executions: z2.number(),
+  running: z2.number(),
   /** RUNNING runs whose heartbeat is older than their timeout (about to be reaped). */
-  stale_running: z.number(),
-  completed: z.number(),
-  failed: z.number(),
-  cancelled: z.number(),
-  abandoned: z.number(),
+  stale_running: z2.number(),
+  completed: z2.number(),
+  failed: z2.number(),
+  cancelled: z2.number(),
+  abandoned: z2.number(),
   avg_duration_seconds: numeric.nullable(),
   avg_success_rate: numeric.nullable(),
-  last_execution_at: z.string().nullable(),
-  logs_24h: z.number(),
-  errors_24h: z.number(),
-  warnings_24h: z.number()
+  last_execution_at: z2.string().nullable(),
+  logs_24h: z2.number(),
+  errors_24h: z2.number(),
+  warnings_24h: z2.number()
 };
-var healthStatus = z.looseObject({
-  generated_at: z.string(),
-  pipeline: z.string().nullable(),
+var healthStatus = z2.looseObject({
+  generated_at: z2.string(),
+  pipeline: z2.string().nullable(),
   /** Start of the 24 h log window (whole UTC hours). */
-  window_start: z.string(),
+  window_start: z2.string(),
   ...healthFigures,
-  pipelines: z.array(z.looseObject({ pipeline: z.string(), ...healthFigures }))
+  pipelines: z2.array(z2.looseObject({ pipeline: z2.string(), ...healthFigures }))
 });
-var executionRow = z.object({
-  execution_id: z.string(),
-  pipeline: z.string(),
+var executionRow = z2.object({
+  execution_id: z2.string(),
+  pipeline: z2.string(),
   status: executionStatus,
-  trigger: z.string().nullable(),
-  started_at: z.string(),
-  finished_at: z.string().nullable(),
-  heartbeat_at: z.string().nullable(),
+  trigger: z2.string().nullable(),
+  started_at: z2.string(),
+  finished_at: z2.string().nullable(),
+  heartbeat_at: z2.string().nullable(),
   duration_seconds: numeric.nullable(),
-  total_fixtures: z.number().nullable(),
-  processed_fixtures: z.number().nullable(),
-  successful_fixtures: z.number().nullable(),
-  failed_fixtures: z.number().nullable(),
-  total_chunks: z.number().nullable(),
-  processed_chunks: z.number().nullable(),
-  rows_written: z.number().nullable(),
+  total_fixtures: z2.number().nullable(),
+  processed_fixtures: z2.number().nullable(),
+  successful_fixtures: z2.number().nullable(),
+  failed_fixtures: z2.number().nullable(),
+  total_chunks: z2.number().nullable(),
+  processed_chunks: z2.number().nullable(),
+  rows_written: z2.number().nullable(),
   success_rate: numeric.nullable(),
-  error_message: z.string().nullable(),
-  correlation_id: z.string().nullable()
+  error_message: z2.string().nullable(),
+  correlation_id: z2.string().nullable()
 });
-var logRow = z.object({
-  log_id: z.number(),
-  timestamp: z.string(),
+var logRow = z2.object({
+  log_id: z2.number(),
+  timestamp: z2.string(),
   level: logLevel,
-  component: z.string(),
-  message: z.string(),
+  component: z2.string(),
+  message: z2.string(),
   details: jsonValue.nullable(),
-  execution_id: z.string().nullable(),
-  chunk_id: z.string().nullable(),
-  fixture_id: z.number().nullable(),
+  execution_id: z2.string().nullable(),
+  chunk_id: z2.string().nullable(),
+  fixture_id: z2.number().nullable(),
   duration_ms: numeric.nullable(),
-  correlation_id: z.string().nullable(),
-  pipeline: z.string().nullable()
+  correlation_id: z2.string().nullable(),
+  pipeline: z2.string().nullable()
 });
-var metricSummaryRow = z.object({
-  metric_name: z.string(),
-  metric_unit: z.string().nullable(),
-  bucket_start: z.string().nullable(),
-  samples: z.number(),
-  avg: z.number().nullable(),
-  min: z.number().nullable(),
-  max: z.number().nullable(),
-  p50: z.number().nullable(),
-  p95: z.number().nullable(),
-  p99: z.number().nullable()
+var metricSummaryRow = z2.object({
+  metric_name: z2.string(),
+  metric_unit: z2.string().nullable(),
+  bucket_start: z2.string().nullable(),
+  samples: z2.number(),
+  avg: z2.number().nullable(),
+  min: z2.number().nullable(),
+  max: z2.number().nullable(),
+  p50: z2.number().nullable(),
+  p95: z2.number().nullable(),
+  p99: z2.number().nullable()
 });
 var monitoringRpcs = {
-  start_etl_execution: { args: startEtlExecutionArgs, result: z.string() },
-  heartbeat_etl_execution: { args: heartbeatEtlExecutionArgs, result: z.string() },
+  start_etl_execution: { args: startEtlExecutionArgs, result: z2.string() },
+  heartbeat_etl_execution: { args: heartbeatEtlExecutionArgs, result: z2.string() },
   finish_etl_execution: { args: finishEtlExecutionArgs, result: executionSummary },
-  log_etl_event: { args: logEtlEventArgs, result: z.number().int() },
-  log_etl_events: { args: logEtlEventsArgs, result: z.number().int() },
-  record_etl_metric: { args: recordEtlMetricArgs, result: z.number().int() },
-  record_etl_metrics: { args: recordEtlMetricsArgs, result: z.number().int() },
+  log_etl_event: { args: logEtlEventArgs, result: z2.number().int() },
+  log_etl_events: { args: logEtlEventsArgs, result: z2.number().int() },
+  record_etl_metric: { args: recordEtlMetricArgs, result: z2.number().int() },
+  record_etl_metrics: { args: recordEtlMetricsArgs, result: z2.number().int() },
   get_etl_execution_summary: { args: getEtlExecutionSummaryArgs, result: executionSummary },
   get_etl_health_status: { args: getEtlHealthStatusArgs, result: healthStatus },
-  list_etl_executions: { args: listEtlExecutionsArgs, result: z.array(executionRow) },
-  get_etl_logs: { args: getEtlLogsArgs, result: z.array(logRow) },
-  get_etl_metric_summary: { args: getEtlMetricSummaryArgs, result: z.array(metricSummaryRow) }
+  list_etl_executions: { args: listEtlExecutionsArgs, result: z2.array(executionRow) },
+  get_etl_logs: { args: getEtlLogsArgs, result: z2.array(logRow) },
+  get_etl_metric_summary: { args: getEtlMetricSummaryArgs, result: z2.array(metricSummaryRow) }
 };
 
 // packages/core/src/rpc/client.ts
@@ -621,16 +627,6 @@ function rpcClientFromTransport(registry, transport) {
     }
   };
 }
-function supabaseTransport(supabase) {
-  return async (name, args, options) => {
-    let request = supabase.rpc(name, args);
-    if (options.signal) request = request.abortSignal(options.signal);
-    if (options.accessToken) request = request.setHeader("Authorization", `Bearer ${options.accessToken}`);
-    const { data, error, status } = await request;
-    if (error) throw fromApiError(error, status);
-    return data;
-  };
-}
 function fetchTransport(options) {
   const base = `${options.url.replace(/\/+$/, "")}/rest/v1/rpc/`;
   const send = options.fetch ?? ((input, init) => fetch(input, init));
@@ -663,23 +659,6 @@ function fetchTransport(options) {
     if (!response.ok) throw fromApiError(body, response.status);
     return body;
   };
-}
-var NoRealtimeSocket = class {
-  constructor() {
-    throw new Error("the Watermark RPC client does not use Realtime; create your own supabase-js client for it");
-  }
-};
-function createSupabaseClient(url, apiKey, options = {}) {
-  const headers = options.accessToken ? { Authorization: `Bearer ${options.accessToken}` } : {};
-  return createClient(url, apiKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { headers, ...options.fetch ? { fetch: options.fetch } : {} },
-    realtime: { transport: NoRealtimeSocket }
-  });
-}
-function createRpcClient(options) {
-  const supabase = createSupabaseClient(options.url, options.apiKey, options);
-  return rpcClientFromTransport(options.registry ?? monitoringRpcs, supabaseTransport(supabase));
 }
 
 // packages/core/src/monitoring/logger.ts
@@ -855,19 +834,24 @@ var PerformanceTracker = class {
   }
   /** Records one sample. Throws at once (WM001, field named) for a bad name or a non-finite value. */
   recordMetric(name, value, options = {}) {
-    const tags = { ...this.options.tags, ...options.tags };
+    const merged = { ...this.options.tags, ...options.tags };
+    const tags = Object.keys(merged).length > 0 ? toJsonObject(merged) : void 0;
+    const timestamp3 = (this.options.now?.() ?? /* @__PURE__ */ new Date()).toISOString();
+    const metric = isPlainMetric(this.options.executionId, name, value, options) ? quickMetric(this.options.executionId, name, value, options, tags, timestamp3) : this.checked(name, value, options, tags, timestamp3);
+    return this.options.sink.metric(metric);
+  }
+  checked(name, value, options, tags, timestamp3) {
     const parsed = metricElement.safeParse({
       execution_id: this.options.executionId ?? null,
       metric_name: name,
       metric_value: value,
       metric_unit: options.unit,
-      tags: Object.keys(tags).length > 0 ? toJsonObject(tags) : void 0,
+      tags,
       metric_kind: options.kind ?? "gauge",
-      timestamp: (this.options.now?.() ?? /* @__PURE__ */ new Date()).toISOString()
+      timestamp: timestamp3
     });
     if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, { what: "metric" });
-    const metric = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== void 0));
-    return this.options.sink.metric(metric);
+    return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== void 0));
   }
   /** What this tracker has seen so far (for progress reports and exports). */
   snapshot() {
@@ -881,6 +865,20 @@ var PerformanceTracker = class {
     return this.options.sink.flush();
   }
 };
+var MAX_NAME = 200;
+var MAX_UNIT = 50;
+var isPlainText = (text2, max) => typeof text2 === "string" && text2 !== "" && text2.length <= max && text2.trim() === text2;
+function isPlainMetric(executionId, name, value, options) {
+  return (executionId === void 0 || isPlainText(executionId, Number.POSITIVE_INFINITY)) && isPlainText(name, MAX_NAME) && typeof value === "number" && Number.isFinite(value) && (options.unit === void 0 || typeof options.unit === "string" && options.unit.length <= MAX_UNIT) && (options.kind === void 0 || METRIC_KINDS.includes(options.kind));
+}
+function quickMetric(executionId, name, value, options, tags, timestamp3) {
+  const metric = { execution_id: executionId ?? null, metric_name: name, metric_value: value };
+  if (options.unit !== void 0) metric.metric_unit = options.unit;
+  if (tags !== void 0) metric.tags = tags;
+  metric.metric_kind = options.kind ?? "gauge";
+  metric.timestamp = timestamp3;
+  return metric;
+}
 
 // packages/core/src/monitoring/etl-monitor.ts
 var MAX_ERROR_MESSAGE = 2e3;
@@ -1088,7 +1086,7 @@ function toProgressJson(c) {
 }
 
 // packages/core/src/sportmonks/client.ts
-import { z as z3 } from "npm:zod@^4.6.7";
+import { z as z4 } from "npm:zod@^4.6.7";
 
 // packages/core/src/sportmonks/errors.ts
 var SPORTMONKS_CODES = {
@@ -1336,78 +1334,78 @@ function defaultSleep(ms) {
 }
 
 // packages/core/src/sportmonks/schemas.ts
-import { z as z2 } from "npm:zod@^4.6.7";
-var rateLimitSchema = z2.object({
-  resets_in_seconds: z2.number().nonnegative(),
-  remaining: z2.number().int(),
-  requested_entity: z2.string().min(1)
+import { z as z3 } from "npm:zod@^4.6.7";
+var rateLimitSchema = z3.object({
+  resets_in_seconds: z3.number().nonnegative(),
+  remaining: z3.number().int(),
+  requested_entity: z3.string().min(1)
 });
-var paginationSchema = z2.looseObject({
-  count: z2.number().int().nonnegative(),
-  per_page: z2.number().int().positive(),
-  current_page: z2.number().int().positive(),
-  next_page: z2.string().nullish(),
-  next_cursor: z2.string().nullish(),
-  has_more: z2.boolean()
+var paginationSchema = z3.looseObject({
+  count: z3.number().int().nonnegative(),
+  per_page: z3.number().int().positive(),
+  current_page: z3.number().int().positive(),
+  next_page: z3.string().nullish(),
+  next_cursor: z3.string().nullish(),
+  has_more: z3.boolean()
 });
-var envelopeSchema = z2.looseObject({
-  data: z2.unknown().optional(),
+var envelopeSchema = z3.looseObject({
+  data: z3.unknown().optional(),
   pagination: paginationSchema.optional(),
-  subscription: z2.unknown().optional(),
+  subscription: z3.unknown().optional(),
   rate_limit: rateLimitSchema.optional(),
-  timezone: z2.string().optional(),
-  message: z2.string().optional(),
-  code: z2.number().int().optional()
+  timezone: z3.string().optional(),
+  message: z3.string().optional(),
+  code: z3.number().int().optional()
 });
-var id = z2.number().int().positive();
+var id = z3.number().int().positive();
 var nullableId = id.nullish();
-var includeValue = z2.unknown().optional();
-var leagueSchema = z2.looseObject({
+var includeValue = z3.unknown().optional();
+var leagueSchema = z3.looseObject({
   id,
-  sport_id: z2.number().int().optional(),
-  country_id: z2.number().int().nullish(),
-  name: z2.string(),
-  active: z2.boolean().optional(),
-  short_code: z2.string().nullish(),
-  image_path: z2.string().nullish(),
-  type: z2.string().nullish(),
-  sub_type: z2.string().nullish(),
-  last_played_at: z2.string().nullish(),
-  category: z2.number().int().nullish()
+  sport_id: z3.number().int().optional(),
+  country_id: z3.number().int().nullish(),
+  name: z3.string(),
+  active: z3.boolean().optional(),
+  short_code: z3.string().nullish(),
+  image_path: z3.string().nullish(),
+  type: z3.string().nullish(),
+  sub_type: z3.string().nullish(),
+  last_played_at: z3.string().nullish(),
+  category: z3.number().int().nullish()
 });
-var seasonSchema = z2.looseObject({
+var seasonSchema = z3.looseObject({
   id,
-  sport_id: z2.number().int().optional(),
+  sport_id: z3.number().int().optional(),
   league_id: id,
-  name: z2.string(),
-  finished: z2.boolean().optional(),
-  pending: z2.boolean().optional(),
-  is_current: z2.boolean().optional(),
-  starting_at: z2.string().nullish(),
-  ending_at: z2.string().nullish()
+  name: z3.string(),
+  finished: z3.boolean().optional(),
+  pending: z3.boolean().optional(),
+  is_current: z3.boolean().optional(),
+  starting_at: z3.string().nullish(),
+  ending_at: z3.string().nullish()
 });
 var FIXTURE_INCLUDES = ["events", "lineups", "lineups.details", "statistics", "participants", "scores"];
-var fixtureSchema = z2.looseObject({
+var fixtureSchema = z3.looseObject({
   id,
-  sport_id: z2.number().int().optional(),
+  sport_id: z3.number().int().optional(),
   league_id: id,
   season_id: id,
   stage_id: nullableId,
   group_id: nullableId,
   aggregate_id: nullableId,
   round_id: nullableId,
-  state_id: z2.number().int(),
+  state_id: z3.number().int(),
   venue_id: nullableId,
-  name: z2.string().nullable(),
-  starting_at: z2.string().nullable(),
-  result_info: z2.string().nullable(),
-  leg: z2.string().nullish(),
-  details: z2.string().nullish(),
-  length: z2.number().int().nullish(),
-  placeholder: z2.boolean().nullish(),
-  has_odds: z2.boolean().nullish(),
-  starting_at_timestamp: z2.number().int().nullish(),
-  last_processed_at: z2.string().nullish(),
+  name: z3.string().nullable(),
+  starting_at: z3.string().nullable(),
+  result_info: z3.string().nullable(),
+  leg: z3.string().nullish(),
+  details: z3.string().nullish(),
+  length: z3.number().int().nullish(),
+  placeholder: z3.boolean().nullish(),
+  has_odds: z3.boolean().nullish(),
+  starting_at_timestamp: z3.number().int().nullish(),
+  last_processed_at: z3.string().nullish(),
   events: includeValue,
   lineups: includeValue,
   statistics: includeValue,
@@ -1415,46 +1413,46 @@ var fixtureSchema = z2.looseObject({
   scores: includeValue
 });
 var scheduleFixtureSchema = fixtureSchema.partial().required({ id: true });
-var scheduleRoundSchema = z2.looseObject({
+var scheduleRoundSchema = z3.looseObject({
   id,
   stage_id: nullableId,
   season_id: nullableId,
   league_id: nullableId,
-  name: z2.string().nullish(),
-  finished: z2.boolean().nullish(),
-  is_current: z2.boolean().nullish(),
-  starting_at: z2.string().nullish(),
-  ending_at: z2.string().nullish(),
-  fixtures: z2.array(scheduleFixtureSchema).default([])
+  name: z3.string().nullish(),
+  finished: z3.boolean().nullish(),
+  is_current: z3.boolean().nullish(),
+  starting_at: z3.string().nullish(),
+  ending_at: z3.string().nullish(),
+  fixtures: z3.array(scheduleFixtureSchema).default([])
 });
-var scheduleAggregateSchema = z2.looseObject({
+var scheduleAggregateSchema = z3.looseObject({
   id,
   league_id: nullableId,
   season_id: nullableId,
   stage_id: nullableId,
-  name: z2.string().nullish(),
-  fixture_ids: z2.array(id).default([]),
+  name: z3.string().nullish(),
+  fixture_ids: z3.array(id).default([]),
   /** Aggregate score, e.g. "2-5". */
-  result: z2.string().nullish(),
+  result: z3.string().nullish(),
   /** How the tie ended, e.g. "After Extra Time". */
-  detail: z2.string().nullish(),
+  detail: z3.string().nullish(),
   winner_participant_id: nullableId,
-  fixtures: z2.array(scheduleFixtureSchema).default([])
+  fixtures: z3.array(scheduleFixtureSchema).default([])
 });
-var scheduleStageSchema = z2.looseObject({
+var scheduleStageSchema = z3.looseObject({
   id,
   season_id: nullableId,
   league_id: nullableId,
-  name: z2.string().nullish(),
-  type_id: z2.number().int().nullish(),
-  sort_order: z2.number().int().nullish(),
-  finished: z2.boolean().nullish(),
-  is_current: z2.boolean().nullish(),
-  starting_at: z2.string().nullish(),
-  ending_at: z2.string().nullish(),
-  rounds: z2.array(scheduleRoundSchema).default([]),
-  fixtures: z2.array(scheduleFixtureSchema).default([]),
-  aggregates: z2.array(scheduleAggregateSchema).default([])
+  name: z3.string().nullish(),
+  type_id: z3.number().int().nullish(),
+  sort_order: z3.number().int().nullish(),
+  finished: z3.boolean().nullish(),
+  is_current: z3.boolean().nullish(),
+  starting_at: z3.string().nullish(),
+  ending_at: z3.string().nullish(),
+  rounds: z3.array(scheduleRoundSchema).default([]),
+  fixtures: z3.array(scheduleFixtureSchema).default([]),
+  aggregates: z3.array(scheduleAggregateSchema).default([])
 });
 
 // packages/core/src/sportmonks/client.ts
@@ -1463,15 +1461,15 @@ var SPORTMONKS_MAX_MULTI_IDS = 50;
 var SPORTMONKS_MAX_PER_PAGE = 50;
 var SPORTMONKS_MAX_POPULATE_PER_PAGE = 1e3;
 var SPORTMONKS_MAX_BETWEEN_DAYS = 100;
-var optionsSchema = z3.object({
-  apiKey: z3.string().trim().min(1, "must be a non-empty string; set SPORTMONKS_API_KEY to your Sportmonks API token"),
-  baseUrl: z3.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. the public v3 football base URL" }).default(SPORTMONKS_DEFAULT_BASE_URL),
-  timeoutMs: z3.number().int().positive().default(3e4),
-  maxRetries: z3.number().int().min(0).max(10).default(3),
-  baseDelayMs: z3.number().int().nonnegative().default(500),
-  maxDelayMs: z3.number().int().nonnegative().default(3e4),
-  rateLimitReserve: z3.number().int().nonnegative().default(10),
-  maxRateLimitWaitMs: z3.number().int().nonnegative().default(6e4)
+var optionsSchema = z4.object({
+  apiKey: z4.string().trim().min(1, "must be a non-empty string; set SPORTMONKS_API_KEY to your Sportmonks API token"),
+  baseUrl: z4.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. the public v3 football base URL" }).default(SPORTMONKS_DEFAULT_BASE_URL),
+  timeoutMs: z4.number().int().positive().default(3e4),
+  maxRetries: z4.number().int().min(0).max(10).default(3),
+  baseDelayMs: z4.number().int().nonnegative().default(500),
+  maxDelayMs: z4.number().int().nonnegative().default(3e4),
+  rateLimitReserve: z4.number().int().nonnegative().default(10),
+  maxRateLimitWaitMs: z4.number().int().nonnegative().default(6e4)
 });
 var ENDPOINTS = {
   leagues: { name: "leagues", entity: "League" },
@@ -1536,7 +1534,7 @@ var SportmonksClient = class {
   async seasonSchedule(seasonId) {
     const path = `schedules/seasons/${positiveId("seasonId", seasonId)}`;
     try {
-      const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z3.array(scheduleStageSchema));
+      const { data } = await this.#get(ENDPOINTS.schedule, path, new URLSearchParams(), z4.array(scheduleStageSchema));
       return data;
     } catch (error) {
       if (isMiss(error)) return [];
@@ -1613,7 +1611,7 @@ var SportmonksClient = class {
       while (true) {
         let result;
         try {
-          result = await client.#get(spec, path, current, z3.array(item));
+          result = await client.#get(spec, path, current, z4.array(item));
         } catch (error) {
           if (isMiss(error)) return;
           throw error;
@@ -1954,12 +1952,12 @@ function isoDate(field, value) {
 }
 
 // packages/core/src/collector/rpcs.ts
-import { z as z4 } from "npm:zod@^4.6.7";
-var id2 = z4.number().int().positive();
-var uuid = z4.uuid();
-var timestamp2 = z4.string().min(1);
-var checkpointSchema = z4.looseObject({ last_fixture_id: id2.optional() });
-var claimedChunkSchema = z4.object({
+import { z as z5 } from "npm:zod@^4.6.7";
+var id2 = z5.number().int().positive();
+var uuid = z5.uuid();
+var timestamp2 = z5.string().min(1);
+var checkpointSchema = z5.looseObject({ last_fixture_id: id2.optional() });
+var claimedChunkSchema = z5.object({
   chunk_id: text,
   league_id: id2,
   season_id: id2,
@@ -1971,23 +1969,23 @@ var claimedChunkSchema = z4.object({
   fixtures_total: count.nullable(),
   fixtures_pending: count.nullable(),
   discovered_at: timestamp2.nullable(),
-  needs_discovery: z4.boolean(),
+  needs_discovery: z5.boolean(),
   /** The min_fixtures threshold the claim applied; a chunk found smaller after discovery is released. */
   min_fixtures: count,
-  taken_over_from: z4.string().nullable()
+  taken_over_from: z5.string().nullable()
 });
-var catalogItem = z4.looseObject({ id: id2 });
-var tieSchema = z4.object({
+var catalogItem = z5.looseObject({ id: id2 });
+var tieSchema = z5.object({
   id: id2,
   season_id: id2.nullable(),
   stage_id: id2.nullable(),
-  name: z4.string().nullable(),
-  fixture_ids: z4.array(id2),
-  result: z4.string().nullable(),
-  detail: z4.string().nullable(),
+  name: z5.string().nullable(),
+  fixture_ids: z5.array(id2),
+  result: z5.string().nullable(),
+  detail: z5.string().nullable(),
   winner_participant_id: id2.nullable()
 });
-var registeredScheduleSchema = z4.object({
+var registeredScheduleSchema = z5.object({
   registered: count,
   known: count,
   /** Collected fixtures the schedule shows moved (new kickoff or state): due again now. */
@@ -1998,9 +1996,9 @@ var registeredScheduleSchema = z4.object({
   priority: numeric.nullable()
 });
 var scheduleResponseResultSchema = registeredScheduleSchema.extend({ rate_limit: rateLimitSchema.nullable() });
-var schedulePreviewSchema = z4.object({ fixtures: count, ties: count, rate_limit: rateLimitSchema.nullable() });
-var fixtureFailureSchema = z4.object({ fixture_id: id2, error: text });
-var batchResultSchema = z4.object({
+var schedulePreviewSchema = z5.object({ fixtures: count, ties: count, rate_limit: rateLimitSchema.nullable() });
+var fixtureFailureSchema = z5.object({ fixture_id: id2, error: text });
+var batchResultSchema = z5.object({
   inserted: count,
   updated: count,
   unchanged: count,
@@ -2010,37 +2008,37 @@ var batchResultSchema = z4.object({
 });
 var CHUNK_STATUSES = ["pending", "running", "done", "failed", "not_in_plan", "stalled"];
 var CHUNK_BLOCKERS = ["leased", "not_in_plan", "backoff", "below_min_fixtures", "no_work"];
-var chunkQueueEntrySchema = z4.object({
+var chunkQueueEntrySchema = z5.object({
   chunk_id: text,
   league_id: id2,
   season_id: id2,
   priority: numeric.nullable(),
-  claimable: z4.boolean(),
-  blocked_by: z4.enum(CHUNK_BLOCKERS).nullable(),
+  claimable: z5.boolean(),
+  blocked_by: z5.enum(CHUNK_BLOCKERS).nullable(),
   blocked_until: timestamp2.nullable(),
-  needs_discovery: z4.boolean(),
+  needs_discovery: z5.boolean(),
   fixtures_total: count.nullable(),
   fixtures_due: count,
-  lease_owner: z4.string().nullable(),
-  last_error: z4.string().nullable()
+  lease_owner: z5.string().nullable(),
+  last_error: z5.string().nullable()
 });
-var collectionSettingsSchema = z4.looseObject({
+var collectionSettingsSchema = z5.looseObject({
   min_fixtures: count,
   rediscover_after_seconds: count,
-  settle_after_seconds: z4.array(count),
-  final_state_ids: z4.array(z4.number().int()),
-  parked_state_ids: z4.array(z4.number().int()),
+  settle_after_seconds: z5.array(count),
+  final_state_ids: z5.array(z5.number().int()),
+  parked_state_ids: z5.array(z5.number().int()),
   live_recollect_seconds: count,
   catalog_refresh_seconds: count,
   plan_recheck_seconds: count
 });
-var chunkProgressSchema = z4.object({
+var chunkProgressSchema = z5.object({
   chunk_id: text,
   league_id: id2,
-  league_name: z4.string().nullable(),
+  league_name: z5.string().nullable(),
   season_id: id2,
-  season_name: z4.string().nullable(),
-  status: z4.enum(CHUNK_STATUSES),
+  season_name: z5.string().nullable(),
+  status: z5.enum(CHUNK_STATUSES),
   priority: numeric.nullable(),
   fixtures_total: count.nullable(),
   fixtures_collected: count,
@@ -2048,181 +2046,181 @@ var chunkProgressSchema = z4.object({
   fixtures_failed: count,
   attempts: count,
   next_attempt_at: timestamp2.nullable(),
-  last_error: z4.string().nullable(),
-  lease_owner: z4.string().nullable(),
+  last_error: z5.string().nullable(),
+  lease_owner: z5.string().nullable(),
   lease_expires_at: timestamp2.nullable(),
   checkpoint: checkpointSchema,
   discovered_at: timestamp2.nullable(),
   settled_at: timestamp2.nullable(),
   not_in_plan_until: timestamp2.nullable(),
   completed_at: timestamp2.nullable(),
-  last_execution_id: z4.string().nullable()
+  last_execution_id: z5.string().nullable()
 });
-var pipelineStatusSchema = z4.object({
-  pipeline: z4.string(),
-  entity: z4.string(),
+var pipelineStatusSchema = z5.object({
+  pipeline: z5.string(),
+  entity: z5.string(),
   source_total: count.nullable(),
   target_total: count.nullable(),
   coverage_percent: numeric.nullable(),
-  watermark: z4.string().nullable(),
+  watermark: z5.string().nullable(),
   pending: count.nullable(),
   source_max_updated_at: timestamp2.nullable(),
   target_max_updated_at: timestamp2.nullable(),
   freshness_minutes: numeric.nullable(),
   last_run_at: timestamp2.nullable(),
   last_success_at: timestamp2.nullable(),
-  last_status: z4.string().nullable(),
-  last_error: z4.string().nullable(),
-  last_execution_id: z4.string().nullable(),
+  last_status: z5.string().nullable(),
+  last_error: z5.string().nullable(),
+  last_execution_id: z5.string().nullable(),
   last_duration_seconds: numeric.nullable(),
   throughput_rows_per_sec: numeric.nullable(),
-  expected_interval_seconds: z4.number().int().nullable(),
-  overdue: z4.boolean()
+  expected_interval_seconds: z5.number().int().nullable(),
+  overdue: z5.boolean()
 });
-var rateLimitRow = z4.object({ entity: text, remaining: count, resets_at: timestamp2, updated_at: timestamp2 });
+var rateLimitRow = z5.object({ entity: text, remaining: count, resets_at: timestamp2, updated_at: timestamp2 });
 var leaseArgs = { chunk_id: text, lease_token: uuid };
 var collectionRpcs = {
   sync_collection_catalog: {
-    args: z4.object({
-      leagues: z4.array(catalogItem),
-      seasons: z4.array(catalogItem.extend({ league_id: id2 })).optional(),
-      full_refresh: z4.boolean().optional(),
+    args: z5.object({
+      leagues: z5.array(catalogItem),
+      seasons: z5.array(catalogItem.extend({ league_id: id2 })).optional(),
+      full_refresh: z5.boolean().optional(),
       execution_id: text.optional()
     }),
-    result: z4.object({ leagues: count, seasons: count, chunks_created: count })
+    result: z5.object({ leagues: count, seasons: count, chunks_created: count })
   },
   get_catalog_cursor: {
-    args: z4.object({}),
-    result: z4.object({
+    args: z5.object({}),
+    result: z5.object({
       league_id_after: id2.nullable(),
       season_id_after: id2.nullable(),
       last_full_sync_at: timestamp2.nullable(),
-      full_refresh_due: z4.boolean()
+      full_refresh_due: z5.boolean()
     })
   },
   get_collection_settings: {
-    args: z4.object({}),
+    args: z5.object({}),
     result: collectionSettingsSchema
   },
   list_chunk_queue: {
-    args: z4.object({
+    args: z5.object({
       league_id: id2.optional(),
       season_id: id2.optional(),
       min_fixtures: count.optional(),
-      max_rows: z4.number().int().min(1).max(1e4).optional()
+      max_rows: z5.number().int().min(1).max(1e4).optional()
     }),
-    result: z4.array(chunkQueueEntrySchema)
+    result: z5.array(chunkQueueEntrySchema)
   },
   claim_chunk: {
-    args: z4.object({
+    args: z5.object({
       owner: text,
-      lease_seconds: z4.number().int().min(10).max(3600).optional(),
+      lease_seconds: z5.number().int().min(10).max(3600).optional(),
       league_id: id2.optional(),
       season_id: id2.optional(),
       min_fixtures: count.optional(),
       execution_id: text.optional(),
-      exclude_chunk_ids: z4.array(text).optional()
+      exclude_chunk_ids: z5.array(text).optional()
     }),
     result: claimedChunkSchema.nullable()
   },
   renew_chunk_lease: {
-    args: z4.object({ ...leaseArgs, lease_seconds: z4.number().int().min(10).max(3600).optional() }),
+    args: z5.object({ ...leaseArgs, lease_seconds: z5.number().int().min(10).max(3600).optional() }),
     result: timestamp2
   },
   register_chunk_fixtures: {
-    args: z4.object({
+    args: z5.object({
       ...leaseArgs,
-      fixtures: z4.array(z4.looseObject({ id: id2 })),
-      aggregates: z4.array(tieSchema).optional()
+      fixtures: z5.array(z5.looseObject({ id: id2 })),
+      aggregates: z5.array(tieSchema).optional()
     }),
     result: registeredScheduleSchema
   },
   list_chunk_work: {
-    args: z4.object({ chunk_id: text, after_fixture_id: id2.optional(), max_rows: z4.number().int().min(1).max(1e3).optional() }),
-    result: z4.array(z4.union([id2, z4.string().regex(/^\d+$/).transform(Number)]))
+    args: z5.object({ chunk_id: text, after_fixture_id: id2.optional(), max_rows: z5.number().int().min(1).max(1e3).optional() }),
+    result: z5.array(z5.union([id2, z5.string().regex(/^\d+$/).transform(Number)]))
   },
   upsert_fixture_batch: {
-    args: z4.object({
+    args: z5.object({
       ...leaseArgs,
-      fixtures: z4.array(z4.looseObject({ id: id2, league_id: id2, season_id: id2 })).max(50),
+      fixtures: z5.array(z5.looseObject({ id: id2, league_id: id2, season_id: id2 })).max(50),
       checkpoint: checkpointSchema,
       execution_id: text.optional(),
-      failures: z4.array(fixtureFailureSchema).optional()
+      failures: z5.array(fixtureFailureSchema).optional()
     }),
     result: batchResultSchema
   },
   /** The collector's write: fixtureResponseWriter pipes the raw bytes the API answered through pipe_fixture_response. */
   upsert_fixture_response: {
-    args: z4.object({
+    args: z5.object({
       ...leaseArgs,
-      fixture_ids: z4.array(id2).min(1).max(50),
+      fixture_ids: z5.array(id2).min(1).max(50),
       checkpoint: checkpointSchema,
-      response: z4.looseObject({}),
+      response: z5.looseObject({}),
       execution_id: text.optional()
     }),
     result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() })
   },
   requeue_collection: {
-    args: z4.object({
+    args: z5.object({
       league_id: id2.optional(),
       season_id: id2.optional(),
       chunk_id: text.optional(),
-      fixture_ids: z4.array(id2).max(1e4).optional(),
+      fixture_ids: z5.array(id2).max(1e4).optional(),
       reason: text.optional()
     }),
-    result: z4.object({ fixtures: count, chunks: count, chunk_ids: z4.array(z4.string()) })
+    result: z5.object({ fixtures: count, chunks: count, chunk_ids: z5.array(z5.string()) })
   },
   release_chunk: {
-    args: z4.object({
+    args: z5.object({
       ...leaseArgs,
-      outcome: z4.enum(["done", "pending", "failed", "not_in_plan"]),
+      outcome: z5.enum(["done", "pending", "failed", "not_in_plan"]),
       error: text.optional(),
       execution_id: text.optional()
     }),
-    result: z4.object({
+    result: z5.object({
       chunk_id: text,
-      status: z4.string(),
+      status: z5.string(),
       fixtures_total: count.nullable(),
       fixtures_pending: count.nullable(),
       next_attempt_at: timestamp2.nullable()
     })
   },
   clear_chunk_checkpoints: {
-    args: z4.object({ league_id: id2.optional(), season_id: id2.optional(), reason: text.optional() }),
-    result: z4.object({ cleared: count, chunk_ids: z4.array(z4.string()), skipped_leased: count })
+    args: z5.object({ league_id: id2.optional(), season_id: id2.optional(), reason: text.optional() }),
+    result: z5.object({ cleared: count, chunk_ids: z5.array(z5.string()), skipped_leased: count })
   },
   load_api_rate_limit: {
-    args: z4.object({ entity: text }),
+    args: z5.object({ entity: text }),
     result: rateLimitRow.nullable()
   },
   save_api_rate_limit: {
-    args: z4.object({ entity: text, remaining: count, resets_at: timestamp2 }),
-    result: z4.null().or(z4.undefined()).or(z4.literal(""))
+    args: z5.object({ entity: text, remaining: count, resets_at: timestamp2 }),
+    result: z5.null().or(z5.undefined()).or(z5.literal(""))
   },
   report_collection_status: {
-    args: z4.object({
+    args: z5.object({
       execution_id: text.optional(),
-      duration_seconds: z4.number().nonnegative().optional(),
+      duration_seconds: z5.number().nonnegative().optional(),
       rows_written: count.optional(),
-      succeeded: z4.boolean().optional(),
+      succeeded: z5.boolean().optional(),
       error_message: text.optional(),
-      expected_interval_seconds: z4.number().int().positive().optional()
+      expected_interval_seconds: z5.number().int().positive().optional()
     }),
     result: jsonObject
   },
   get_pipeline_status: {
-    args: z4.object({ pipeline: text.optional() }),
-    result: z4.array(pipelineStatusSchema)
+    args: z5.object({ pipeline: text.optional() }),
+    result: z5.array(pipelineStatusSchema)
   },
   list_chunks: {
-    args: z4.object({
+    args: z5.object({
       league_id: id2.optional(),
       season_id: id2.optional(),
-      status: z4.enum(CHUNK_STATUSES).optional(),
-      max_rows: z4.number().int().min(1).max(1e3).optional(),
+      status: z5.enum(CHUNK_STATUSES).optional(),
+      max_rows: z5.number().int().min(1).max(1e3).optional(),
       after_chunk_id: text.optional()
     }),
-    result: z4.array(chunkProgressSchema)
+    result: z5.array(chunkProgressSchema)
   }
 };
 var collectorRpcs = { ...monitoringRpcs, ...collectionRpcs };
@@ -2316,8 +2314,10 @@ function createCollectorDeps(settings) {
       trigger: settings.trigger ?? "manual",
       component: "collector",
       console: settings.console,
-      // Fewer, larger log and metric writes: each costs the function CPU, which is capped at 2 s a request.
-      batching: { maxAgeMs: 1e4 }
+      // Fewer, larger log and metric writes: each flush is two RPCs of function CPU (capped at 2 s a request), and at
+      // one batch a second a 10 s cadence spent ~0.15 ms a batch on them (npm run bench -- backfill). Every run still
+      // flushes when it closes; the heartbeat (20 s) keeps the live progress.
+      batching: { maxAgeMs: 3e4 }
     }),
     sportmonks: (hooks) => new SportmonksClient({
       ...settings.sportmonks,
@@ -2337,49 +2337,49 @@ function createCollectorDeps(settings) {
 }
 
 // packages/core/src/collector/options.ts
-import { z as z5 } from "npm:zod@^4.6.7";
-var collectOptionsSchema = z5.object({
+import { z as z6 } from "npm:zod@^4.6.7";
+var collectOptionsSchema = z6.object({
   /** Wall-clock budget of the run; it stops early enough to release its lease and finish in time. */
-  timeBudgetMs: z5.number().int().min(1e3).max(24 * 36e5).default(12e4),
-  leagueId: z5.number().int().positive().optional(),
-  seasonId: z5.number().int().positive().optional(),
+  timeBudgetMs: z6.number().int().min(1e3).max(24 * 36e5).default(12e4),
+  leagueId: z6.number().int().positive().optional(),
+  seasonId: z6.number().int().positive().optional(),
   /** Stop after this many chunks were claimed. */
-  maxChunks: z5.number().int().positive().optional(),
+  maxChunks: z6.number().int().positive().optional(),
   /** Stop after this many fixtures were fetched. */
-  maxFixtures: z5.number().int().positive().optional(),
+  maxFixtures: z6.number().int().positive().optional(),
   /** Fixture ids per fixtures/multi call (the API's limit, SPORTMONKS_MAX_MULTI_IDS). */
-  batchSize: z5.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
+  batchSize: z6.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
     message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
   }).default(SPORTMONKS_MAX_MULTI_IDS),
   /** Chunks known to hold fewer fixtures are skipped (default: collection_settings.min_fixtures). */
-  minFixtures: z5.number().int().nonnegative().optional(),
+  minFixtures: z6.number().int().nonnegative().optional(),
   /** Clear the matching chunks' checkpoints before collecting (audited). */
-  clearCheckpoint: z5.boolean().default(false),
+  clearCheckpoint: z6.boolean().default(false),
   /** Make the leagueId / seasonId fixtures due now and re-read their schedule before collecting (audited). */
-  requeue: z5.boolean().default(false),
+  requeue: z6.boolean().default(false),
   /** Make these fixtures due now before collecting (audited). */
-  requeueFixtureIds: z5.array(z5.number().int().positive()).min(1).max(1e4).optional(),
+  requeueFixtureIds: z6.array(z6.number().int().positive()).min(1).max(1e4).optional(),
   /** Reads only: no lease, no execution, no rows, no persisted rate limits. */
-  dryRun: z5.boolean().default(false),
+  dryRun: z6.boolean().default(false),
   /** Who holds the leases (host, function instance); shows up in list_chunks. */
-  owner: z5.string().trim().min(1).max(200).default("collector"),
-  leaseSeconds: z5.number().int().min(10).max(3600).default(120),
+  owner: z6.string().trim().min(1).max(200).default("collector"),
+  leaseSeconds: z6.number().int().min(10).max(3600).default(120),
   /** Read the whole catalog now, not only ids above the known ones. */
-  refreshCatalog: z5.boolean().default(false),
+  refreshCatalog: z6.boolean().default(false),
   /**
    * CPU milliseconds the run may use before it stops cleanly (stop reason
    * cpu_budget). The collect function sets it under the platform's 2 s per
    * request; unset, CPU is only measured (CLI runs have no such limit).
    */
-  cpuBudgetMs: z5.number().int().min(1).max(36e5).optional(),
+  cpuBudgetMs: z6.number().int().min(1).max(36e5).optional(),
   /** Megabytes the run may hold before it stops cleanly (stop reason memory_budget); the function's limit is 256. */
-  memoryBudgetMb: z5.number().int().min(1).max(65536).optional(),
+  memoryBudgetMb: z6.number().int().min(1).max(65536).optional(),
   /** Per-batch timing metrics (the seed's --track-performance). */
-  trackPerformance: z5.boolean().default(false),
+  trackPerformance: z6.boolean().default(false),
   /** Three beats within the database's default 60 s heartbeat timeout (the reaper then abandons a dead run within 2 minutes). */
-  heartbeatIntervalMs: z5.number().int().min(1e3).max(6e5).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
-  trigger: z5.enum(["schedule", "backlog", "manual", "api"]).default("manual"),
-  correlationId: z5.string().trim().min(1).optional()
+  heartbeatIntervalMs: z6.number().int().min(1e3).max(6e5).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
+  trigger: z6.enum(["schedule", "backlog", "manual", "api"]).default("manual"),
+  correlationId: z6.string().trim().min(1).optional()
 }).strict();
 function resolveCollectOptions(input = {}) {
   const parsed = collectOptionsSchema.safeParse(input);
@@ -2521,6 +2521,8 @@ var ResourceBudget = class {
   #startCpu;
   #estimatedMs = 0;
   #batchStart = null;
+  /** The CPU reading check() just took: the batch it clears starts from it (one probe call fewer per batch). */
+  #checkedCpu = null;
   #maxBatchMs = 0;
   #batchMs = 0;
   #batches = 0;
@@ -2545,9 +2547,12 @@ var ResourceBudget = class {
     this.#estimatedMs += CPU_ESTIMATE_MS.discovery;
     this.#sampleMemory();
   }
+  /** A batch starts: right after check() cleared it, from check()'s reading. */
   startBatch() {
-    this.#batchStart = this.#cpuUsed();
+    this.#batchStart = this.#checkedCpu ?? this.#cpuUsed();
+    this.#checkedCpu = null;
   }
+  /** The batch ended. Memory is not sampled here: check() samples it before the next batch, use() after the last. */
   endBatch() {
     this.#estimatedMs += CPU_ESTIMATE_MS.batch;
     const used = this.#cpuUsed();
@@ -2557,12 +2562,12 @@ var ResourceBudget = class {
     }
     this.#batchStart = null;
     this.#batches++;
-    this.#sampleMemory();
   }
   /** Why the run must stop before its next batch, or null while another batch fits. */
   check() {
     const memory = this.#sampleMemory();
     const { cpuMs, memoryBytes } = this.#limits;
+    this.#checkedCpu = null;
     if (memoryBytes !== void 0 && memory !== null && memory > memoryBytes) {
       return {
         reason: "memory_budget",
@@ -2571,6 +2576,7 @@ var ResourceBudget = class {
     }
     if (cpuMs !== void 0) {
       const used = this.#cpuUsed();
+      this.#checkedCpu = used;
       const next = 2 * Math.max(this.#maxBatchMs, CPU_ESTIMATE_MS.batch) + CLOSING_CPU_MS;
       if (used + next > cpuMs) {
         return {
@@ -2582,6 +2588,7 @@ var ResourceBudget = class {
     return null;
   }
   use() {
+    this.#sampleMemory();
     return {
       cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
       cpuEstimated: this.#startCpu === null,
@@ -3017,6 +3024,7 @@ var CollectionRun = class {
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
     let queued = [];
+    let lastPage = false;
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -3088,11 +3096,9 @@ var CollectionRun = class {
         }
         this.resources.startBatch();
         if (queued.length === 0) {
-          queued = await this.deps.rpc.call("list_chunk_work", {
-            chunk_id: claim.chunk_id,
-            after_fixture_id: after,
-            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left)
-          });
+          const maxRows2 = Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === void 0 ? Number.POSITIVE_INFINITY : left);
+          queued = await this.deps.rpc.call("list_chunk_work", { chunk_id: claim.chunk_id, after_fixture_id: after, max_rows: maxRows2 });
+          lastPage = queued.length < maxRows2;
         }
         const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
@@ -3127,6 +3133,10 @@ var CollectionRun = class {
         });
         this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
+        if (queued.length === 0 && lastPage) {
+          await release("done");
+          return null;
+        }
       }
     } catch (err) {
       if (isWatermarkError(err, "lease_lost")) {
@@ -3337,8 +3347,8 @@ function shutdownSignal() {
 }
 
 // packages/core/src/config/index.ts
-import { z as z6 } from "npm:zod@^4.6.7";
-var httpUrl = z6.string().trim().refine(
+import { z as z7 } from "npm:zod@^4.6.7";
+var httpUrl = z7.string().trim().refine(
   (value) => {
     try {
       const u = new URL(value);
@@ -3349,8 +3359,8 @@ var httpUrl = z6.string().trim().refine(
   },
   { message: "must be an http(s) URL such as https://<project>.supabase.co or http://127.0.0.1:54321" }
 ).transform((value) => value.replace(/\/+$/, ""));
-var secret = (what = "secret") => z6.string().trim().min(1, { message: `is empty: set it to the ${what}` });
-var positiveInt = z6.coerce.number().int().positive();
+var secret = (what = "secret") => z7.string().trim().min(1, { message: `is empty: set it to the ${what}` });
+var positiveInt = z7.coerce.number().int().positive();
 var EnvError = class extends Error {
   constructor(message, variables) {
     super(message);
@@ -3380,7 +3390,7 @@ function readEnv(schema, env, options = {}) {
 function failEnv(message, variables) {
   throw new EnvError(message, variables);
 }
-var serviceEnvSchema = z6.object({
+var serviceEnvSchema = z7.object({
   SUPABASE_URL: httpUrl,
   SUPABASE_SERVICE_ROLE_KEY: secret("service role key (Project Settings → API)")
 });
@@ -3482,13 +3492,13 @@ async function readJsonBody(request, schema) {
 }
 
 // functions/_shared/trigger-auth.ts
-import { z as z7 } from "npm:zod@^4.6.7";
+import { z as z8 } from "npm:zod@^4.6.7";
 var TRIGGER_HEADER = "x-watermark-trigger";
 var INVOCATION_HEADER = "x-watermark-invocation-id";
 var triggerRpcs = {
   verify_trigger_token: {
-    args: z7.object({ token: z7.string() }),
-    result: z7.string().nullable()
+    args: z8.object({ token: z8.string() }),
+    result: z8.string().nullable()
   }
 };
 function sameSecret(a, b) {
@@ -3502,12 +3512,10 @@ function invocationId(request) {
   return raw && /^\d{1,18}$/.test(raw) ? Number(raw) : void 0;
 }
 function triggerAuthenticator(options) {
-  const rpc = createRpcClient({
-    url: options.supabaseUrl,
-    apiKey: options.serviceRoleKey,
-    registry: triggerRpcs,
-    fetch: options.fetch
-  });
+  const rpc = rpcClientFromTransport(
+    triggerRpcs,
+    fetchTransport({ url: options.supabaseUrl, apiKey: options.serviceRoleKey, fetch: options.fetch })
+  );
   return async (request) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
     if (bearer && sameSecret(bearer, options.serviceRoleKey)) return { kind: "service_role" };
@@ -3531,7 +3539,7 @@ function triggerAuthenticator(options) {
 }
 
 // functions/collect/options.ts
-import { z as z8 } from "npm:zod@^4.6.7";
+import { z as z9 } from "npm:zod@^4.6.7";
 var MAX_WALL_CLOCK_SECONDS = 400;
 var WALL_CLOCK_MARGIN_SECONDS = 15;
 var FUNCTION_CPU_BUDGET_MS = 1500;
@@ -3539,22 +3547,22 @@ var FUNCTION_MEMORY_BUDGET_MB = 150;
 var collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
-  WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z8.coerce.number().int().min(30, { message: "must be at least 30 (seconds)" }).max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` }).default(150)
+  WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z9.coerce.number().int().min(30, { message: "must be at least 30 (seconds)" }).max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` }).default(150)
 });
-var id3 = z8.number().int().positive();
+var id3 = z9.number().int().positive();
 function collectBodySchema(wallClockSeconds) {
   const maxBudget = wallClockSeconds - WALL_CLOCK_MARGIN_SECONDS;
-  return z8.object({
+  return z9.object({
     league_id: id3.optional(),
     season_id: id3.optional(),
     max_chunks: id3.optional(),
     max_fixtures: id3.optional(),
-    batch_size: z8.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
+    batch_size: z9.number().int().min(1).max(SPORTMONKS_MAX_MULTI_IDS, {
       message: `must be at most ${SPORTMONKS_MAX_MULTI_IDS} (fixtures/multi takes at most ${SPORTMONKS_MAX_MULTI_IDS} ids)`
     }).optional(),
-    min_fixtures: z8.number().int().nonnegative().optional(),
-    dry_run: z8.boolean().default(false),
-    time_budget_seconds: z8.number().int().min(10).max(maxBudget, {
+    min_fixtures: z9.number().int().nonnegative().optional(),
+    dry_run: z9.boolean().default(false),
+    time_budget_seconds: z9.number().int().min(10).max(maxBudget, {
       message: `must be at most ${maxBudget}: the function's wall clock is ${wallClockSeconds} s (WATERMARK_FUNCTION_WALL_CLOCK_SECONDS) minus ${WALL_CLOCK_MARGIN_SECONDS} s to finish`
     }).default(maxBudget)
   }).strict();

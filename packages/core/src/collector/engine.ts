@@ -491,6 +491,8 @@ class CollectionRun {
     let pending = claim.fixtures_pending ?? 0;
     let done = 0;
     let queued: number[] = [];
+    /** The last work query answered fewer ids than it asked for: once they are done, so is the chunk. */
+    let lastPage = false;
     await log.info(claim.taken_over_from ? "chunk taken over after its lease expired; resuming from the checkpoint" : "chunk claimed", {
       priority: claim.priority,
       checkpoint: claim.checkpoint,
@@ -569,11 +571,9 @@ class CollectionRun {
         this.resources.startBatch();
         // Work ids for several batches per query (the lease keeps the chunk ours): one call fewer per batch.
         if (queued.length === 0) {
-          queued = await this.deps.rpc.call("list_chunk_work", {
-            chunk_id: claim.chunk_id,
-            after_fixture_id: after,
-            max_rows: Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === undefined ? Number.POSITIVE_INFINITY : left),
-          });
+          const maxRows = Math.min(o.batchSize * WORK_BATCHES_PER_QUERY, o.maxFixtures === undefined ? Number.POSITIVE_INFINITY : left);
+          queued = await this.deps.rpc.call("list_chunk_work", { chunk_id: claim.chunk_id, after_fixture_id: after, max_rows: maxRows });
+          lastPage = queued.length < maxRows;
         }
         const ids = queued.splice(0, Math.min(o.batchSize, left));
         if (ids.length === 0) {
@@ -608,6 +608,11 @@ class CollectionRun {
         });
         this.resources.endBatch();
         this.progress("batch", `${claim.chunk_id}: ${done} fixtures`, { chunkId: claim.chunk_id, chunkPending: pending, chunkDone: done });
+        // The chunk's work ended with a short page: released now, without a query that would answer nothing.
+        if (queued.length === 0 && lastPage) {
+          await release("done");
+          return null;
+        }
       }
     } catch (err) {
       if (isWatermarkError(err, "lease_lost")) {

@@ -83,6 +83,8 @@ export class ResourceBudget {
   readonly #startCpu: number | null;
   #estimatedMs = 0;
   #batchStart: number | null = null;
+  /** The CPU reading check() just took: the batch it clears starts from it (one probe call fewer per batch). */
+  #checkedCpu: number | null = null;
   #maxBatchMs = 0;
   #batchMs = 0;
   #batches = 0;
@@ -112,10 +114,13 @@ export class ResourceBudget {
     this.#sampleMemory();
   }
 
+  /** A batch starts: right after check() cleared it, from check()'s reading. */
   startBatch(): void {
-    this.#batchStart = this.#cpuUsed();
+    this.#batchStart = this.#checkedCpu ?? this.#cpuUsed();
+    this.#checkedCpu = null;
   }
 
+  /** The batch ended. Memory is not sampled here: check() samples it before the next batch, use() after the last. */
   endBatch(): void {
     this.#estimatedMs += CPU_ESTIMATE_MS.batch;
     const used = this.#cpuUsed();
@@ -125,13 +130,13 @@ export class ResourceBudget {
     }
     this.#batchStart = null;
     this.#batches++;
-    this.#sampleMemory();
   }
 
   /** Why the run must stop before its next batch, or null while another batch fits. */
   check(): ResourceStop | null {
     const memory = this.#sampleMemory();
     const { cpuMs, memoryBytes } = this.#limits;
+    this.#checkedCpu = null;
     if (memoryBytes !== undefined && memory !== null && memory > memoryBytes) {
       return {
         reason: "memory_budget",
@@ -140,6 +145,7 @@ export class ResourceBudget {
     }
     if (cpuMs !== undefined) {
       const used = this.#cpuUsed();
+      this.#checkedCpu = used;
       // Another batch must fit twice over (a slower one may follow) with the closing calls.
       const next = 2 * Math.max(this.#maxBatchMs, CPU_ESTIMATE_MS.batch) + CLOSING_CPU_MS;
       if (used + next > cpuMs) {
@@ -153,6 +159,7 @@ export class ResourceBudget {
   }
 
   use(): ResourceUse {
+    this.#sampleMemory();
     return {
       cpuMs: Math.round(this.#cpuUsed() * 10) / 10,
       cpuEstimated: this.#startCpu === null,

@@ -14,12 +14,17 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** How deep plainCopy follows nested plain objects before leaving the value to JSON. */
+const PLAIN_DEPTH = 3;
+
 /**
- * The copy a flat plain object of strings, finite numbers, booleans and nulls gives,
- * which is what JSON would make of it; undefined for anything else. Most details look
- * like this, and a JSON round trip per event is the logger's largest cost.
+ * The copy a plain object of strings, finite numbers, booleans, nulls and (a few
+ * levels of) nested plain objects gives, which is what JSON would make of it;
+ * undefined for anything else. Most details look like this (a batch's counts with
+ * its rate_limit, a chunk's checkpoint), and a JSON round trip per event is the
+ * logger's largest cost.
  */
-function flatCopy(details: Record<string, unknown>): JsonObject | undefined {
+function plainCopy(details: Record<string, unknown>, depth: number): JsonObject | undefined {
   const proto = Object.getPrototypeOf(details);
   if (proto !== Object.prototype && proto !== null) return undefined;
   const copy: JsonObject = {};
@@ -33,6 +38,10 @@ function flatCopy(details: Record<string, unknown>): JsonObject | undefined {
       (typeof value === "number" && Number.isFinite(value))
     ) {
       copy[key] = value;
+    } else if (typeof value === "object" && depth > 0) {
+      const nested = plainCopy(value as Record<string, unknown>, depth - 1);
+      if (nested === undefined) return undefined;
+      copy[key] = nested;
     } else if (value !== undefined) {
       return undefined;
     }
@@ -42,8 +51,8 @@ function flatCopy(details: Record<string, unknown>): JsonObject | undefined {
 
 export function toJsonObject(details: Record<string, unknown> | undefined): JsonObject | undefined {
   if (details === undefined) return undefined;
-  const flat = flatCopy(details);
-  if (flat !== undefined) return flat;
+  const plain = plainCopy(details, PLAIN_DEPTH);
+  if (plain !== undefined) return plain;
   const text = JSON.stringify(details, replacer);
   const parsed: unknown = text === undefined ? {} : JSON.parse(text);
   return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : { value: parsed as never };

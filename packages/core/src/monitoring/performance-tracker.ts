@@ -1,7 +1,7 @@
 // PerformanceTracker: the seed's tracker. Timings, counters and gauges become
 // metrics (with metric_kind) in the same batched stream as the logs.
 import { invalidParameter } from "../rpc/client.ts";
-import { type MetricKind, metricElement } from "../rpc/schemas.ts";
+import { METRIC_KINDS, type MetricElement, type MetricKind, metricElement } from "../rpc/schemas.ts";
 import type { EventSink } from "./event-sink.ts";
 import { toJsonObject } from "./json.ts";
 
@@ -82,19 +82,30 @@ export class PerformanceTracker {
 
   /** Records one sample. Throws at once (WM001, field named) for a bad name or a non-finite value. */
   recordMetric(name: string, value: number, options: MetricOptions = {}): Promise<void> {
-    const tags = { ...this.options.tags, ...options.tags };
+    const merged = { ...this.options.tags, ...options.tags };
+    const tags = Object.keys(merged).length > 0 ? toJsonObject(merged) : undefined;
+    const timestamp = (this.options.now?.() ?? new Date()).toISOString();
+    // The hot path (a metric per API call) checks the fields by hand; anything it is not sure
+    // of goes through the schema (metricElement), which stays the one definition of the rules
+    // and names the field.
+    const metric = isPlainMetric(this.options.executionId, name, value, options)
+      ? quickMetric(this.options.executionId, name, value, options, tags, timestamp)
+      : this.checked(name, value, options, tags, timestamp);
+    return this.options.sink.metric(metric);
+  }
+
+  private checked(name: string, value: number, options: MetricOptions, tags: MetricElement["tags"], timestamp: string): MetricElement {
     const parsed = metricElement.safeParse({
       execution_id: this.options.executionId ?? null,
       metric_name: name,
       metric_value: value,
       metric_unit: options.unit,
-      tags: Object.keys(tags).length > 0 ? toJsonObject(tags) : undefined,
+      tags,
       metric_kind: options.kind ?? "gauge",
-      timestamp: (this.options.now?.() ?? new Date()).toISOString(),
+      timestamp,
     });
     if (!parsed.success) throw invalidParameter("record_etl_metrics", parsed.error, { what: "metric" });
-    const metric = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as typeof parsed.data;
-    return this.options.sink.metric(metric);
+    return Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as MetricElement;
   }
 
   /** What this tracker has seen so far (for progress reports and exports). */
@@ -109,4 +120,40 @@ export class PerformanceTracker {
   flush(): Promise<void> {
     return this.options.sink.flush();
   }
+}
+
+/** Limits of metricElement's fields (rpc/schemas.ts), for the quick check. */
+const MAX_NAME = 200;
+const MAX_UNIT = 50;
+
+/** A name that the schema's trimmed, non-empty, at most 200 characters would leave as it is. */
+const isPlainText = (text: unknown, max: number) => typeof text === "string" && text !== "" && text.length <= max && text.trim() === text;
+
+/** Whether metricElement would accept these fields unchanged (unsure: false, and the schema decides). */
+function isPlainMetric(executionId: string | undefined, name: string, value: number, options: MetricOptions): boolean {
+  return (
+    (executionId === undefined || isPlainText(executionId, Number.POSITIVE_INFINITY)) &&
+    isPlainText(name, MAX_NAME) &&
+    typeof value === "number" &&
+    Number.isFinite(value) &&
+    (options.unit === undefined || (typeof options.unit === "string" && options.unit.length <= MAX_UNIT)) &&
+    (options.kind === undefined || METRIC_KINDS.includes(options.kind))
+  );
+}
+
+/** The metric as the schema path builds it (same keys, same order), without the keys it does not have. */
+function quickMetric(
+  executionId: string | undefined,
+  name: string,
+  value: number,
+  options: MetricOptions,
+  tags: MetricElement["tags"],
+  timestamp: string,
+): MetricElement {
+  const metric: MetricElement = { execution_id: executionId ?? null, metric_name: name, metric_value: value };
+  if (options.unit !== undefined) metric.metric_unit = options.unit;
+  if (tags !== undefined) metric.tags = tags;
+  metric.metric_kind = options.kind ?? "gauge";
+  metric.timestamp = timestamp;
+  return metric;
 }
