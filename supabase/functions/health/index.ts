@@ -361,11 +361,13 @@ var logEtlEventsArgs = z3.object({
   events: z3.array(logEventElement).max(1e4, { message: "over the limit of 10000 per call; split the batch" }),
   ...sequenced
 });
+var METRIC_NAME_MAX = 200;
+var METRIC_UNIT_MAX = 50;
 var recordEtlMetricArgs = z3.object({
   execution_id: text,
-  metric_name: shortText(200),
+  metric_name: shortText(METRIC_NAME_MAX),
   metric_value: z3.number(),
-  metric_unit: z3.string().max(50, { message: "must be a string of at most 50 characters" }).optional(),
+  metric_unit: z3.string().max(METRIC_UNIT_MAX, { message: `must be a string of at most ${METRIC_UNIT_MAX} characters` }).optional(),
   tags: jsonObject.optional()
 });
 var metricElement = recordEtlMetricArgs.extend({

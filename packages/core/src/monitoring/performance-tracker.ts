@@ -1,7 +1,7 @@
 // PerformanceTracker: the seed's tracker. Timings, counters and gauges become
 // metrics (with metric_kind) in the same batched stream as the logs.
 import { invalidParameter } from "../rpc/client.ts";
-import { METRIC_KINDS, type MetricElement, type MetricKind, metricElement } from "../rpc/schemas.ts";
+import { METRIC_KINDS, METRIC_NAME_MAX, METRIC_UNIT_MAX, type MetricElement, type MetricKind, metricElement } from "../rpc/schemas.ts";
 import type { EventSink } from "./event-sink.ts";
 import { toJsonObject } from "./json.ts";
 
@@ -122,10 +122,6 @@ export class PerformanceTracker {
   }
 }
 
-/** Limits of metricElement's fields (rpc/schemas.ts), for the quick check. */
-const MAX_NAME = 200;
-const MAX_UNIT = 50;
-
 /** A name that the schema's trimmed, non-empty, at most 200 characters would leave as it is. */
 const isPlainText = (text: unknown, max: number) => typeof text === "string" && text !== "" && text.length <= max && text.trim() === text;
 
@@ -133,10 +129,10 @@ const isPlainText = (text: unknown, max: number) => typeof text === "string" && 
 function isPlainMetric(executionId: string | undefined, name: string, value: number, options: MetricOptions): boolean {
   return (
     (executionId === undefined || isPlainText(executionId, Number.POSITIVE_INFINITY)) &&
-    isPlainText(name, MAX_NAME) &&
+    isPlainText(name, METRIC_NAME_MAX) &&
     typeof value === "number" &&
     Number.isFinite(value) &&
-    (options.unit === undefined || (typeof options.unit === "string" && options.unit.length <= MAX_UNIT)) &&
+    (options.unit === undefined || (typeof options.unit === "string" && options.unit.length <= METRIC_UNIT_MAX)) &&
     (options.kind === undefined || METRIC_KINDS.includes(options.kind))
   );
 }

@@ -108,11 +108,18 @@ export const logEtlEventsArgs = z.object({
   ...sequenced,
 });
 
+/** A metric's name and unit limits (also the SDK's quick check, monitoring/performance-tracker.ts). */
+export const METRIC_NAME_MAX = 200;
+export const METRIC_UNIT_MAX = 50;
+
 export const recordEtlMetricArgs = z.object({
   execution_id: text,
-  metric_name: shortText(200),
+  metric_name: shortText(METRIC_NAME_MAX),
   metric_value: z.number(),
-  metric_unit: z.string().max(50, { message: "must be a string of at most 50 characters" }).optional(),
+  metric_unit: z
+    .string()
+    .max(METRIC_UNIT_MAX, { message: `must be a string of at most ${METRIC_UNIT_MAX} characters` })
+    .optional(),
   tags: jsonObject.optional(),
 });
 
