@@ -75,6 +75,7 @@ export function createCollectHandler(options: CollectHandlerOptions = {}): { fet
         serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
         sportmonksApiKey: env.SPORTMONKS_API_KEY,
         sportmonksBaseUrl: env.SPORTMONKS_BASE_URL,
+        fixtureAnswers: env.WATERMARK_FIXTURE_ANSWERS,
         trigger,
         console: { level: "WARNING" },
         signal: shutdown,

@@ -26,6 +26,13 @@ export const collectEnvSchema = serviceEnvSchema.extend({
     .min(30, { message: "must be at least 30 (seconds)" })
     .max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` })
     .default(150),
+  // database: Postgres fetches fixtures/multi answers through pg_net, so their megabytes never cost the
+  // function CPU (docs/collection.md, Platform limits); pipe: they stream through the function.
+  WATERMARK_FIXTURE_ANSWERS: z
+    .enum(["database", "pipe"], {
+      message: "must be database (Postgres fetches answers through pg_net) or pipe (they stream through the function)",
+    })
+    .default("database"),
 });
 export type CollectEnv = z.output<typeof collectEnvSchema>;
 

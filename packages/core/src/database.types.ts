@@ -318,6 +318,9 @@ export type Database = {
 "report_pipeline_status":
 { Args: { "duration_seconds"?: number,"entity": string,"error_message"?: string,"execution_id"?: string,"expected_interval_seconds"?: number,"pending_since_watermark"?: number,"pipeline": string,"rows_written"?: number,"source_max_updated_at"?: string,"source_total"?: number,"succeeded"?: boolean,"target_max_updated_at"?: string,"target_total"?: number,"watermark"?: string }; Returns: Json
                            },
+"request_fixture_answer":
+{ Args: { "chunk_id": string,"headers": Json,"lease_token": string,"timeout_milliseconds": number,"url": string }; Returns: number
+                           },
 "request_function_invocation":
 { Args: { "body"?: Json,"function_name": string }; Returns: number
                            },
@@ -362,6 +365,9 @@ export type Database = {
                            },
 "sync_collection_catalog":
 { Args: { "execution_id"?: string,"full_refresh"?: boolean,"leagues": Json,"seasons"?: Json }; Returns: Json
+                           },
+"take_fixture_answer":
+{ Args: { "checkpoint": Json,"chunk_id": string,"execution_id"?: string,"fixture_ids": (number)[],"lease_token": string,"request_id": number,"wait_milliseconds"?: number }; Returns: Json
                            },
 "unmute_alert_rule":
 { Args: { "rule_id": string }; Returns: Json

@@ -6,6 +6,158 @@
 import { z } from "npm:zod@^4.6.7";
 z.config({ jitless: true });
 
+// packages/core/src/sportmonks/errors.ts
+var SPORTMONKS_CODES = {
+  /** The include exists but not on this endpoint. */
+  includeNotAllowed: 5e3,
+  /** No such include anywhere in the API. */
+  includeNotFound: 5001,
+  /** The include exists but the plan does not cover it. */
+  insufficientIncludes: 5002,
+  /** The requested page does not exist. */
+  paginationLimit: 5003,
+  rateLimit: 5005,
+  /** The plan does not cover the requested resource. */
+  insufficientResources: 5007,
+  /** Includes nested deeper than the endpoint allows. */
+  includeDepth: 5008,
+  /** The include is not available on the requested entity. */
+  includeNotAvailable: 5013
+};
+var SPORTMONKS_INCLUDE_CODES = /* @__PURE__ */ new Set([
+  SPORTMONKS_CODES.includeNotAllowed,
+  SPORTMONKS_CODES.includeNotFound,
+  SPORTMONKS_CODES.insufficientIncludes,
+  SPORTMONKS_CODES.includeDepth,
+  SPORTMONKS_CODES.includeNotAvailable
+]);
+var SportmonksError = class extends Error {
+  endpoint;
+  status;
+  code;
+  constructor(message, details = {}) {
+    super(message, details.cause === void 0 ? void 0 : { cause: details.cause });
+    this.name = new.target.name;
+    this.endpoint = details.endpoint ?? null;
+    this.status = details.status ?? null;
+    this.code = details.code ?? null;
+  }
+};
+var SportmonksNotFound = class extends SportmonksError {
+  kind = "not_found";
+  retryable = false;
+};
+var SportmonksIncludeError = class extends SportmonksError {
+  kind = "include";
+  retryable = false;
+  /** The rejected include, when the answer names it (or the request had only one); null otherwise. */
+  include;
+  constructor(message, details = {}) {
+    super(message, details);
+    this.include = details.include ?? null;
+  }
+};
+var SportmonksRateLimited = class extends SportmonksError {
+  kind = "rate_limited";
+  retryable = true;
+  /** The rate-limited entity (`requested_entity`), when known. */
+  entity;
+  /** When the entity's hourly budget resets (transient: when to retry), when known. */
+  resetsAt;
+  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
+  transient;
+  constructor(message, details) {
+    super(message, details);
+    this.entity = details.entity;
+    this.resetsAt = details.resetsAt;
+    this.transient = details.transient ?? false;
+  }
+};
+var SportmonksAuthError = class extends SportmonksError {
+  kind = "auth";
+  retryable = false;
+};
+var SportmonksPlanError = class extends SportmonksError {
+  kind = "plan";
+  retryable = false;
+};
+var SportmonksServerError = class extends SportmonksError {
+  kind = "server";
+  retryable = true;
+};
+var SportmonksTimeout = class extends SportmonksError {
+  kind = "timeout";
+  retryable = true;
+};
+var SportmonksNetworkError = class extends SportmonksError {
+  kind = "network";
+  retryable = true;
+};
+var SportmonksMalformedResponse = class extends SportmonksError {
+  kind = "malformed";
+  retryable = true;
+};
+var SportmonksRequestError = class extends SportmonksError {
+  kind = "request";
+  retryable = false;
+};
+var SportmonksInvalidArgument = class extends SportmonksError {
+  kind = "invalid_argument";
+  retryable = false;
+};
+
+// packages/core/src/collector/answer-relay.ts
+var WAIT_PER_TAKE_MS = 5e3;
+var PENDING_GRACE_MS = 15e3;
+var MIN_TIMEOUT_MS = 1e3;
+var MAX_TIMEOUT_MS = 3e5;
+var PREVALIDATED = { prevalidated: true };
+function fixtureAnswerRelay(rpc, now = Date.now) {
+  return (args) => async (request) => {
+    const timeoutMs = Math.min(Math.max(request.timeoutMs, MIN_TIMEOUT_MS), MAX_TIMEOUT_MS);
+    const requestId = await rpc.call(
+      "request_fixture_answer",
+      {
+        chunk_id: args.chunk_id,
+        lease_token: args.lease_token,
+        url: request.url,
+        headers: request.headers,
+        timeout_milliseconds: timeoutMs
+      },
+      PREVALIDATED
+    );
+    const giveUpAt = now() + timeoutMs + PENDING_GRACE_MS;
+    for (; ; ) {
+      const answer = await rpc.call(
+        "take_fixture_answer",
+        {
+          request_id: requestId,
+          chunk_id: args.chunk_id,
+          lease_token: args.lease_token,
+          fixture_ids: args.fixture_ids,
+          checkpoint: args.checkpoint,
+          execution_id: args.execution_id,
+          wait_milliseconds: WAIT_PER_TAKE_MS
+        },
+        PREVALIDATED
+      );
+      if (!("pending" in answer)) return relayed(answer);
+      if (now() >= giveUpAt) {
+        throw new SportmonksTimeout(
+          `fixtures/multi: pg_net has not answered request ${requestId} within ${timeoutMs + PENDING_GRACE_MS} ms; check that its background worker runs (pg_stat_activity, backend_type 'pg_net …')`,
+          { endpoint: "fixtures/multi/{ids}" }
+        );
+      }
+    }
+  };
+}
+function relayed(answer) {
+  if ("written" in answer) return { taken: answer.written };
+  if ("malformed" in answer) return { malformed: true, bytes: answer.bytes };
+  if ("failed" in answer) return { failed: true, timedOut: answer.timed_out, error: answer.error };
+  return { status: answer.status, body: answer.body ?? "", retryAfter: answer.retry_after };
+}
+
 // packages/core/src/errors/index.ts
 var ErrorCodes = {
   invalid_parameter: "WM001",
@@ -1088,106 +1240,6 @@ function toProgressJson(c) {
 // packages/core/src/sportmonks/client.ts
 import { z as z4 } from "npm:zod@^4.6.7";
 
-// packages/core/src/sportmonks/errors.ts
-var SPORTMONKS_CODES = {
-  /** The include exists but not on this endpoint. */
-  includeNotAllowed: 5e3,
-  /** No such include anywhere in the API. */
-  includeNotFound: 5001,
-  /** The include exists but the plan does not cover it. */
-  insufficientIncludes: 5002,
-  /** The requested page does not exist. */
-  paginationLimit: 5003,
-  rateLimit: 5005,
-  /** The plan does not cover the requested resource. */
-  insufficientResources: 5007,
-  /** Includes nested deeper than the endpoint allows. */
-  includeDepth: 5008,
-  /** The include is not available on the requested entity. */
-  includeNotAvailable: 5013
-};
-var SPORTMONKS_INCLUDE_CODES = /* @__PURE__ */ new Set([
-  SPORTMONKS_CODES.includeNotAllowed,
-  SPORTMONKS_CODES.includeNotFound,
-  SPORTMONKS_CODES.insufficientIncludes,
-  SPORTMONKS_CODES.includeDepth,
-  SPORTMONKS_CODES.includeNotAvailable
-]);
-var SportmonksError = class extends Error {
-  endpoint;
-  status;
-  code;
-  constructor(message, details = {}) {
-    super(message, details.cause === void 0 ? void 0 : { cause: details.cause });
-    this.name = new.target.name;
-    this.endpoint = details.endpoint ?? null;
-    this.status = details.status ?? null;
-    this.code = details.code ?? null;
-  }
-};
-var SportmonksNotFound = class extends SportmonksError {
-  kind = "not_found";
-  retryable = false;
-};
-var SportmonksIncludeError = class extends SportmonksError {
-  kind = "include";
-  retryable = false;
-  /** The rejected include, when the answer names it (or the request had only one); null otherwise. */
-  include;
-  constructor(message, details = {}) {
-    super(message, details);
-    this.include = details.include ?? null;
-  }
-};
-var SportmonksRateLimited = class extends SportmonksError {
-  kind = "rate_limited";
-  retryable = true;
-  /** The rate-limited entity (`requested_entity`), when known. */
-  entity;
-  /** When the entity's hourly budget resets (transient: when to retry), when known. */
-  resetsAt;
-  /** The budget is not spent: the 429 said so itself (`rate_limit.remaining` > 0). */
-  transient;
-  constructor(message, details) {
-    super(message, details);
-    this.entity = details.entity;
-    this.resetsAt = details.resetsAt;
-    this.transient = details.transient ?? false;
-  }
-};
-var SportmonksAuthError = class extends SportmonksError {
-  kind = "auth";
-  retryable = false;
-};
-var SportmonksPlanError = class extends SportmonksError {
-  kind = "plan";
-  retryable = false;
-};
-var SportmonksServerError = class extends SportmonksError {
-  kind = "server";
-  retryable = true;
-};
-var SportmonksTimeout = class extends SportmonksError {
-  kind = "timeout";
-  retryable = true;
-};
-var SportmonksNetworkError = class extends SportmonksError {
-  kind = "network";
-  retryable = true;
-};
-var SportmonksMalformedResponse = class extends SportmonksError {
-  kind = "malformed";
-  retryable = true;
-};
-var SportmonksRequestError = class extends SportmonksError {
-  kind = "request";
-  retryable = false;
-};
-var SportmonksInvalidArgument = class extends SportmonksError {
-  kind = "invalid_argument";
-  retryable = false;
-};
-
 // packages/core/src/sportmonks/include-errors.ts
 var SPORTMONKS_MAX_INCLUDE_DEPTH = 3;
 function rejectedInclude(message, requested) {
@@ -1564,6 +1616,33 @@ var SportmonksClient = class {
     return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
   }
   /**
+   * fixtures/multi for these ids (at most 50), fetched by `relay` rather than
+   * by this process: the collector's database fetches it through pg_net and
+   * writes a 200 itself, so the answer's bytes never pass through here. A 200
+   * the relay took returns its result; every other answer is read, limited and
+   * retried as fixturesByIds. Errors the relay throws (the database refusing
+   * the answer) are thrown as they are, never retried.
+   */
+  async fixturesByIdsRelayed(ids, options, relay) {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    const spec = ENDPOINTS.fixturesMulti;
+    return this.#request(
+      spec,
+      `fixtures/multi/${unique.join(",")}`,
+      includeParams(options),
+      async (response, includes, facts) => {
+        if (response.taken) return response.taken.value;
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status
+        });
+      },
+      (url) => this.#relay(spec, url, relay)
+    );
+  }
+  /**
    * A season's schedule, its HTTP 200 body handed unread to `sink` as the
    * stream that is still arriving (the collector pipes it into Postgres, which
    * reads every stage layout). A miss (200, a message, no data) reaches the
@@ -1674,7 +1753,7 @@ var SportmonksClient = class {
     );
   }
   /** Budget check, attempts with retries; `read` turns each response into the result or a typed error. */
-  async #request(spec, path, params, read, pipe = false) {
+  async #request(spec, path, params, read, send = false) {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
     const includes = params.get("include")?.split(";") ?? [];
@@ -1686,7 +1765,7 @@ var SportmonksClient = class {
       let release = () => {
       };
       try {
-        const response = await this.#send(spec, url, pipe);
+        const response = typeof send === "function" ? await send(url) : await this.#send(spec, url, send);
         release = response.release;
         facts.status = response.status;
         const result = await read(response, includes, facts);
@@ -1812,6 +1891,32 @@ var SportmonksClient = class {
     } finally {
       if (!piped) release();
     }
+  }
+  /** One attempt through a relay: its answer as the RawResponse #send would give, its failures typed alike. */
+  async #relay(spec, url, relay) {
+    const request = { url, headers: { Authorization: this.#apiKey, Accept: "application/json" }, timeoutMs: this.#options.timeoutMs };
+    let answer;
+    try {
+      answer = await relay(request);
+    } catch (error) {
+      throw error instanceof SportmonksError ? error : new SinkError(error);
+    }
+    const release = () => {
+    };
+    if ("taken" in answer)
+      return { status: 200, body: new Uint8Array(0), stream: null, retryAfter: null, release, taken: { value: answer.taken } };
+    if ("malformed" in answer) {
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${answer.bytes} bytes)`, { endpoint: spec.name, status: 200 });
+    }
+    if ("failed" in answer) {
+      if (answer.timedOut) {
+        throw new SportmonksTimeout(`${spec.name}: no complete response within ${request.timeoutMs} ms`, { endpoint: spec.name });
+      }
+      throw new SportmonksNetworkError(`${spec.name}: request failed before a response (${this.#redact(answer.error).slice(0, 300)})`, {
+        endpoint: spec.name
+      });
+    }
+    return { status: answer.status, body: new TextEncoder().encode(answer.body), stream: null, retryAfter: answer.retryAfter, release };
   }
   /** Pause while the entity is down to its reserve; refuse when the reset is too far away. */
   async #awaitBudget(spec, entity, attempt) {
@@ -2079,6 +2184,14 @@ var pipelineStatusSchema = z5.object({
 });
 var rateLimitRow = z5.object({ entity: text, remaining: count, resets_at: timestamp2, updated_at: timestamp2 });
 var leaseArgs = { chunk_id: text, lease_token: uuid };
+var fixtureResponseResultSchema = batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() });
+var fixtureAnswerSchema = z5.union([
+  z5.object({ pending: z5.literal(true) }),
+  z5.object({ written: fixtureResponseResultSchema }),
+  z5.object({ status: z5.literal(200), malformed: z5.literal(true), bytes: count }),
+  z5.object({ failed: z5.literal(true), timed_out: z5.boolean(), error: z5.string() }),
+  z5.object({ status: z5.number().int(), retry_after: z5.string().nullable(), body: z5.string().nullable() })
+]);
 var collectionRpcs = {
   sync_collection_catalog: {
     args: z5.object({
@@ -2158,7 +2271,29 @@ var collectionRpcs = {
       response: z5.looseObject({}),
       execution_id: text.optional()
     }),
-    result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() })
+    result: fixtureResponseResultSchema
+  },
+  /** The relay's first call (answer-relay.ts): pg_net fetches the batch; returns its request id. */
+  request_fixture_answer: {
+    args: z5.object({
+      ...leaseArgs,
+      url: z5.string().min(1).max(8e3),
+      headers: z5.record(z5.string(), z5.string()),
+      timeout_milliseconds: z5.number().int().min(1e3).max(3e5)
+    }),
+    result: id2
+  },
+  /** The relay's second call: waits for pg_net's answer and writes a 200 as upsert_fixture_response does. */
+  take_fixture_answer: {
+    args: z5.object({
+      request_id: id2,
+      ...leaseArgs,
+      fixture_ids: z5.array(id2).min(1).max(50),
+      checkpoint: checkpointSchema,
+      execution_id: text.optional(),
+      wait_milliseconds: z5.number().int().min(0).max(2e4).optional()
+    }),
+    result: fixtureAnswerSchema
   },
   requeue_collection: {
     args: z5.object({
@@ -2326,6 +2461,7 @@ function createCollectorDeps(settings) {
       ...hooks
     }),
     writeFixtureResponse: fixtureResponseWriter(pipe),
+    relayFixtureAnswer: settings.fixtureAnswers === "database" ? fixtureAnswerRelay(rpc) : void 0,
     writeScheduleResponse: scheduleResponseWriter(pipe),
     previewSchedule: schedulePreviewer(pipe),
     resources: settings.resources,
@@ -3168,7 +3304,12 @@ var CollectionRun = class {
     const executionId = this.executionId ?? void 0;
     const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
     const metrics = this.options.trackPerformance ? this.metrics : void 0;
+    const relay = this.deps.relayFixtureAnswer;
     const pipe = () => {
+      if (relay) {
+        const fetch2 = () => this.sportmonks.fixturesByIdsRelayed(batch.ids, { include: FIXTURE_INCLUDES }, relay(args));
+        return metrics ? metrics.trackOperation("collector.relay_batch", fetch2) : fetch2();
+      }
       const fetching = metrics?.startTimer("collector.fetch_batch");
       return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
         await fetching?.stop({ status: "ok" }).catch(() => {
@@ -3546,7 +3687,12 @@ var FUNCTION_MEMORY_BUDGET_MB = 150;
 var collectEnvSchema = serviceEnvSchema.extend({
   SPORTMONKS_API_KEY: secret("Sportmonks API token"),
   SPORTMONKS_BASE_URL: httpUrl.optional(),
-  WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z9.coerce.number().int().min(30, { message: "must be at least 30 (seconds)" }).max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` }).default(150)
+  WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: z9.coerce.number().int().min(30, { message: "must be at least 30 (seconds)" }).max(MAX_WALL_CLOCK_SECONDS, { message: `must be at most ${MAX_WALL_CLOCK_SECONDS}: 150 on the free plan, 400 on paid plans` }).default(150),
+  // database: Postgres fetches fixtures/multi answers through pg_net, so their megabytes never cost the
+  // function CPU (docs/collection.md, Platform limits); pipe: they stream through the function.
+  WATERMARK_FIXTURE_ANSWERS: z9.enum(["database", "pipe"], {
+    message: "must be database (Postgres fetches answers through pg_net) or pipe (they stream through the function)"
+  }).default("database")
 });
 var id3 = z9.number().int().positive();
 function collectBodySchema(wallClockSeconds) {
@@ -3596,6 +3742,7 @@ function createCollectHandler(options = {}) {
       serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
       sportmonksApiKey: env.SPORTMONKS_API_KEY,
       sportmonksBaseUrl: env.SPORTMONKS_BASE_URL,
+      fixtureAnswers: env.WATERMARK_FIXTURE_ANSWERS,
       trigger,
       console: { level: "WARNING" },
       signal: shutdown

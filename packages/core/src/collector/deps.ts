@@ -1,10 +1,12 @@
 // Wires the collector's dependencies from plain settings, so the CLI, the edge
 // function and npm start build them the same way.
+
 import { EtlMonitor } from "../monitoring/etl-monitor.ts";
 import type { ConsoleOptions } from "../monitoring/logger.ts";
 import { fetchTransport, type RpcClient, rpcClientFromTransport } from "../rpc/client.ts";
 import type { ExecutionTrigger } from "../rpc/schemas.ts";
 import { type FetchLike, SportmonksClient, type SportmonksClientOptions } from "../sportmonks/client.ts";
+import { fixtureAnswerRelay } from "./answer-relay.ts";
 import type { CollectorDeps } from "./engine.ts";
 import type { ResourceProbe } from "./resource-budget.ts";
 import { fixtureResponseWriter, schedulePreviewer, scheduleResponseWriter } from "./response-pipe.ts";
@@ -25,6 +27,11 @@ export interface CollectorSettings {
   onProgress?: CollectorDeps["onProgress"];
   /** CPU and memory readings (default: the runtime's, runtimeResourceProbe). */
   resources?: ResourceProbe;
+  /**
+   * `database`: Postgres fetches fixtures/multi answers through pg_net (fixtureAnswerRelay), so
+   * their bytes never pass through this process (the edge function). Default `pipe`: they stream through it.
+   */
+  fixtureAnswers?: "pipe" | "database";
 }
 
 /** The collector's RPCs (work lists, leases, heartbeats, logs) as bare fetches: its CPU is metered in the function. */
@@ -56,6 +63,7 @@ export function createCollectorDeps(settings: CollectorSettings): CollectorDeps 
         ...hooks,
       }),
     writeFixtureResponse: fixtureResponseWriter(pipe),
+    relayFixtureAnswer: settings.fixtureAnswers === "database" ? fixtureAnswerRelay(rpc) : undefined,
     writeScheduleResponse: scheduleResponseWriter(pipe),
     previewSchedule: schedulePreviewer(pipe),
     resources: settings.resources,

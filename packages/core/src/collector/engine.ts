@@ -36,6 +36,7 @@ import {
 } from "../sportmonks/errors.ts";
 import { InMemoryRateLimitStore, type RateLimitStore } from "../sportmonks/rate-limit.ts";
 import { FIXTURE_INCLUDES, type League, type Season } from "../sportmonks/schemas.ts";
+import type { FixtureAnswerRelay } from "./answer-relay.ts";
 import { type CollectOptions, type ResolvedCollectOptions, resolveCollectOptions } from "./options.ts";
 import { describeQueue, TimeBudget } from "./plan.ts";
 import { DbRateLimitStore } from "./rate-limit-store.ts";
@@ -80,6 +81,12 @@ export interface CollectorDeps {
   sportmonks: (hooks: SportmonksHooks) => SportmonksClient;
   /** Sends a fixtures/multi answer, unread, to upsert_fixture_response (fixtureResponseWriter). */
   writeFixtureResponse: FixtureResponseWriter;
+  /**
+   * When set, fixtures/multi answers are fetched by the database through pg_net
+   * (fixtureAnswerRelay) instead of piped through this process: the edge
+   * function's choice, as its CPU is capped at 2 s a request.
+   */
+  relayFixtureAnswer?: FixtureAnswerRelay;
   /** Sends a season schedule answer, unread, to pipe_schedule_response (scheduleResponseWriter). */
   writeScheduleResponse: ScheduleResponseWriter;
   /** Sends a season schedule answer, unread, to pipe_schedule_preview (schedulePreviewer): dry runs. */
@@ -652,10 +659,18 @@ class CollectionRun {
   }) {
     const executionId = this.executionId ?? undefined;
     const args = { ...batch.lease, fixture_ids: batch.ids, checkpoint: batch.checkpoint, execution_id: executionId };
-    // The answer streams from the API into the database; the client retries the whole pipe when it breaks off.
-    // Tracked: until the API answered (fetch_batch), then the streamed write (upsert_batch).
+    // Piped, the answer streams from the API through this process into the database; relayed, the database
+    // fetches it through pg_net. The client retries either way when an answer breaks off.
+    // Tracked: piped, until the API answered (fetch_batch), then the streamed write (upsert_batch);
+    // relayed, the database's fetch and write together (relay_batch).
     const metrics = this.options.trackPerformance ? this.metrics : undefined;
+    const relay = this.deps.relayFixtureAnswer;
     const pipe = () => {
+      if (relay) {
+        // The database fetches and writes in one take: the timer covers both.
+        const fetch = () => this.sportmonks.fixturesByIdsRelayed(batch.ids, { include: FIXTURE_INCLUDES }, relay(args));
+        return metrics ? metrics.trackOperation("collector.relay_batch", fetch) : fetch();
+      }
       const fetching = metrics?.startTimer("collector.fetch_batch");
       return this.sportmonks.fixturesByIdsPiped(batch.ids, { include: FIXTURE_INCLUDES }, async (body) => {
         await fetching?.stop({ status: "ok" }).catch(() => {});

@@ -1,4 +1,5 @@
 // @watermark/core/collector: the collection engine and its RPC contract.
+export * from "./answer-relay.ts";
 export * from "./deps.ts";
 export * from "./engine.ts";
 export * from "./options.ts";

@@ -165,6 +165,19 @@ const rateLimitRow = z.object({ entity: text, remaining: count, resets_at: times
 
 const leaseArgs = { chunk_id: text, lease_token: uuid };
 
+/** upsert_fixture_response's result: the batch's counts and the answer's rate_limit, which it saved. */
+const fixtureResponseResultSchema = batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() });
+
+/** What take_fixture_answer found: still pending, a 200 written, or the answer for the client to read. */
+const fixtureAnswerSchema = z.union([
+  z.object({ pending: z.literal(true) }),
+  z.object({ written: fixtureResponseResultSchema }),
+  z.object({ status: z.literal(200), malformed: z.literal(true), bytes: count }),
+  z.object({ failed: z.literal(true), timed_out: z.boolean(), error: z.string() }),
+  z.object({ status: z.number().int(), retry_after: z.string().nullable(), body: z.string().nullable() }),
+]);
+export type FixtureAnswer = z.output<typeof fixtureAnswerSchema>;
+
 export const collectionRpcs = {
   sync_collection_catalog: {
     args: z.object({
@@ -244,7 +257,29 @@ export const collectionRpcs = {
       response: z.looseObject({}),
       execution_id: text.optional(),
     }),
-    result: batchResultSchema.extend({ rate_limit: rateLimitSchema.nullable() }),
+    result: fixtureResponseResultSchema,
+  },
+  /** The relay's first call (answer-relay.ts): pg_net fetches the batch; returns its request id. */
+  request_fixture_answer: {
+    args: z.object({
+      ...leaseArgs,
+      url: z.string().min(1).max(8000),
+      headers: z.record(z.string(), z.string()),
+      timeout_milliseconds: z.number().int().min(1000).max(300000),
+    }),
+    result: id,
+  },
+  /** The relay's second call: waits for pg_net's answer and writes a 200 as upsert_fixture_response does. */
+  take_fixture_answer: {
+    args: z.object({
+      request_id: id,
+      ...leaseArgs,
+      fixture_ids: z.array(id).min(1).max(50),
+      checkpoint: checkpointSchema,
+      execution_id: text.optional(),
+      wait_milliseconds: z.number().int().min(0).max(20000).optional(),
+    }),
+    result: fixtureAnswerSchema,
   },
   requeue_collection: {
     args: z.object({

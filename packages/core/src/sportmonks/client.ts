@@ -171,7 +171,29 @@ interface RawResponse {
   retryAfter: string | null;
   /** Ends the attempt's timeout. */
   release: () => void;
+  /** A relayed 200: what the relay made of it (fixturesByIdsRelayed). */
+  taken?: { value: unknown };
 }
+
+/** The request a relay sends on the client's behalf: the attempt's URL, headers and timeout. */
+export interface RelayedRequest {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+/**
+ * What a relay got: a 200 it took (its own result), any other HTTP answer as it
+ * came, a 200 whose body was not JSON, or no answer at all.
+ */
+export type RelayedAnswer<T> =
+  | { taken: T }
+  | { status: number; body: string; retryAfter: string | null }
+  | { malformed: true; bytes: number }
+  | { failed: true; timedOut: boolean; error: string };
+
+/** Fetches one request somewhere else (the collector's database, through pg_net) and answers what came back. */
+export type Relay<T> = (request: RelayedRequest) => Promise<RelayedAnswer<T>>;
 
 /** A sink's own failure: thrown to the caller as it is, never retried by the client. */
 class SinkError extends Error {
@@ -274,6 +296,34 @@ export class SportmonksClient {
     const unique = multiIds(ids);
     if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
     return this.#getPiped(ENDPOINTS.fixturesMulti, `fixtures/multi/${unique.join(",")}`, includeParams(options), sink);
+  }
+
+  /**
+   * fixtures/multi for these ids (at most 50), fetched by `relay` rather than
+   * by this process: the collector's database fetches it through pg_net and
+   * writes a 200 itself, so the answer's bytes never pass through here. A 200
+   * the relay took returns its result; every other answer is read, limited and
+   * retried as fixturesByIds. Errors the relay throws (the database refusing
+   * the answer) are thrown as they are, never retried.
+   */
+  async fixturesByIdsRelayed<T>(ids: readonly number[], options: IncludeOption, relay: Relay<T>): Promise<T> {
+    const unique = multiIds(ids);
+    if (unique.length === 0) throw new SportmonksInvalidArgument("ids: at least one fixture id is needed");
+    const spec = ENDPOINTS.fixturesMulti;
+    return this.#request(
+      spec,
+      `fixtures/multi/${unique.join(",")}`,
+      includeParams(options),
+      async (response, includes, facts) => {
+        if (response.taken) return response.taken.value as T;
+        await this.#interpret(spec, response, includes, facts);
+        throw new SportmonksRequestError(`${spec.name}: unexpected HTTP ${response.status} for a read`, {
+          endpoint: spec.name,
+          status: response.status,
+        });
+      },
+      (url) => this.#relay(spec, url, relay),
+    );
   }
 
   /**
@@ -410,7 +460,7 @@ export class SportmonksClient {
     path: string,
     params: URLSearchParams,
     read: (response: RawResponse, includes: readonly string[], facts: Attempt) => Promise<T>,
-    pipe = false,
+    send: boolean | ((url: string) => Promise<RawResponse>) = false,
   ): Promise<T> {
     const query = params.toString();
     const url = `${this.baseUrl}/${path}${query ? `?${query}` : ""}`;
@@ -422,7 +472,7 @@ export class SportmonksClient {
       const started = this.#now();
       let release = () => {};
       try {
-        const response = await this.#send(spec, url, pipe);
+        const response = typeof send === "function" ? await send(url) : await this.#send(spec, url, send);
         release = response.release;
         facts.status = response.status;
         const result = await read(response, includes, facts);
@@ -557,6 +607,32 @@ export class SportmonksClient {
     } finally {
       if (!piped) release();
     }
+  }
+
+  /** One attempt through a relay: its answer as the RawResponse #send would give, its failures typed alike. */
+  async #relay<T>(spec: EndpointSpec, url: string, relay: Relay<T>): Promise<RawResponse> {
+    const request = { url, headers: { Authorization: this.#apiKey, Accept: "application/json" }, timeoutMs: this.#options.timeoutMs };
+    let answer: RelayedAnswer<T>;
+    try {
+      answer = await relay(request);
+    } catch (error) {
+      throw error instanceof SportmonksError ? error : new SinkError(error);
+    }
+    const release = () => {};
+    if ("taken" in answer)
+      return { status: 200, body: new Uint8Array(0), stream: null, retryAfter: null, release, taken: { value: answer.taken } };
+    if ("malformed" in answer) {
+      throw new SportmonksMalformedResponse(`${spec.name}: body is not JSON (${answer.bytes} bytes)`, { endpoint: spec.name, status: 200 });
+    }
+    if ("failed" in answer) {
+      if (answer.timedOut) {
+        throw new SportmonksTimeout(`${spec.name}: no complete response within ${request.timeoutMs} ms`, { endpoint: spec.name });
+      }
+      throw new SportmonksNetworkError(`${spec.name}: request failed before a response (${this.#redact(answer.error).slice(0, 300)})`, {
+        endpoint: spec.name,
+      });
+    }
+    return { status: answer.status, body: new TextEncoder().encode(answer.body), stream: null, retryAfter: answer.retryAfter, release };
   }
 
   /** Pause while the entity is down to its reserve; refuse when the reset is too far away. */
