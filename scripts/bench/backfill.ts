@@ -17,11 +17,11 @@ import { fmt, heading, ratio, row } from "./measure.ts";
 const SIMULATED_HOUR_SECONDS = 3600;
 /** The Sportmonks client keeps this many calls per entity in reserve. */
 const CLIENT_RESERVE = 10;
-const LATENCY_MS = Number(process.env.BF_LATENCY ?? 300);
+const LATENCY_MS = 300;
 /** Seconds a simulated hour (one rate-limit window) lasts: under the 33 s a 135 s run waits for a reset. */
 const WINDOW_SECONDS = 30;
 /** Calls per entity per window: 30 usable, about 7 windows for the ~210 fixtures/multi calls. */
-const HOURLY_LIMIT = Number(process.env.BF_LIMIT ?? 40);
+const HOURLY_LIMIT = 40;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface BackfillOptions {

@@ -27,6 +27,8 @@ describe("the trigger of a function run", () => {
         SUPABASE_SERVICE_ROLE_KEY: env.stack.keys.serviceRole,
         SPORTMONKS_API_KEY: env.sim.apiKey,
         SPORTMONKS_BASE_URL: env.sim.baseUrl,
+        // This test plays pg_net's worker itself (deliver below): the answers stream through the function.
+        WATERMARK_FIXTURE_ANSWERS: "pipe",
       }),
     });
 

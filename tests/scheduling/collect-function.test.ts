@@ -19,6 +19,8 @@ const finished: CollectResult[] = [];
 
 beforeAll(async () => {
   stack = await createTestStack("collect-function");
+  // The function's fixtures/multi answers are fetched by Postgres through pg_net: a worker serves this test's database.
+  stack.startPgNetWorker();
   sim = await startSimulator({ leagues: 2, seasonsPerLeague: 1, teamsPerLeague: 4 });
   env = {
     SUPABASE_URL: stack.supabaseUrl,
@@ -146,14 +148,15 @@ describe("collect handler: stable errors", () => {
 
   it("answers 500 server_misconfigured naming the variable, never its value", async () => {
     const broken = createCollectHandler({
-      env: () => ({ ...env, SPORTMONKS_API_KEY: "", WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: "900" }),
+      env: () => ({ ...env, SPORTMONKS_API_KEY: "", WATERMARK_FUNCTION_WALL_CLOCK_SECONDS: "900", WATERMARK_FIXTURE_ANSWERS: "both" }),
     });
     const { status, body } = await answer(await broken.fetch(post({}, asService())));
     expect(status).toBe(500);
     expect(body).toEqual({
       error: {
         code: "server_misconfigured",
-        message: "the function is misconfigured: check SPORTMONKS_API_KEY, WATERMARK_FUNCTION_WALL_CLOCK_SECONDS",
+        message:
+          "the function is misconfigured: check SPORTMONKS_API_KEY, WATERMARK_FUNCTION_WALL_CLOCK_SECONDS, WATERMARK_FIXTURE_ANSWERS",
       },
     });
     expect(JSON.stringify(body)).not.toContain(stack.keys.serviceRole);
@@ -189,6 +192,9 @@ describe("collect handler: a valid call", () => {
 
     const result = await waitFor("the run to finish", async () => finished.find((r) => r.executionId === executionId));
     expect(result.status).toBe("COMPLETED");
+    // By default the database fetched every answer (pg_net); none passed through the function.
+    expect(result.fixtureAnswers).toBe("database");
+    expect(result.counters.fixturesInserted).toBeGreaterThan(0);
     const [row] = await stack.query<{ status: string; processed_chunks: number; successful_fixtures: number }>(
       "select status, processed_chunks, successful_fixtures from watermark.etl_executions where execution_id = $1",
       [executionId],
@@ -202,6 +208,19 @@ describe("collect handler: a valid call", () => {
       "select last_used_at is not null as used from watermark.trigger_credentials where name = 'collect-test'",
     );
     expect(credential?.used).toBe(true);
+  });
+
+  it("streams the answers through itself with WATERMARK_FIXTURE_ANSWERS=pipe", async () => {
+    const piped = createCollectHandler({
+      env: () => ({ ...env, WATERMARK_FIXTURE_ANSWERS: "pipe" }),
+      onFinished: (result) => finished.push(result),
+    });
+    const { status, body } = await answer(await piped.fetch(post({ max_chunks: 1, time_budget_seconds: 60 }, asService())));
+    expect(status).toBe(202);
+    const result = await waitFor("the piped run to finish", async () => finished.find((r) => r.executionId === body.execution_id));
+    expect(result.status).toBe("COMPLETED");
+    expect(result.fixtureAnswers).toBe("pipe");
+    expect(result.counters.fixturesInserted).toBeGreaterThan(0);
   });
 
   it("learns the execution id from the collector's onStarted, keeping the caller's own listener and the monitor untouched", async () => {

@@ -2855,6 +2855,9 @@ var CollectionRun = class {
   /** The run's database-backed rate-limit store (not for dry runs). */
   rateLimits;
   executionId = null;
+  get fixtureAnswers() {
+    return this.deps.relayFixtureAnswer ? "database" : "pipe";
+  }
   get aborted() {
     return Boolean(this.deps.signal?.aborted || this.internalAbort.signal.aborted);
   }
@@ -2986,7 +2989,8 @@ var CollectionRun = class {
         counters: { ...c },
         api: { ...this.meter.usage },
         // This thread's CPU and memory, against the function's 2 s and 256 MB (the backfill bench reads them).
-        resources: this.resources.use()
+        resources: this.resources.use(),
+        fixture_answers: this.fixtureAnswers
       });
       const metrics = this.metrics;
       if (metrics) {
@@ -3469,6 +3473,7 @@ var CollectionRun = class {
       api: structuredClone(this.meter.usage),
       errors: [...this.errors],
       resources: this.resources.use(),
+      fixtureAnswers: this.fixtureAnswers,
       ...this.metrics && this.options.trackPerformance ? { performance: this.metrics.snapshot() } : {}
     };
   }

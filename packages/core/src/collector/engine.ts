@@ -166,6 +166,10 @@ class CollectionRun {
     });
   }
 
+  private get fixtureAnswers(): CollectResult["fixtureAnswers"] {
+    return this.deps.relayFixtureAnswer ? "database" : "pipe";
+  }
+
   private get aborted(): boolean {
     return Boolean(this.deps.signal?.aborted || this.internalAbort.signal.aborted);
   }
@@ -313,6 +317,7 @@ class CollectionRun {
         api: { ...this.meter.usage },
         // This thread's CPU and memory, against the function's 2 s and 256 MB (the backfill bench reads them).
         resources: this.resources.use(),
+        fixture_answers: this.fixtureAnswers,
       });
       const metrics = this.metrics;
       if (metrics) {
@@ -845,6 +850,7 @@ class CollectionRun {
       api: structuredClone(this.meter.usage),
       errors: [...this.errors],
       resources: this.resources.use(),
+      fixtureAnswers: this.fixtureAnswers,
       ...(this.metrics && this.options.trackPerformance ? { performance: this.metrics.snapshot() } : {}),
     };
   }

@@ -96,6 +96,8 @@ export interface CollectResult {
   plan?: DryRunChunk[];
   /** CPU and memory the run used, as its resource budget counted them. */
   resources: ResourceUse;
+  /** How fixtures/multi answers reached the database: piped through this process, or fetched by Postgres (pg_net). */
+  fixtureAnswers: "pipe" | "database";
   /** PerformanceTracker snapshot (timings per operation), when tracked. */
   performance?: Record<string, unknown>;
 }

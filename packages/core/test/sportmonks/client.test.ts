@@ -13,6 +13,8 @@ import {
   SportmonksPlanError,
   SportmonksRateLimited,
   SportmonksRequestError,
+  type Relay,
+  type RelayedRequest,
   type SportmonksWaitEvent,
 } from "../../src/sportmonks/index.ts";
 import { envelope, type FakeSportmonks, fixture, miss, rateLimit, startFakeSportmonks } from "./fake-sportmonks.ts";
@@ -339,6 +341,95 @@ describe("fixtures/multi piped (the collector's write path)", () => {
       ),
     ).rejects.toBeInstanceOf(SportmonksInvalidArgument);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe("fixtures/multi relayed (the database fetches through pg_net)", () => {
+  /** A relay that does what pg_net does: the GET as asked; a 200 is "taken" by its store, anything else comes back. */
+  function httpRelay(store: (body: string) => Promise<string> = async (body) => `stored ${body.length} bytes`): {
+    relay: Relay<string>;
+    asked: RelayedRequest[];
+  } {
+    const asked: RelayedRequest[] = [];
+    const relay: Relay<string> = async (request) => {
+      asked.push(request);
+      const response = await fetch(request.url, { headers: request.headers });
+      const body = await response.text();
+      if (response.status !== 200) return { status: response.status, body, retryAfter: response.headers.get("retry-after") };
+      try {
+        JSON.parse(body);
+      } catch {
+        return { malformed: true, bytes: body.length };
+      }
+      return { taken: await store(body) };
+    };
+    return { relay, asked };
+  }
+
+  it("hands the relay the URL, the key and the timeout, and returns what it made of a 200", async () => {
+    server.handle(() => ({ body: envelope([fixture(1)]) }));
+    const { relay, asked } = httpRelay();
+    expect(await client({ timeoutMs: 12_000 }).fixturesByIdsRelayed([1, 1], { include: FIXTURE_INCLUDES }, relay)).toMatch(/^stored \d+ bytes$/);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.headers).toEqual({ Authorization: "test-key", Accept: "application/json" });
+    expect(asked[0]?.timeoutMs).toBe(12_000);
+    expect(server.requests[0]?.path).toBe("/v3/football/fixtures/multi/1");
+    expect(server.requests[0]?.query.get("include")).toBe("events;lineups;lineups.details;statistics;participants;scores");
+    expect(server.requests[0]?.authorization).toBe("test-key");
+  });
+
+  it("reads any other answer as fixturesByIds does: typed errors, retries", async () => {
+    server.handle(() => ({ status: 403, body: { message: "Insufficient includes.", code: 5002 } }));
+    const include = await client()
+      .fixturesByIdsRelayed([1], { include: ["events"] }, httpRelay().relay)
+      .catch((e: unknown) => e);
+    expect(include).toBeInstanceOf(SportmonksIncludeError);
+    server.handle((_, i) => (i < 2 ? { status: 503, body: { message: "busy" } } : { body: envelope([fixture(1)]) }));
+    server.requests.length = 0;
+    expect(await client().fixturesByIdsRelayed([1], {}, httpRelay().relay)).toMatch(/^stored/);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("fetches again after a malformed 200 or no answer, and throws the relay's own errors untouched", async () => {
+    let calls = 0;
+    const flaky: Relay<string> = async () => {
+      calls++;
+      if (calls === 1) return { malformed: true, bytes: 10 };
+      if (calls === 2) return { failed: true, timedOut: true, error: "Timeout of 30000 ms reached" };
+      if (calls === 3) return { failed: true, timedOut: false, error: "Couldn't connect to server" };
+      return { taken: "stored" };
+    };
+    const retries: SportmonksWaitEvent[] = [];
+    expect(await client({ onWait: (e) => retries.push(e) }).fixturesByIdsRelayed([1], {}, flaky)).toBe("stored");
+    expect(retries.map((r) => r.error)).toEqual(["malformed", "timeout", "network"]);
+    const refused = new Error("the database said no");
+    calls = 0;
+    await expect(
+      client().fixturesByIdsRelayed([1], {}, async () => {
+        calls++;
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
+    expect(calls).toBe(1);
+    await expect(client({ maxRetries: 0 }).fixturesByIdsRelayed([1], {}, async () => ({ malformed: true, bytes: 10 }))).rejects.toThrow(
+      "fixtures/multi/{ids}: body is not JSON (10 bytes)",
+    );
+  });
+
+  it("waits out a 429 by its Retry-After before asking the relay again", async () => {
+    server.handle((_, i) =>
+      i === 0 ? { status: 429, headers: { "retry-after": "2" }, body: { message: "Too Many Attempts." } } : { body: envelope([fixture(1)]) },
+    );
+    const waits: SportmonksWaitEvent[] = [];
+    expect(await client({ onWait: (e) => waits.push(e) }).fixturesByIdsRelayed([1], {}, httpRelay().relay)).toMatch(/^stored/);
+    expect(waits[0]).toMatchObject({ reason: "rate_limited", status: 429 });
+    expect(waits[0]?.waitMs).toBeGreaterThan(1_900);
+  });
+
+  it("refuses an empty batch before asking the relay", async () => {
+    const { relay, asked } = httpRelay();
+    await expect(client().fixturesByIdsRelayed([], {}, relay)).rejects.toBeInstanceOf(SportmonksInvalidArgument);
+    expect(asked).toHaveLength(0);
   });
 });
 
