@@ -45,7 +45,13 @@ describe("fixtureAnswerRelay", () => {
     expect(db.calls).toEqual([
       {
         name: "request_fixture_answer",
-        args: { chunk_id: "1_10", lease_token: batch.lease_token, url: request.url, headers: request.headers, timeout_milliseconds: 30_000 },
+        args: {
+          chunk_id: "1_10",
+          lease_token: batch.lease_token,
+          url: request.url,
+          headers: request.headers,
+          timeout_milliseconds: 30_000,
+        },
       },
       { name: "take_fixture_answer", args: { request_id: 7, ...batch, wait_milliseconds: 5_000 } },
     ]);

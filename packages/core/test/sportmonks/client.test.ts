@@ -3,6 +3,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   FIXTURE_INCLUDES,
+  type Relay,
+  type RelayedRequest,
   SportmonksAuthError,
   SportmonksClient,
   type SportmonksClientOptions,
@@ -13,8 +15,6 @@ import {
   SportmonksPlanError,
   SportmonksRateLimited,
   SportmonksRequestError,
-  type Relay,
-  type RelayedRequest,
   type SportmonksWaitEvent,
 } from "../../src/sportmonks/index.ts";
 import { envelope, type FakeSportmonks, fixture, miss, rateLimit, startFakeSportmonks } from "./fake-sportmonks.ts";
@@ -369,7 +369,9 @@ describe("fixtures/multi relayed (the database fetches through pg_net)", () => {
   it("hands the relay the URL, the key and the timeout, and returns what it made of a 200", async () => {
     server.handle(() => ({ body: envelope([fixture(1)]) }));
     const { relay, asked } = httpRelay();
-    expect(await client({ timeoutMs: 12_000 }).fixturesByIdsRelayed([1, 1], { include: FIXTURE_INCLUDES }, relay)).toMatch(/^stored \d+ bytes$/);
+    expect(await client({ timeoutMs: 12_000 }).fixturesByIdsRelayed([1, 1], { include: FIXTURE_INCLUDES }, relay)).toMatch(
+      /^stored \d+ bytes$/,
+    );
     expect(asked).toHaveLength(1);
     expect(asked[0]?.headers).toEqual({ Authorization: "test-key", Accept: "application/json" });
     expect(asked[0]?.timeoutMs).toBe(12_000);
@@ -418,7 +420,9 @@ describe("fixtures/multi relayed (the database fetches through pg_net)", () => {
 
   it("waits out a 429 by its Retry-After before asking the relay again", async () => {
     server.handle((_, i) =>
-      i === 0 ? { status: 429, headers: { "retry-after": "2" }, body: { message: "Too Many Attempts." } } : { body: envelope([fixture(1)]) },
+      i === 0
+        ? { status: 429, headers: { "retry-after": "2" }, body: { message: "Too Many Attempts." } }
+        : { body: envelope([fixture(1)]) },
     );
     const waits: SportmonksWaitEvent[] = [];
     expect(await client({ onWait: (e) => waits.push(e) }).fixturesByIdsRelayed([1], {}, httpRelay().relay)).toMatch(/^stored/);
