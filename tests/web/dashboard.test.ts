@@ -193,9 +193,11 @@ describe("web dashboard", () => {
       // The summary, cards and logs load in parallel: the logs may render first.
       await page.waitForSelector("#detail-summary:has-text('one fixture failed')");
       expect(await page.textContent("#run-cards")).toContain("FAILED");
+      // So may the chunks and the metrics: each is waited for, not read as it happens to be.
+      await page.waitForSelector("#run-chunks tbody tr:has-text('2451_23026')");
       const chunk = await page.locator("#run-chunks tbody tr:has-text('2451_23026')").allTextContents();
       expect(chunk[0]).toMatch(/2451_23026failed.*10.*9.*1.*0 \/ 1/);
-      expect(await page.textContent("#run-metrics")).toContain("chunk_duration");
+      await page.waitForSelector("#run-metrics:has-text('chunk_duration')");
       const timeline = await chartSeries(page, "chart-chunks");
       expect(timeline?.[0]?.data).toHaveLength(2);
 
