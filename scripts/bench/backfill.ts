@@ -3,6 +3,9 @@
 // dispatcher chaining the next invocation, against a simulator with 10,000
 // fixtures, 300 ms latency on every call and a rate limit scaled so its bound is a
 // few minutes. The function server's CPU and memory are sampled from /proc.
+// The function's answers take its default path (Postgres fetches them through
+// pg_net); WATERMARK_FIXTURE_ANSWERS=pipe in the bench's environment pipes them
+// through the function instead, to compare.
 //
 // It runs in the stack's main database (the only one pg_cron serves) and starts
 // from an empty collection there: the collection tables are emptied first.
@@ -108,6 +111,8 @@ interface Execution {
   started_at: Date;
   finished_at: Date | null;
   stop_reason: string | null;
+  /** How the run's fixtures/multi answers reached the database (database: pg_net; pipe: through the function). */
+  fixture_answers: string | null;
   /** The run's own CPU count (this thread only), from its closing log line. */
   cpu_ms: number | null;
   batches: number | null;
@@ -181,7 +186,9 @@ export async function benchBackfill(options: BackfillOptions): Promise<boolean> 
                 (select (l.details -> 'resources' ->> 'cpuMs')::float8 from watermark.etl_logs l
                   where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as cpu_ms,
                 (select (l.details -> 'resources' ->> 'batches')::integer from watermark.etl_logs l
-                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as batches
+                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as batches,
+                (select l.details ->> 'fixture_answers' from watermark.etl_logs l
+                  where l.execution_id = x.execution_id and l.message like 'collection %' order by l.log_id desc limit 1) as fixture_answers
            from watermark.etl_executions x
           where x.started_at >= $1 and x.correlation_id like 'invocation:%'
           order by x.started_at`,
@@ -226,6 +233,11 @@ export async function benchBackfill(options: BackfillOptions): Promise<boolean> 
         `${HOURLY_LIMIT} calls per entity per ${WINDOW_SECONDS} s window, reserve ${CLIENT_RESERVE}, ${options.workers} worker${options.workers > 1 ? "s" : ""})`,
     );
     row("busiest entity's calls (fixtures/multi)", `${busiest} (${fixtureCalls})`);
+    const paths = [...new Set(executions.map((x) => x.fixture_answers ?? "unknown"))];
+    row(
+      "fixtures/multi answers",
+      paths.map((p) => (p === "database" ? "fetched by Postgres (pg_net)" : p === "pipe" ? "piped through the function" : p)).join(", "),
+    );
     row("wall time / rate-limit bound", `${fmt(wallSeconds, 1)} s / ${bound} s`);
     const wallOk = ratio("wall time ÷ bound", wallSeconds / Math.max(bound, 1), { atMost: 1.25 });
     row("function CPU", `${fmt(cpuMs)} ms over ${executions.length} runs`);
