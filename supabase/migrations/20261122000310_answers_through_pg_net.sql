@@ -93,8 +93,10 @@ grant execute on function public.request_fixture_answer(text, uuid, text, jsonb,
 --   {"written": <upsert_fixture_response's result>}    a 200 with a JSON body, written;
 --   {"status": 200, "malformed": true, "bytes": n}     a 200 whose body is not JSON;
 --   {"status": n, "retry_after": …, "body": …}         any other status (body up to 64 KiB);
---   {"failed": true, "timed_out": b, "error": …}       no HTTP answer (timeout, connection).
--- A body Postgres refuses raises WM001 naming the field, as the pipe does.
+--   {"failed": true, "timed_out": b, "error": …}       no HTTP answer (timeout, connection);
+--   {"refused": {"code", "message", "details", "hint"}} a 200 upsert_fixture_response refused
+--                                                      (WM001 naming the field, WM004 a lost lease):
+--                                                      nothing written, the answer's row taken all the same.
 create function public.take_fixture_answer(
   request_id bigint,
   chunk_id text,
@@ -112,6 +114,10 @@ declare
   deadline timestamptz;
   r record;
   payload jsonb;
+  err_code text;
+  err_message text;
+  err_detail text;
+  err_hint text;
 begin
   perform watermark.require_access(3, 'take_fixture_answer');
   if request_id is null or request_id <= 0 then
@@ -146,8 +152,18 @@ begin
   exception when invalid_text_representation then
     return jsonb_build_object('status', 200, 'malformed', true, 'bytes', coalesce(octet_length(r.content), 0));
   end;
-  return jsonb_build_object('written', public.upsert_fixture_response(take_fixture_answer.chunk_id, take_fixture_answer.lease_token,
-    take_fixture_answer.fixture_ids, take_fixture_answer.checkpoint, payload, take_fixture_answer.execution_id));
+  begin
+    return jsonb_build_object('written', public.upsert_fixture_response(take_fixture_answer.chunk_id, take_fixture_answer.lease_token,
+      take_fixture_answer.fixture_ids, take_fixture_answer.checkpoint, payload, take_fixture_answer.execution_id));
+  exception when others then
+    -- Raising would roll the take back and leave a refused answer of up to 2.5 MB in
+    -- net._http_response until pg_net's TTL: the refusal is answered instead (the block
+    -- has undone the write) and the collector raises it as the database's error.
+    get stacked diagnostics err_code = returned_sqlstate, err_message = message_text,
+                            err_detail = pg_exception_detail, err_hint = pg_exception_hint;
+    return jsonb_build_object('refused', jsonb_build_object('code', err_code, 'message', err_message,
+                                                           'details', nullif(err_detail, ''), 'hint', nullif(err_hint, '')));
+  end;
 end
 $$;
 grant execute on function public.take_fixture_answer(bigint, text, uuid, bigint[], jsonb, text, integer) to service_role;

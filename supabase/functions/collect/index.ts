@@ -6,6 +6,82 @@
 import { z } from "npm:zod@^4.6.7";
 z.config({ jitless: true });
 
+// packages/core/src/errors/index.ts
+var ErrorCodes = {
+  invalid_parameter: "WM001",
+  not_found: "WM002",
+  conflict: "WM003",
+  lease_lost: "WM004",
+  insufficient_privilege: "42501"
+};
+var namesByCode = new Map(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
+var FIELD_PREFIX = /^([A-Za-z_][\w]*(?:\[\d+\]|\.[A-Za-z_]\w*)*): /;
+var WatermarkError = class extends Error {
+  name = "WatermarkError";
+  code;
+  /** The contract name of `code` (`invalid_parameter`, …), or undefined for other codes. */
+  kind;
+  /** The offending field when the message starts with `<field>: `. */
+  field;
+  details;
+  hint;
+  status;
+  constructor(init) {
+    super(init.message, init.cause === void 0 ? void 0 : { cause: init.cause });
+    this.code = init.code;
+    this.kind = namesByCode.get(init.code);
+    this.field = FIELD_PREFIX.exec(init.message)?.[1];
+    this.details = init.details ?? void 0;
+    this.hint = init.hint ?? void 0;
+    this.status = init.status;
+  }
+  /** True when this error is the named contract error. */
+  is(name) {
+    return this.kind === name;
+  }
+  toJSON() {
+    return { code: this.code, kind: this.kind, message: this.message, field: this.field, details: this.details, hint: this.hint };
+  }
+};
+function isWatermarkError(err, name) {
+  return err instanceof WatermarkError && (name === void 0 || err.kind === name);
+}
+function isPostgrestErrorLike(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value;
+  return typeof v.code === "string" && v.code !== "" && typeof v.message === "string";
+}
+function toError(err) {
+  if (err instanceof Error) return err;
+  if (isPostgrestErrorLike(err)) return fromApiError(err);
+  const message = typeof err === "string" ? err : safeJson(err);
+  return new Error(message, { cause: err });
+}
+function fromApiError(err, status) {
+  if (err instanceof WatermarkError) return err;
+  if (isPostgrestErrorLike(err)) {
+    return new WatermarkError({ code: err.code, message: err.message, details: err.details, hint: err.hint, status, cause: err });
+  }
+  if (typeof err === "object" && err !== null && typeof err.message === "string") {
+    const e = err;
+    const detail = typeof e.details === "string" && e.details !== "" ? ` (${e.details})` : "";
+    return new Error(`${e.message}${detail}`, { cause: err });
+  }
+  return toError(err);
+}
+function safeJson(value) {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+function describeError(err) {
+  const e = toError(err);
+  if (e instanceof WatermarkError) return `${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`;
+  return e.message;
+}
+
 // packages/core/src/sportmonks/errors.ts
 var SPORTMONKS_CODES = {
   /** The include exists but not on this endpoint. */
@@ -141,6 +217,7 @@ function fixtureAnswerRelay(rpc, now = Date.now) {
         },
         PREVALIDATED
       );
+      if ("refused" in answer) throw fromApiError(answer.refused, 400);
       if (!("pending" in answer)) return relayed(answer);
       if (now() >= giveUpAt) {
         throw new SportmonksTimeout(
@@ -156,82 +233,6 @@ function relayed(answer) {
   if ("malformed" in answer) return { malformed: true, bytes: answer.bytes };
   if ("failed" in answer) return { failed: true, timedOut: answer.timed_out, error: answer.error };
   return { status: answer.status, body: answer.body ?? "", retryAfter: answer.retry_after };
-}
-
-// packages/core/src/errors/index.ts
-var ErrorCodes = {
-  invalid_parameter: "WM001",
-  not_found: "WM002",
-  conflict: "WM003",
-  lease_lost: "WM004",
-  insufficient_privilege: "42501"
-};
-var namesByCode = new Map(Object.entries(ErrorCodes).map(([name, code]) => [code, name]));
-var FIELD_PREFIX = /^([A-Za-z_][\w]*(?:\[\d+\]|\.[A-Za-z_]\w*)*): /;
-var WatermarkError = class extends Error {
-  name = "WatermarkError";
-  code;
-  /** The contract name of `code` (`invalid_parameter`, …), or undefined for other codes. */
-  kind;
-  /** The offending field when the message starts with `<field>: `. */
-  field;
-  details;
-  hint;
-  status;
-  constructor(init) {
-    super(init.message, init.cause === void 0 ? void 0 : { cause: init.cause });
-    this.code = init.code;
-    this.kind = namesByCode.get(init.code);
-    this.field = FIELD_PREFIX.exec(init.message)?.[1];
-    this.details = init.details ?? void 0;
-    this.hint = init.hint ?? void 0;
-    this.status = init.status;
-  }
-  /** True when this error is the named contract error. */
-  is(name) {
-    return this.kind === name;
-  }
-  toJSON() {
-    return { code: this.code, kind: this.kind, message: this.message, field: this.field, details: this.details, hint: this.hint };
-  }
-};
-function isWatermarkError(err, name) {
-  return err instanceof WatermarkError && (name === void 0 || err.kind === name);
-}
-function isPostgrestErrorLike(value) {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value;
-  return typeof v.code === "string" && v.code !== "" && typeof v.message === "string";
-}
-function toError(err) {
-  if (err instanceof Error) return err;
-  if (isPostgrestErrorLike(err)) return fromApiError(err);
-  const message = typeof err === "string" ? err : safeJson(err);
-  return new Error(message, { cause: err });
-}
-function fromApiError(err, status) {
-  if (err instanceof WatermarkError) return err;
-  if (isPostgrestErrorLike(err)) {
-    return new WatermarkError({ code: err.code, message: err.message, details: err.details, hint: err.hint, status, cause: err });
-  }
-  if (typeof err === "object" && err !== null && typeof err.message === "string") {
-    const e = err;
-    const detail = typeof e.details === "string" && e.details !== "" ? ` (${e.details})` : "";
-    return new Error(`${e.message}${detail}`, { cause: err });
-  }
-  return toError(err);
-}
-function safeJson(value) {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-function describeError(err) {
-  const e = toError(err);
-  if (e instanceof WatermarkError) return `${e.code}: ${e.message}${e.hint ? ` (hint: ${e.hint})` : ""}`;
-  return e.message;
 }
 
 // packages/core/src/monitoring/batch-queue.ts
@@ -2190,6 +2191,9 @@ var fixtureAnswerSchema = z5.union([
   z5.object({ written: fixtureResponseResultSchema }),
   z5.object({ status: z5.literal(200), malformed: z5.literal(true), bytes: count }),
   z5.object({ failed: z5.literal(true), timed_out: z5.boolean(), error: z5.string() }),
+  z5.object({
+    refused: z5.object({ code: z5.string().min(1), message: z5.string(), details: z5.string().nullable(), hint: z5.string().nullable() })
+  }),
   z5.object({ status: z5.number().int(), retry_after: z5.string().nullable(), body: z5.string().nullable() })
 ]);
 var collectionRpcs = {

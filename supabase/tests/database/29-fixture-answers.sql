@@ -3,7 +3,7 @@
 -- does; any other answer comes back unparsed for the Sportmonks client. pg_net's
 -- worker is played here by hand: a request taken from the queue, a response row.
 begin;
-select plan(27);
+select plan(29);
 
 select public.sync_collection_catalog('[{"id": 1}]', '[{"id": 10, "league_id": 1}]');
 create temp table lease as select c ->> 'chunk_id' as chunk_id, (c ->> 'lease_token')::uuid as token
@@ -113,15 +113,30 @@ select is(pg_temp.take((select id from r3)), '{"status": 200, "malformed": true,
 select is(pg_temp.take((select id from r4)), '{"failed": true, "timed_out": true, "error": "Timeout of 30000 ms reached"}'::jsonb,
   'a timeout is a failure to answer');
 
--- A 200 Postgres refuses: WM001 naming the field, as the pipe; nothing written.
+-- A 200 Postgres refuses: WM001 naming the field, as the pipe; nothing written, and
+-- the answer's row is taken all the same (it would otherwise wait hours for pg_net's TTL).
 create temp table r5 as select pg_temp.request() as id;
 select tests.clear_authentication();
 select pg_temp.respond((select id from r5), 200, '{"data": [{"id": 999, "league_id": 1, "season_id": 10, "state_id": 5}]}');
 select tests.authenticate_as('service');
-select throws_ok($$select pg_temp.take((select id from r5))$$, 'WM001',
-  'response.data[0].id: fixture 999 was not asked for; this answer does not belong to the batch sent', 'a wrong answer is refused');
+select is(pg_temp.take((select id from r5)) -> 'refused',
+  '{"code": "WM001", "message": "response.data[0].id: fixture 999 was not asked for; this answer does not belong to the batch sent",
+    "details": null, "hint": null}'::jsonb,
+  'a wrong answer is refused with the database''s error');
 select tests.clear_authentication();
 select is((select count(*)::integer from watermark.fixtures where id = 999), 0, 'and writes nothing');
+select is((select count(*)::integer from net._http_response), 0, 'its row is taken');
+
+-- A lease lost while pg_net fetched: refused with WM004, nothing written.
+select tests.authenticate_as('service');
+create temp table r7 as select pg_temp.request() as id;
+select tests.clear_authentication();
+select pg_temp.respond((select id from r7), 200, '{"data": []}');
+select tests.authenticate_as('service');
+select is(public.take_fixture_answer((select id from r7), l.chunk_id, gen_random_uuid(), '{101}', '{}') -> 'refused' ->> 'code', 'WM004',
+  'a lost lease is refused with WM004')
+  from lease l;
+select tests.clear_authentication();
 
 -- Waiting: a take with a wait returns when the deadline passes, not before.
 select tests.authenticate_as('service');

@@ -2,8 +2,10 @@
 // request_fixture_answer, take_fixture_answer), so their bytes never pass
 // through the edge function, whose CPU is capped at 2 s a request: it sends
 // two small calls per batch instead of moving megabytes. A 200 is written by
-// the database as pipe_fixture_response writes it; any other answer comes back
-// for the Sportmonks client to read (SportmonksClient.fixturesByIdsRelayed).
+// the database as pipe_fixture_response writes it, and an answer it refuses
+// throws the database's error; any other answer comes back for the Sportmonks
+// client to read (SportmonksClient.fixturesByIdsRelayed).
+import { fromApiError } from "../errors/index.ts";
 import type { RpcClient } from "../rpc/client.ts";
 import type { Relay, RelayedAnswer } from "../sportmonks/client.ts";
 import { SportmonksTimeout } from "../sportmonks/errors.ts";
@@ -57,6 +59,8 @@ export function fixtureAnswerRelay(rpc: RpcClient<CollectorRpcs>, now: () => num
         },
         PREVALIDATED,
       );
+      // The database refused the answer (WM001 names the field, WM004 a lost lease): its error, as if raised.
+      if ("refused" in answer) throw fromApiError(answer.refused, 400);
       if (!("pending" in answer)) return relayed(answer);
       if (now() >= giveUpAt) {
         throw new SportmonksTimeout(
@@ -69,7 +73,7 @@ export function fixtureAnswerRelay(rpc: RpcClient<CollectorRpcs>, now: () => num
   };
 }
 
-function relayed(answer: Exclude<FixtureAnswer, { pending: true }>): RelayedAnswer<FixtureResponseResult> {
+function relayed(answer: Exclude<FixtureAnswer, { pending: true } | { refused: unknown }>): RelayedAnswer<FixtureResponseResult> {
   if ("written" in answer) return { taken: answer.written };
   if ("malformed" in answer) return { malformed: true, bytes: answer.bytes };
   if ("failed" in answer) return { failed: true, timedOut: answer.timed_out, error: answer.error };

@@ -174,6 +174,9 @@ const fixtureAnswerSchema = z.union([
   z.object({ written: fixtureResponseResultSchema }),
   z.object({ status: z.literal(200), malformed: z.literal(true), bytes: count }),
   z.object({ failed: z.literal(true), timed_out: z.boolean(), error: z.string() }),
+  z.object({
+    refused: z.object({ code: z.string().min(1), message: z.string(), details: z.string().nullable(), hint: z.string().nullable() }),
+  }),
   z.object({ status: z.number().int(), retry_after: z.string().nullable(), body: z.string().nullable() }),
 ]);
 export type FixtureAnswer = z.output<typeof fixtureAnswerSchema>;

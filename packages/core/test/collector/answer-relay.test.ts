@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { fixtureAnswerRelay } from "../../src/collector/answer-relay.ts";
 import { collectorRpcs } from "../../src/collector/rpcs.ts";
+import { WatermarkError } from "../../src/errors/index.ts";
 import { rpcClientFromTransport } from "../../src/rpc/client.ts";
 import { SportmonksTimeout } from "../../src/sportmonks/errors.ts";
 
@@ -92,6 +93,26 @@ describe("fixtureAnswerRelay", () => {
       { malformed: true, bytes: 10 },
       { failed: true, timedOut: true, error: "Timeout of 30000 ms reached" },
     ]);
+  });
+
+  it("throws the database's refusal as its error: WM001 naming the field, WM004 a lost lease", async () => {
+    const db = database([
+      { refused: { code: "WM001", message: "response.data[0].id: fixture 999 was not asked for", details: null, hint: null } },
+      { refused: { code: "WM004", message: "lease lost", details: null, hint: "claim the chunk again" } },
+    ]);
+    const relay = fixtureAnswerRelay(db.rpc)(batch);
+    const invalid = await relay(request).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(WatermarkError);
+    expect(invalid).toMatchObject({
+      code: "WM001",
+      kind: "invalid_parameter",
+      message: "response.data[0].id: fixture 999 was not asked for",
+    });
+    expect(await relay(request).catch((e: unknown) => e)).toMatchObject({
+      code: "WM004",
+      kind: "lease_lost",
+      hint: "claim the chunk again",
+    });
   });
 
   it("keeps the timeout within pg_net's bounds", async () => {
